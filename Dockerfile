@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# One image for every part; the part is the script given to `node`:
+#   services/auth/dist/main.js | services/event/dist/main.js | services/issuer/dist/main.js
+#   bff/dist/main.js | packages/db/dist/cli.js up   (migrations)
+# Build: docker build -t registry.example.com/fcfs:<tag> .   (see deploy/k8s/README.md)
+
+# ---- build: all dependencies (buf and ts-proto generate the gRPC code), compile, then drop dev deps
+FROM node:24-slim AS build
+WORKDIR /app
+# Every workspace's package.json first, so `npm ci` is cached until a dependency changes.
+COPY package.json package-lock.json ./
+COPY packages/kit/package.json packages/kit/
+COPY packages/db/package.json packages/db/
+COPY packages/line/package.json packages/line/
+COPY proto/package.json proto/
+COPY services/auth/package.json services/auth/
+COPY services/event/package.json services/event/
+COPY services/issuer/package.json services/issuer/
+COPY bff/package.json bff/
+COPY loadtest/package.json loadtest/
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.base.json buf.yaml buf.gen.yaml ./
+COPY proto proto
+COPY packages packages
+COPY services services
+COPY bff bff
+RUN npx buf generate \
+ && npx tsc -b packages/db services/auth services/event services/issuer bff \
+ && npm prune --omit=dev --no-audit --no-fund
+# The runtime tree: each part's package.json, compiled JavaScript and whatever it reads at run
+# time next to it (Lua scripts, e-mail templates), without TypeScript sources, maps or tests.
+RUN mkdir /out \
+ && for part in packages/* proto services/* bff; do \
+      tar -C /app --exclude=node_modules --exclude='*.ts' --exclude='*.test.js' --exclude='*.map' --exclude='*.tsbuildinfo' \
+          --exclude='__fixtures__' -cf - "$part" | tar -C /out -xf - ; \
+    done
+
+# ---- runtime: production dependencies and compiled parts only, as the unprivileged `node` user
+FROM node:24-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /out ./
+# uid 1000, as the Deployments' runAsUser; the root filesystem is mounted read-only in the cluster.
+USER node
+# No default part: every Deployment and Job names its script in `args`.
+ENTRYPOINT ["node"]

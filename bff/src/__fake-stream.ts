@@ -1,0 +1,36 @@
+// A fake WatchEvent stream for the hub's unit tests.
+import { EventEmitter } from 'node:events';
+import { ApplicationStatus, type Decision, type WatchEventResponse } from '@fcfs/proto';
+import type { WatchStream } from './watch-hub';
+
+export class FakeStream extends EventEmitter implements WatchStream {
+  cancelled = false;
+  constructor(readonly eventId: string) {
+    super();
+  }
+  cancel(): void {
+    this.cancelled = true;
+    this.emit('error', Object.assign(new Error('Cancelled'), { code: 1 }));
+  }
+  progress(decidedThrough: number): void {
+    const message: WatchEventResponse = {
+      update: { $case: 'progress', value: { eventId: this.eventId, decidedThrough, issued: 0, remaining: 0 } },
+    };
+    this.emit('data', message);
+  }
+  decide(...decisions: Decision[]): void {
+    this.emit('data', { update: { $case: 'decisions', value: { decisions } } } satisfies WatchEventResponse);
+  }
+}
+
+export function decision(eventId: string, participantId: string, position: number, issued: boolean): Decision {
+  return {
+    eventId,
+    participantId,
+    position,
+    status: issued ? ApplicationStatus.APPLICATION_STATUS_ISSUED : ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
+    ...(issued ? { giftCode: `GIFT-${participantId}` } : {}),
+    decidedAtMs: 2_000,
+    appliedAtMs: 1_000,
+  };
+}

@@ -1,0 +1,108 @@
+import { createLogger } from '@fcfs/kit';
+import { decision, FakeStream } from './__fake-stream';
+import { watchApplication } from './application-status';
+import type { ApplicationView } from './mappers';
+import { createWatchHub } from './watch-hub';
+
+const logger = createLogger('test', 'silent');
+
+function pending(position: number, ahead: number): ApplicationView {
+  return { eventId: '1', status: 'PENDING', position, ahead, appliedAt: 1_000, decidedAt: null, giftCode: null };
+}
+
+function setup(read: () => Promise<ApplicationView | undefined>, aheadIntervalMs = 1_000) {
+  const streams: FakeStream[] = [];
+  const hub = createWatchHub({
+    open: (id) => {
+      const s = new FakeStream(id);
+      streams.push(s);
+      return s;
+    },
+    logger,
+  });
+  const start = () =>
+    watchApplication({ eventId: '1', participantId: 'p1', hub, read, aheadIntervalMs, resyncMs: 60_000, logger });
+  return { hub, streams, start };
+}
+
+async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push((await it.next()).value as T);
+  return out;
+}
+
+describe('watchApplication', () => {
+  it('sends the current application at once, then its decision', async () => {
+    const { hub, streams, start } = setup(async () => pending(5, 4));
+    const it = await start();
+    if (!it) throw new Error('expected an iterator');
+    streams[0]?.decide(decision('1', 'p2', 4, true), decision('1', 'p1', 5, true));
+    const [first, second] = await take(it, 2);
+    expect(first).toMatchObject({ status: 'PENDING', position: 5, ahead: 4 });
+    expect(second).toMatchObject({ status: 'ISSUED', giftCode: 'GIFT-p1', ahead: null });
+    await it.return?.();
+    expect(hub.events()).toEqual([]);
+  });
+
+  it('answers undefined when the participant has not applied, and stops listening', async () => {
+    const { hub, start } = setup(async () => undefined);
+    await expect(start()).resolves.toBeUndefined();
+    expect(hub.events()).toEqual([]);
+  });
+
+  it('throttles `ahead` to one update per interval, sending the latest', async () => {
+    jest.useFakeTimers({ now: 10_000 });
+    try {
+      const { hub, streams, start } = setup(async () => pending(100, 99), 1_000);
+      const it = await start();
+      if (!it) throw new Error('expected an iterator');
+      const stream = streams[0] as FakeStream;
+      const values: ApplicationView[] = [];
+      const collect = (async () => {
+        for await (const v of it) values.push(v);
+      })();
+      for (const through of [10, 20, 30]) stream.progress(through);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(values.map((v) => v.ahead)).toEqual([99]);
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(values.map((v) => v.ahead)).toEqual([99, 69]);
+      stream.decide(decision('1', 'p1', 100, false));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(values.map((v) => v.status)).toEqual(['PENDING', 'PENDING', 'SOLD_OUT']);
+      await it.return?.();
+      await collect;
+      hub.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('re-reads when the watermark passed it without its decision', async () => {
+    let reads = 0;
+    const { hub, streams, start } = setup(async () => {
+      reads += 1;
+      return reads === 1 ? pending(3, 2) : { ...pending(3, 0), status: 'ISSUED', ahead: null, giftCode: 'G', decidedAt: 5 };
+    });
+    const it = await start();
+    if (!it) throw new Error('expected an iterator');
+    streams[0]?.progress(3);
+    const [, second] = await take(it, 2);
+    expect(second).toMatchObject({ status: 'ISSUED', giftCode: 'G' });
+    await it.return?.();
+    hub.close();
+  });
+
+  it('keeps a decision that arrived during the first read over the older PENDING', async () => {
+    let release: (v: ApplicationView) => void = () => undefined;
+    const { hub, streams, start } = setup(() => new Promise((r) => (release = r)));
+    const started = start();
+    streams[0]?.decide(decision('1', 'p1', 2, true));
+    release(pending(2, 1));
+    const it = await started;
+    if (!it) throw new Error('expected an iterator');
+    const [first] = await take(it, 1);
+    expect(first).toMatchObject({ status: 'ISSUED' });
+    await it.return?.();
+    hub.close();
+  });
+});

@@ -1,0 +1,63 @@
+// Every overlay renders with `kubectl kustomize`, and every object validates: Kubernetes kinds
+// against the Kubernetes OpenAPI schema (kubernetes-models), Strimzi kinds against strimzi.ts.
+import * as appsV1 from 'kubernetes-models/apps/v1';
+import * as autoscalingV2 from 'kubernetes-models/autoscaling/v2';
+import * as batchV1 from 'kubernetes-models/batch/v1';
+import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1';
+import * as policyV1 from 'kubernetes-models/policy/v1';
+import * as coreV1 from 'kubernetes-models/v1';
+import { OVERLAYS, describe_, render, type K8sObject } from './manifests';
+import { validateStrimzi, STRIMZI_KINDS } from './strimzi';
+
+type Model = new (data: unknown) => { validate(): void };
+const MODELS: Record<string, Record<string, unknown>> = {
+  v1: coreV1,
+  'apps/v1': appsV1,
+  'batch/v1': batchV1,
+  'autoscaling/v2': autoscalingV2,
+  'policy/v1': policyV1,
+  'networking.k8s.io/v1': networkingV1,
+};
+
+function validateKubernetes(object: K8sObject): void {
+  const model = MODELS[object.apiVersion]?.[object.kind] as Model | undefined;
+  if (model === undefined) throw new Error(`${describe_(object)}: no schema for ${object.apiVersion} ${object.kind}`);
+  try {
+    new model(object).validate();
+  } catch (err) {
+    const details = ((err as { errors?: { instancePath: string; message?: string }[] }).errors ?? [])
+      .map((e) => `${e.instancePath} ${e.message ?? ''}`)
+      .join('; ');
+    throw new Error(`${describe_(object)} (${object.apiVersion}) is not valid: ${details || (err as Error).message}`);
+  }
+}
+
+describe.each(OVERLAYS)('overlay %s', (overlay) => {
+  it('renders with kubectl kustomize', () => {
+    const objects = render(overlay);
+    const kinds = new Set(objects.map((o) => o.kind));
+    for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap', 'Job', 'Ingress', 'NetworkPolicy']) {
+      expect({ overlay, kind, present: kinds.has(kind) }).toEqual({ overlay, kind, present: true });
+    }
+  });
+
+  it('validates every object against its schema', () => {
+    const problems: string[] = [];
+    for (const object of render(overlay)) {
+      try {
+        if (STRIMZI_KINDS.has(object.kind)) validateStrimzi(object, render(overlay));
+        else validateKubernetes(object);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('puts everything in one namespace and never a Secret in the manifests', () => {
+    const objects = render(overlay);
+    const namespaces = new Set(objects.map((o) => o.metadata.namespace));
+    expect([...namespaces]).toEqual([overlay === 'prod' ? 'fcfs' : 'fcfs-dev']);
+    expect(objects.filter((o) => o.kind === 'Secret').map(describe_)).toEqual([]);
+  });
+});

@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+// Where the machine's CPU went during the herd and drain (Linux /proc; empty elsewhere). On a
+// 2-core box with everything on it, the parts compete for the same cores: this says who won.
+
+const TICKS_PER_SECOND = 100;
+
+/** Which process a command line belongs to, for the processes the benchmark cares about. */
+export function classifyCommand(cmdline: string): string | undefined {
+  const part = /(?:services\/([\w-]+)|(bff))\/dist\/main\.js/.exec(cmdline);
+  if (part) return part[1] ?? part[2];
+  if (/\bmariadbd\b|\bmysqld\b/.test(cmdline)) return 'mariadb';
+  if (/\bredis-server\b/.test(cmdline)) return 'redis';
+  if (/kafka\.Kafka\b/.test(cmdline)) return 'kafka';
+  if (/aws-ses-v2-local/.test(cmdline)) return 'ses-emulator';
+  return undefined;
+}
+
+/** utime + stime of one process, in seconds, from a /proc/<pid>/stat line. */
+export function cpuSecondsOfStat(stat: string): number {
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Busy and total jiffies of the whole machine, from /proc/stat's first line. */
+export function machineTicks(procStat: string): { busy: number; total: number } {
+  const values = procStat.split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = values.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+interface Snapshot {
+  at: number;
+  machine: { busy: number; total: number } | undefined;
+  byPid: Map<number, { name: string; seconds: number }>;
+}
+
+function read(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function snapshot(pids: Map<number, string>): Snapshot {
+  const byPid = new Map<number, { name: string; seconds: number }>();
+  for (const [pid, name] of pids) {
+    const stat = read(`/proc/${pid}/stat`);
+    if (stat) byPid.set(pid, { name, seconds: cpuSecondsOfStat(stat) });
+  }
+  const procStat = read('/proc/stat');
+  return { at: Date.now(), machine: procStat ? machineTicks(procStat) : undefined, byPid };
+}
+
+/** The platform's processes (and the infrastructure's, which other users of this machine share). */
+function findProcesses(): Map<number, string> {
+  const pids = new Map<number, string>([[process.pid, 'load generator']]);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return pids;
+  }
+  for (const entry of entries) {
+    const cmdline = read(`/proc/${entry}/cmdline`)?.replace(/\0/g, ' ');
+    const name = cmdline ? classifyCommand(cmdline) : undefined;
+    if (name) pids.set(Number(entry), name);
+  }
+  return pids;
+}
+
+export interface CpuUsage {
+  windowMs: number;
+  /** Share of all cores busy during the window (0-100). */
+  machineBusyPercent: number | undefined;
+  /** CPU seconds per process name during the window, largest first. */
+  byProcess: { name: string; seconds: number }[];
+}
+
+/** Starts measuring; `stop()` returns what each process used since. */
+export function measureCpu(): { stop(): CpuUsage } {
+  const pids = findProcesses();
+  const start = snapshot(pids);
+  return {
+    stop() {
+      const end = snapshot(pids);
+      const totals = new Map<string, number>();
+      for (const [pid, { name, seconds }] of end.byPid) {
+        const before = start.byPid.get(pid)?.seconds ?? seconds;
+        totals.set(name, (totals.get(name) ?? 0) + seconds - before);
+      }
+      const m0 = start.machine;
+      const m1 = end.machine;
+      return {
+        windowMs: end.at - start.at,
+        machineBusyPercent:
+          m0 && m1 && m1.total > m0.total ? Math.round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 1000) / 10 : undefined,
+        byProcess: [...totals]
+          .map(([name, seconds]) => ({ name, seconds: Math.round(seconds * 100) / 100 }))
+          .sort((a, b) => b.seconds - a.seconds),
+      };
+    },
+  };
+}

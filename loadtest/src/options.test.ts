@@ -1,0 +1,72 @@
+import * as path from 'node:path';
+import { defaultOptions, parseOptions } from './options';
+
+describe('parseOptions', () => {
+  it('has the issue defaults', () => {
+    expect(parseOptions([], '/repo')).toEqual({
+      scenario: 'herd',
+      participants: 10_000,
+      stock: 1_000,
+      connections: 1_000,
+      subscribers: 1_000,
+      url: undefined,
+      timeoutMs: 300_000,
+      outDir: path.resolve('/repo/loadtest/results'),
+      ceiling: true,
+      cpuProf: false,
+    });
+  });
+
+  it('reads every option', () => {
+    const options = parseOptions(
+      [
+        '--participants',
+        '500',
+        '--stock',
+        '50',
+        '--connections',
+        '100',
+        '--subscribers',
+        '0',
+        '--scenario',
+        'signin',
+        '--url',
+        'http://127.0.0.1:4000/',
+        '--timeout',
+        '60',
+        '--out',
+        'x',
+        '--no-ceiling',
+      ],
+      '/repo',
+    );
+    expect(options).toMatchObject({
+      scenario: 'signin',
+      participants: 500,
+      stock: 50,
+      connections: 100,
+      subscribers: 0,
+      url: 'http://127.0.0.1:4000',
+      timeoutMs: 60_000,
+      outDir: path.resolve('/repo/x'),
+      ceiling: false,
+    });
+  });
+
+  it('never opens more connections or subscribers than there are participants', () => {
+    expect(parseOptions(['--participants', '10'])).toMatchObject({ connections: 10, subscribers: 10 });
+    expect(defaultOptions({ participants: 20 })).toMatchObject({ connections: 20, subscribers: 20 });
+  });
+
+  it('names the bad option', () => {
+    expect(() => parseOptions(['--participants', 'many'])).toThrow('--participants must be a positive integer, got "many"');
+    expect(() => parseOptions(['--scenario', 'stampede'])).toThrow('--scenario must be herd or signin');
+    expect(() => parseOptions(['--url', 'ftp://x'])).toThrow('--url must be http(s)');
+    expect(() => parseOptions(['--cpu-prof', '--url', 'http://127.0.0.1:4000'])).toThrow('drop --url');
+    expect(() => parseOptions(['--bogus'])).toThrow();
+  });
+
+  it('answers null for --help', () => {
+    expect(parseOptions(['--help'])).toBeNull();
+  });
+});

@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import * as path from 'node:path';
+
+export type Scenario = 'herd' | 'signin';
+
+/** What one benchmark run does; every field has a default (see `--help`). */
+export interface BenchmarkOptions {
+  scenario: Scenario;
+  participants: number;
+  stock: number;
+  connections: number;
+  subscribers: number;
+  /** BFF base URL of a platform that is up; when absent, the run starts one and stops it after. */
+  url: string | undefined;
+  /** Bound on the whole run (preparation, herd, drain), in milliseconds. */
+  timeoutMs: number;
+  outDir: string;
+  ceiling: boolean;
+  cpuProf: boolean;
+}
+
+export const USAGE = `Usage: npm run loadtest -- [options]
+
+  --participants <n>   participants, each applies exactly once            (default 10000)
+  --stock <n>          stock of the event                                 (default 1000)
+  --connections <n>    keep-alive HTTP connections of the herd            (default 1000)
+  --subscribers <n>    participants watching applicationStatus over WS    (default 1000)
+  --scenario <s>       herd | signin (sign-in through the e-mail flow)    (default herd)
+  --url <url>          BFF of a platform that is up (e.g. http://127.0.0.1:4000);
+                       without it the run starts the platform and stops it after
+  --timeout <seconds>  bound on the whole run                             (default 300)
+  --out <dir>          where results go                          (default loadtest/results)
+  --no-ceiling         skip the bare-Node ceiling measurement
+  --cpu-prof           profile the platform's processes (needs no --url); profiles go to <out>
+  --help               this text
+`;
+
+const DEFAULTS = {
+  participants: 10_000,
+  stock: 1_000,
+  connections: 1_000,
+  subscribers: 1_000,
+  timeoutSeconds: 300,
+};
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, { allowZero = false } = {}): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new Error(`--${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Parses the command line; throws an Error naming the bad option. `null` means `--help`. */
+export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowNegative: true,
+    options: {
+      participants: { type: 'string' },
+      stock: { type: 'string' },
+      connections: { type: 'string' },
+      subscribers: { type: 'string' },
+      scenario: { type: 'string' },
+      url: { type: 'string' },
+      timeout: { type: 'string' },
+      out: { type: 'string' },
+      ceiling: { type: 'boolean', default: true },
+      'cpu-prof': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return null;
+  const scenario = values.scenario ?? 'herd';
+  if (scenario !== 'herd' && scenario !== 'signin') throw new Error(`--scenario must be herd or signin, got "${scenario}"`);
+  const participants = positiveInt('participants', values.participants, DEFAULTS.participants);
+  const options: BenchmarkOptions = {
+    scenario,
+    participants,
+    stock: positiveInt('stock', values.stock, DEFAULTS.stock),
+    connections: Math.min(positiveInt('connections', values.connections, DEFAULTS.connections), participants),
+    subscribers: Math.min(
+      positiveInt('subscribers', values.subscribers, DEFAULTS.subscribers, { allowZero: true }),
+      participants,
+    ),
+    url: values.url ? normaliseUrl(values.url) : undefined,
+    timeoutMs: positiveInt('timeout', values.timeout, DEFAULTS.timeoutSeconds) * 1000,
+    outDir: path.resolve(cwd, values.out ?? path.join('loadtest', 'results')),
+    ceiling: values.ceiling,
+    cpuProf: values['cpu-prof'],
+  };
+  if (options.cpuProf && options.url) throw new Error('--cpu-prof profiles a platform this run starts; drop --url');
+  return options;
+}
+
+function normaliseUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--url must be http(s), got "${raw}"`);
+  return url.origin;
+}
+
+/** The options with every default, for programmatic runs (the smoke test). */
+export function defaultOptions(overrides: Partial<BenchmarkOptions> = {}): BenchmarkOptions {
+  const parsed = parseOptions([]);
+  if (!parsed) throw new Error('unreachable');
+  const merged = { ...parsed, ...overrides };
+  merged.connections = Math.min(merged.connections, merged.participants);
+  merged.subscribers = Math.min(merged.subscribers, merged.participants);
+  return merged;
+}

@@ -1,0 +1,159 @@
+import type { HerdResult, LoadSummary, SigninResult } from '../result';
+
+type Row = [string, string];
+
+const ms = (v: number | undefined) =>
+  v === undefined ? 'never (see invariants)' : `${Math.round(v).toLocaleString('en-US')} ms`;
+const n = (v: number) => v.toLocaleString('en-US');
+const codes = (errors: Record<string, number>) =>
+  Object.keys(errors).length === 0
+    ? 'none'
+    : Object.entries(errors)
+        .map(([code, count]) => `${code} ${n(count)}`)
+        .join(', ');
+
+function render(title: string, sections: [string, Row[]][]): string {
+  const width = Math.max(...sections.flatMap(([, rows]) => rows.map(([k]) => k.length)));
+  const lines = [title, '='.repeat(title.length)];
+  for (const [heading, rows] of sections) {
+    lines.push('', heading);
+    for (const [key, value] of rows) lines.push(`  ${key.padEnd(width)}  ${value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function latencyRows(s: LoadSummary): Row[] {
+  const l = s.latencyMs;
+  return [['latency p50 / p95 / p99 / max', `${l.p50} / ${l.p95} / ${l.p99} / ${l.max} ms`]];
+}
+
+/** The herd's numbers as the plain-text table printed at the end of a run. */
+export function herdTable(r: HerdResult): string {
+  const c = r.config;
+  const sections: [string, Row[]][] = [
+    [
+      'run',
+      [
+        ['event', `${r.eventId} (run ${r.runId})`],
+        ['participants / stock', `${n(c.participants)} / ${n(c.stock)}`],
+        ['connections / subscribers', `${n(c.connections)} / ${n(c.subscribers)}`],
+        ['machine', `${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}`],
+      ],
+    ],
+    [
+      'applies',
+      [
+        ['applies per second', n(r.applies.requestsPerSecond)],
+        ...latencyRows(r.applies),
+        ['outcomes', codes(r.applies.outcomes)],
+        ...Object.entries(r.applies.latencyByOutcomeMs).map(([kind, l]): Row => [
+          `  ${kind} p50 / p99 / max`,
+          `${l.p50} / ${l.p99} / ${l.max} ms (${n(l.count)})`,
+        ]),
+        ...Object.entries(r.applies.latencyByPlaceMs).map(([place, l]): Row => [
+          `  ${place} p50 / p99 / max`,
+          `${l.p50} / ${l.p99} / ${l.max} ms (${n(l.count)})`,
+        ]),
+        ['errors by code', codes(r.applies.errors)],
+        ['first to last apply', ms(r.timings.firstApplyToLastApply)],
+        ['listen queue overflows (kernel)', r.listenOverflows === undefined ? 'unknown' : n(r.listenOverflows)],
+      ],
+    ],
+  ];
+  if (r.ceiling) {
+    sections.push([
+      'ceiling (bare Node http, same client)',
+      [
+        ['requests per second', n(r.ceiling.requestsPerSecond)],
+        ...latencyRows(r.ceiling),
+        ['applies/s as % of ceiling', `${r.percentOfCeiling ?? 0} %`],
+      ],
+    ]);
+  }
+  const told = r.subscribers.toldAfterDecisionMs;
+  sections.push(
+    [
+      'drain',
+      [
+        ['first apply to last decision', ms(r.timings.firstApplyToLastDecision)],
+        ['last apply to last decision', ms(r.timings.lastApplyToLastDecision)],
+        ['first apply to every subscriber told', ms(r.timings.firstApplyToAllSubscribersTold)],
+        [
+          'subscriber told after decision',
+          `p50 ${told.p50} / p99 ${told.p99} / max ${told.max} ms (${told.count} of ${r.subscribers.count})`,
+        ],
+        [
+          'subscriptions refused before apply',
+          `${n(r.subscribers.refusedBeforeApply)} (NOT_FOUND; subscribed again after their apply)`,
+        ],
+        ['first apply to every e-mail sent', ms(r.timings.firstApplyToAllEmailsSent)],
+        ['e-mails sent', `${n(r.emails.sent)} of ${n(r.emails.expected)}`],
+      ],
+    ],
+    [
+      'CPU during the herd and drain',
+      [
+        [
+          'window / machine busy',
+          `${ms(r.cpu.windowMs)} / ${r.cpu.machineBusyPercent ?? 'unknown'} % of ${r.machine.cpus} cores`,
+        ],
+        ['CPU seconds by process', r.cpu.byProcess.map((p) => `${p.name} ${p.seconds}`).join(', ') || 'unknown'],
+      ],
+    ],
+    [
+      'platform metrics (this run: count, mean)',
+      r.platformMetrics.length
+        ? r.platformMetrics.map((m): Row => [m.what, `${n(m.count)} batches, mean ${m.mean}`])
+        : [['(none)', "the parts' /metrics were not reachable"]],
+    ],
+    ['invariants', r.invariants.map((i): Row => [`${i.ok ? 'ok  ' : 'FAIL'} ${i.name}`, i.detail])],
+    [
+      'targets (this machine; reported, never enforced)',
+      r.targets.map((t): Row => [`${t.met ? 'met ' : 'miss'} ${t.name}`, `${t.actual} (target ${t.target})`]),
+    ],
+  );
+  const verdict = r.ok ? 'PASS: no errors, every invariant held' : 'FAIL: see errors and invariants above';
+  return `${render('Thundering-herd benchmark', sections)}\n${verdict}\n`;
+}
+
+export function signinTable(r: SigninResult): string {
+  return `${render('Sign-in benchmark (e-mail code flow)', [
+    [
+      'run',
+      [
+        ['participants / connections', `${n(r.config.participants)} / ${n(r.config.connections)}`],
+        ['machine', `${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}`],
+      ],
+    ],
+    [
+      'sendVerificationCode',
+      [
+        ['requests per second', n(r.sendCode.requestsPerSecond)],
+        ...latencyRows(r.sendCode),
+        ['errors by code', codes(r.sendCode.errors)],
+      ],
+    ],
+    [
+      'e-mailed codes',
+      [
+        ['all codes delivered after', ms(r.codesDeliveredMs)],
+        ['codes found', `${n(r.codesFound)} of ${n(r.config.participants)}`],
+      ],
+    ],
+    [
+      'verifyCode',
+      [
+        ['requests per second', n(r.verifyCode.requestsPerSecond)],
+        ...latencyRows(r.verifyCode),
+        ['errors by code', codes(r.verifyCode.errors)],
+      ],
+    ],
+    [
+      'end to end',
+      [
+        ['sign-ins per second', n(r.signinsPerSecond)],
+        ['signed in', `${n(r.signedIn)} of ${n(r.config.participants)}`],
+      ],
+    ],
+  ])}\n${r.ok ? 'PASS' : 'FAIL'}\n`;
+}

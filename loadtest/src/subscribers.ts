@@ -1,0 +1,164 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { STATUS_SUBSCRIPTION } from './graphql';
+
+export const FINAL_STATUSES = new Set(['ISSUED', 'SOLD_OUT']);
+
+/** What one watching participant saw. Times are wall-clock milliseconds (`Date.now()`). */
+export interface SubscriberOutcome {
+  participantId: string;
+  status: string | undefined;
+  /** The server's decision time, from the payload's `decidedAt`. */
+  decidedAtMs: number | undefined;
+  /** When the final status arrived here. */
+  toldAtMs: number | undefined;
+  messages: number;
+  /** The BFF refused the subscription before the participant had applied (NOT_FOUND). */
+  refusedBeforeApply: boolean;
+  error: string | undefined;
+}
+
+export interface SubscriberPool {
+  outcomes: SubscriberOutcome[];
+  /** How many have their final status so far. */
+  finalCount(): number;
+  /** How many subscriptions the BFF refused because their participant had not applied yet. */
+  refusedCount(): number;
+  /** The i-th subscriber's apply was answered: subscribe again if the early subscription was refused. */
+  applied(i: number): void;
+  dispose(): Promise<void>;
+}
+
+interface StatusPayload {
+  applicationStatus?: { status?: string; decidedAt?: string | number | null } | null;
+}
+
+interface GraphQLErrorLike {
+  message?: string;
+  extensions?: { code?: string };
+}
+
+const CONNECT_BATCH = 100;
+const ACK_TIMEOUT_MS = 30_000;
+
+/**
+ * Opens one graphql-ws connection per participant (in batches, so the accept queue copes), waits
+ * for every `connection_ack` and subscribes each to `applicationStatus` — all before the herd.
+ * A BFF that only lets a participant watch an application that exists refuses those early
+ * subscriptions with NOT_FOUND; such a subscriber subscribes again as soon as its own apply is
+ * answered, as a real client would (`applied(i)`).
+ */
+export async function startSubscribers(
+  wsUrl: string,
+  eventId: string,
+  participants: { participantId: string; token: string }[],
+  signal: AbortSignal,
+): Promise<SubscriberPool> {
+  const clients: Client[] = [];
+  const outcomes: SubscriberOutcome[] = participants.map((p) => ({
+    participantId: p.participantId,
+    status: undefined,
+    decidedAtMs: undefined,
+    toldAtMs: undefined,
+    messages: 0,
+    refusedBeforeApply: false,
+    error: undefined,
+  }));
+  let final = 0;
+  let refused = 0;
+
+  const subscribe = (i: number) => {
+    const outcome = outcomes[i]!;
+    const refuse = (errors: readonly GraphQLErrorLike[]) => {
+      const notApplied = errors.some((e) => e.extensions?.code === 'NOT_FOUND');
+      if (notApplied && outcome.messages === 0 && !outcome.refusedBeforeApply) {
+        outcome.refusedBeforeApply = true;
+        refused++;
+      } else {
+        outcome.error = describe(errors);
+      }
+    };
+    clients[i]!.subscribe<StatusPayload>(
+      { query: STATUS_SUBSCRIPTION, variables: { eventId } },
+      {
+        next: ({ data, errors }) => {
+          // A refusal comes as a result with errors (graphql-js runs the subscribe resolver).
+          if (errors?.length && !data?.applicationStatus) return refuse(errors);
+          outcome.messages++;
+          const application = data?.applicationStatus;
+          if (!application?.status || outcome.toldAtMs !== undefined) return;
+          outcome.status = application.status;
+          if (FINAL_STATUSES.has(application.status)) {
+            outcome.toldAtMs = Date.now();
+            outcome.decidedAtMs = toMs(application.decidedAt);
+            final++;
+          }
+        },
+        error: (err) => (Array.isArray(err) ? refuse(err as GraphQLErrorLike[]) : (outcome.error = describe(err))),
+        complete: () => undefined,
+      },
+    );
+  };
+
+  for (let start = 0; start < participants.length; start += CONNECT_BATCH) {
+    if (signal.aborted) throw new Error('timed out while connecting subscribers');
+    const batch = participants.slice(start, start + CONNECT_BATCH);
+    await Promise.all(
+      batch.map(async ({ token }, j) => {
+        const i = start + j;
+        const outcome = outcomes[i]!;
+        const client = createClient({
+          url: wsUrl,
+          webSocketImpl: WebSocket,
+          lazy: false,
+          retryAttempts: 3,
+          connectionParams: { authorization: `Bearer ${token}` },
+          onNonLazyError: (err) => (outcome.error = describe(err)),
+        });
+        clients[i] = client;
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`subscriber connection not acknowledged within ${ACK_TIMEOUT_MS} ms`)),
+            ACK_TIMEOUT_MS,
+          );
+          const off = client.on('connected', () => {
+            clearTimeout(timer);
+            off();
+            resolve();
+          });
+        });
+        subscribe(i);
+      }),
+    );
+  }
+
+  return {
+    outcomes,
+    finalCount: () => final,
+    refusedCount: () => refused,
+    applied(i) {
+      const outcome = outcomes[i];
+      if (outcome?.refusedBeforeApply && outcome.toldAtMs === undefined && outcome.messages === 0) subscribe(i);
+    },
+    async dispose() {
+      await Promise.all(clients.map((c) => c.dispose()));
+    },
+  };
+}
+
+function toMs(value: string | number | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (Array.isArray(err))
+    return (err as GraphQLErrorLike[]).map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message ?? String(e)}`).join('; ');
+  if (err && typeof err === 'object' && 'code' in err) {
+    const close = err as { code: number; reason?: string };
+    return `socket closed ${close.code}${close.reason ? ` ${close.reason}` : ''}`;
+  }
+  return String(err);
+}

@@ -1,0 +1,112 @@
+import * as path from 'node:path';
+import { mintTokens, REPO_ROOT, type MintedToken } from './tokens';
+
+/** Where the platform under test is and how to reach what the checks read. */
+export interface Target {
+  bffUrl: string;
+  sesUrl: string;
+  mysqlUrl: string;
+  issuerAddress: string;
+  /** Session tokens signed with the auth service's key, never through an API (see tokens.ts). */
+  mintTokens(emails: string[]): Promise<MintedToken[]>;
+  adminEmail: string;
+  /** Stops what the run started; a no-op for a platform that was already up. */
+  stop(): Promise<void>;
+  /** The parts' Prometheus endpoints, read before and after the herd (batch sizes per hop). */
+  metricsUrls?: string[];
+  /** Marks the herd's start and the drain's end (for `--cpu-prof`: the profiled window). */
+  herdWindow?: { start(): void; end(): void };
+}
+
+/**
+ * Limits a real deployment keeps but a benchmark from one address must lift: the BFF's per-IP
+ * and per-participant rate limits, the auth throttles (sign-in scenario) and the e-mail send
+ * rate (the emulator is not SES's sandbox). A variable set in the environment wins.
+ */
+export const LOADTEST_ENV: Record<string, string> = {
+  BFF_RATE_LIMIT_IP_PER_MINUTE: '0',
+  BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE: '0',
+  AUTH_SEND_COOLDOWN_SECONDS: '0',
+  AUTH_SEND_PER_IP_MAX: '100000000',
+  AUTH_SEND_PER_ADDRESS_MAX: '1000',
+  NOTIFIER_SEND_RATE: '5000',
+  NOTIFIER_CONCURRENCY: '64',
+  LOG_LEVEL: 'warn',
+};
+
+/** The BFF's /metrics and the services' metrics ports (scripts/platform.js's defaults, or <PART>_METRICS_PORT). */
+function metricsUrls(bffUrl: string, env: Record<string, string | undefined>): string[] {
+  const port = (part: string, fallback: string) => env[`${part}_METRICS_PORT`] ?? fallback;
+  return [
+    `${bffUrl}/metrics`,
+    `http://127.0.0.1:${port('EVENT', '9102')}/metrics`,
+    `http://127.0.0.1:${port('ISSUER', '9103')}/metrics`,
+  ];
+}
+
+function defaults(env: Record<string, string | undefined>) {
+  return {
+    sesUrl: env['SES_ENDPOINT'] ?? 'http://127.0.0.1:8005',
+    mysqlUrl: env['MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/fcfs',
+    issuerAddress: env['ISSUER_ADDRESS'] ?? '127.0.0.1:50053',
+    adminEmail: (env['AUTH_ADMIN_EMAILS'] ?? 'admin@fcfs.local').split(',')[0]!.trim(),
+  };
+}
+
+/** A platform that is already up at `bffUrl`; the rest comes from the environment or the local defaults. */
+export function attachTarget(bffUrl: string, env: Record<string, string | undefined> = process.env): Target {
+  return {
+    bffUrl,
+    ...defaults(env),
+    metricsUrls: metricsUrls(bffUrl, env),
+    mintTokens: (emails) => mintTokens(emails, env),
+    stop: async () => undefined,
+  };
+}
+
+/** What scripts/platform.js's `startPlatform` resolves to (the parts we use). */
+interface StartedPlatform {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
+  bffUrl: string;
+  /** The SES emulator's store, e.g. http://127.0.0.1:8005/store. */
+  sesUrl: string;
+  adminEmail: string;
+  /** The environment every part runs with. */
+  env: Record<string, string>;
+  parts: Record<string, { pid: number | undefined }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole platform as `npm start` does (scripts/platform.js), with the benchmark's
+ * limits, and optionally with every Node process writing a CPU profile to `cpuProfDir`.
+ */
+export async function launchTarget(options: { cpuProfDir?: string | undefined; log: (line: string) => void }): Promise<Target> {
+  // The environment still wins, e.g. NOTIFIER_SEND_RATE=100 npm run loadtest.
+  const overrides: Record<string, string> = {};
+  for (const [key, value] of Object.entries(LOADTEST_ENV)) overrides[key] = process.env[key] ?? value;
+  if (options.cpuProfDir) {
+    // Node refuses --cpu-prof in NODE_OPTIONS; a preloaded module starts the same profiler.
+    const preload = path.join(__dirname, 'cpu-profile-preload.js');
+    overrides['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim();
+    overrides['LOADTEST_CPU_PROF_DIR'] = options.cpuProfDir;
+  }
+  const { startPlatform } = require(path.join(REPO_ROOT, 'scripts/platform.js')) as {
+    startPlatform(o: { env: Record<string, string>; log: (line: string) => void }): Promise<StartedPlatform>;
+  };
+  const platform = await startPlatform({ env: overrides, log: options.log });
+  // Each profiled process toggles its profiler on SIGUSR2 (cpu-profile-preload.ts).
+  const signalParts = () => {
+    for (const { pid } of Object.values(platform.parts)) if (pid) process.kill(pid, 'SIGUSR2');
+  };
+  return {
+    ...(options.cpuProfDir ? { herdWindow: { start: signalParts, end: signalParts } } : {}),
+    ...defaults(platform.env),
+    bffUrl: new URL(platform.bffUrl).origin,
+    metricsUrls: metricsUrls(new URL(platform.bffUrl).origin, process.env),
+    sesUrl: platform.sesUrl.replace(/\/store\/?$/, ''),
+    adminEmail: platform.adminEmail || defaults(platform.env).adminEmail,
+    mintTokens: (emails) => mintTokens(emails, platform.env),
+    stop: () => platform.stop(),
+  };
+}

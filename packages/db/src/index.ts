@@ -1,0 +1,3 @@
+export * from './models';
+export * from './migrate';
+export { migrations } from './migrations';

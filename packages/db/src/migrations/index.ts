@@ -1,0 +1,15 @@
+import type { QueryInterface } from 'sequelize';
+import * as initialSchema from './0001-initial-schema';
+import * as participantsEmailUnique from './0002-participants-email-unique';
+
+export interface Migration {
+  name: string;
+  up(qi: QueryInterface): Promise<void>;
+  down(qi: QueryInterface): Promise<void>;
+}
+
+/** Every migration, in the order it runs. Add new files here; never edit an applied one. */
+export const migrations: Migration[] = [
+  { name: '0001-initial-schema', ...initialSchema },
+  { name: '0002-participants-email-unique', ...participantsEmailUnique },
+];

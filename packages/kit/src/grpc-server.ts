@@ -1,0 +1,176 @@
+import {
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import { Counter, Histogram } from 'prom-client';
+import { toGrpcError } from './errors';
+import { registry } from './metrics';
+
+interface MethodDefinition {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestDeserialize(value: Buffer): unknown;
+  responseSerialize(value: never): Buffer;
+}
+
+type RequestOf<M> = M extends { requestDeserialize(value: Buffer): infer R } ? R : never;
+type ResponseOf<M> = M extends { responseSerialize(value: infer R): Buffer } ? R : never;
+
+/**
+ * Async handlers for one ts-proto service definition: a unary handler returns its
+ * response, a server-streaming handler writes to the call and resolves when done.
+ * Throw a ServiceError for an expected failure; anything else becomes INTERNAL.
+ */
+export type Handlers<D> = {
+  [K in keyof D]: D[K] extends { responseStream: true }
+    ? (call: ServerWritableStream<RequestOf<D[K]>, ResponseOf<D[K]>>) => Promise<void>
+    : (request: RequestOf<D[K]>, call: ServerUnaryCall<RequestOf<D[K]>, ResponseOf<D[K]>>) => Promise<ResponseOf<D[K]>>;
+};
+
+const handled = new Counter({
+  name: 'grpc_server_handled_total',
+  help: 'gRPC calls completed, by method and status code',
+  labelNames: ['method', 'code'] as const,
+  registers: [registry],
+});
+const duration = new Histogram({
+  name: 'grpc_server_handling_seconds',
+  help: 'gRPC unary call duration',
+  labelNames: ['method'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});
+
+/** Wraps async handlers into grpc-js handlers with one error mapping and metrics. */
+export function adaptHandlers<D extends Record<string, MethodDefinition>>(
+  definition: D,
+  handlers: Handlers<D>,
+  logger: Logger,
+): UntypedServiceImplementation {
+  const impl: UntypedServiceImplementation = {};
+  for (const key of Object.keys(definition)) {
+    const method = definition[key];
+    const handler = (handlers as Record<string, (...args: never[]) => Promise<unknown>>)[key];
+    if (method === undefined || handler === undefined) throw new Error(`no handler for ${key}`);
+    const name = method.path;
+    if (method.responseStream) {
+      impl[key] = (call: ServerWritableStream<unknown, unknown>) => {
+        (handler as (c: typeof call) => Promise<void>)(call).then(
+          () => {
+            handled.inc({ method: name, code: 0 });
+            if (!call.writableEnded) call.end();
+          },
+          (err: unknown) => {
+            const mapped = toGrpcError(err, logger, name);
+            handled.inc({ method: name, code: mapped.code ?? 2 });
+            // grpc-js turns an 'error' event into the call's status; destroy() would drop it and leave the client hanging.
+            if (!call.destroyed && !call.writableEnded) call.emit('error', Object.assign(new Error(mapped.details), mapped));
+          },
+        );
+      };
+    } else {
+      impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        const end = duration.startTimer({ method: name });
+        (handler as (r: unknown, c: typeof call) => Promise<unknown>)(call.request, call).then(
+          (response) => {
+            end();
+            handled.inc({ method: name, code: 0 });
+            callback(null, response);
+          },
+          (err: unknown) => {
+            end();
+            const mapped = toGrpcError(err, logger, name);
+            handled.inc({ method: name, code: mapped.code ?? 2 });
+            callback(mapped);
+          },
+        );
+      };
+    }
+  }
+  return impl;
+}
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+}
+
+export interface GrpcServer {
+  /** Registers a service and its handlers; its health status follows the server's. */
+  add<D extends Record<string, MethodDefinition>>(serviceName: string, definition: D, handlers: Handlers<D>): void;
+  /** Binds and starts serving; resolves to the bound port (useful with port 0). */
+  start(): Promise<number>;
+  /** Health NOT_SERVING, then a graceful shutdown; forced only after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  setServing(serving: boolean): void;
+  readonly server: Server;
+}
+
+/**
+ * A grpc-js server with standard health checking (grpc.health.v1), one error
+ * mapping for every handler, and graceful shutdown.
+ */
+export function createGrpcServer({ host, port, logger }: GrpcServerOptions): GrpcServer {
+  const server = new Server({
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+  });
+  const serviceNames: string[] = [''];
+  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  health.addToServer(server);
+  let stopping: Promise<void> | undefined;
+
+  const setServing = (serving: boolean): void => {
+    for (const name of serviceNames) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+  };
+
+  return {
+    server,
+    setServing,
+    add(serviceName, definition, handlers) {
+      server.addService(definition as unknown as ServiceDefinition, adaptHandlers(definition, handlers, logger));
+      serviceNames.push(serviceName);
+      health.setStatus(serviceName, 'NOT_SERVING');
+    },
+    start() {
+      return new Promise((resolve, reject) => {
+        server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => {
+          if (err) {
+            reject(err);
+            return;
+          }
+          setServing(true);
+          logger.info({ port: bound }, 'gRPC server listening');
+          resolve(bound);
+        });
+      });
+    },
+    stop(graceMs = 10_000) {
+      stopping ??= new Promise<void>((resolve) => {
+        setServing(false);
+        const timer = setTimeout(() => {
+          logger.warn('gRPC calls still open after grace period; forcing shutdown');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import {
+  createGrpcServer,
+  createLogger,
+  createRedis,
+  createSequelize,
+  createSes,
+  startMetricsServer,
+  type Logger,
+} from '@fcfs/kit';
+import { AuthServiceService } from '@fcfs/proto';
+import type { JSONWebKeySet } from 'jose';
+import { createCodeStore } from './code-store';
+import { createHasher } from './codes';
+import type { AuthConfig } from './config';
+import { authHandlers } from './handlers';
+import { publicJwks, resolveSigningKeys } from './keys';
+import { createMailer } from './mailer';
+import { createParticipants } from './participants';
+import { createVerification } from './verification';
+
+export interface AuthOverrides {
+  logger?: Logger;
+  /** Serve /metrics, /healthz, /readyz (off by default in tests: one registry per process). */
+  metrics?: boolean;
+  ses?: SESv2Client;
+}
+
+export interface RunningAuth {
+  grpcPort: number;
+  metricsPort: number | undefined;
+  /** What GetPublicKeys answers. */
+  jwks: JSONWebKeySet;
+  readiness(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/** Wires the auth service from its configuration and starts serving gRPC (and metrics). */
+export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {}): Promise<RunningAuth> {
+  const logger = overrides.logger ?? createLogger('auth', config.logLevel);
+  const keys = resolveSigningKeys(config.tokens, config.nodeEnv);
+  const [signingKey] = keys;
+  if (signingKey === undefined) throw new Error('no signing key');
+  const jwks = publicJwks(keys);
+  if (config.tokens.signingKeys === undefined) {
+    logger.warn({ kid: signingKey.kid, file: config.tokens.devKeyFile }, 'signing with the generated development key');
+  }
+
+  const redis = createRedis(config.redisUrl, logger);
+  const sequelize = createSequelize(config.mysqlUrl, logger);
+  const ses = overrides.ses ?? createSes(config.ses);
+  const participants = createParticipants(sequelize);
+  const store = createCodeStore(redis, {
+    prefix: config.codes.redisPrefix,
+    codeTtlMs: config.codes.ttlSeconds * 1000,
+    maxAttempts: config.codes.maxAttempts,
+    cooldownMs: config.throttle.cooldownSeconds * 1000,
+    perAddress: { max: config.throttle.perAddress.max, windowMs: config.throttle.perAddress.windowSeconds * 1000 },
+    perIp: { max: config.throttle.perIp.max, windowMs: config.throttle.perIp.windowSeconds * 1000 },
+  });
+  const verification = createVerification({
+    store,
+    hasher: createHasher(config.codes.secret),
+    mailer: createMailer(ses, config.ses.from),
+    participants,
+    signingKey,
+    adminEmails: config.adminEmails,
+    codeTtlSeconds: config.codes.ttlSeconds,
+    resendCooldownSeconds: config.throttle.cooldownSeconds,
+    tokenTtlSeconds: config.tokens.ttlSeconds,
+    logger,
+  });
+
+  const readiness = async (): Promise<boolean> => {
+    try {
+      await Promise.all([redis.ping(), sequelize.query('SELECT 1')]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const server = createGrpcServer({ ...config.grpc, logger });
+  server.add(
+    'fcfs.v1.AuthService',
+    AuthServiceService,
+    authHandlers({ verification, participants, adminEmails: config.adminEmails, jwksJson: JSON.stringify(jwks) }),
+  );
+  const closeClients = async (): Promise<void> => {
+    ses.destroy();
+    await Promise.allSettled([redis.quit(), sequelize.close()]);
+  };
+  let grpcPort: number;
+  let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  try {
+    grpcPort = await server.start();
+    if (overrides.metrics !== false) metrics = await startMetricsServer({ ...config.metrics, logger, readiness });
+  } catch (err) {
+    // A half-started service (e.g. the metrics port taken) must not keep the other listener open.
+    await server.stop(0);
+    await closeClients();
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    grpcPort,
+    metricsPort: metrics?.port,
+    jwks,
+    readiness,
+    stop() {
+      stopping ??= (async () => {
+        await server.stop();
+        await metrics?.close();
+        await closeClients();
+      })();
+      return stopping;
+    },
+  };
+}

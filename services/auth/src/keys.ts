@@ -1,0 +1,121 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { JSONWebKeySet, JWK } from 'jose';
+
+export type SigningAlgorithm = 'EdDSA' | 'ES256';
+
+/** One key pair the service signs with (the first) or only publishes (the rest, during rotation). */
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  privateKey: KeyObject;
+  publicJwk: JWK;
+}
+
+function algorithmOf(key: KeyObject): SigningAlgorithm {
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
+  throw new Error(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'}: use Ed25519 (EdDSA) or P-256 (ES256)`);
+}
+
+function signingKey(privateKey: KeyObject, kid: string): SigningKey {
+  if (privateKey.type !== 'private') throw new Error(`key ${kid} is not a private key`);
+  const alg = algorithmOf(privateKey);
+  const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
+  return { kid, alg, privateKey, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
+}
+
+/**
+ * Parses `AUTH_JWT_PRIVATE_KEYS`: a JSON array of private JWKs (each with `kid`; the first
+ * signs, all are published), a single JWK, a `{"keys":[...]}` set, or a PKCS#8 PEM named by `pemKid`.
+ * Throws an Error naming the problem (without the key material).
+ */
+export function parsePrivateKeys(raw: string, pemKid?: string): SigningKey[] {
+  const text = raw.trim();
+  if (text.startsWith('-----BEGIN')) {
+    if (pemKid === undefined) throw new Error('a PEM key needs AUTH_JWT_KID to name it');
+    let key: KeyObject;
+    try {
+      key = createPrivateKey({ key: text, format: 'pem' });
+    } catch {
+      throw new Error('the PEM is not a readable private key');
+    }
+    return [signingKey(key, pemKid)];
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error('expected a JSON array of private JWKs or a PEM private key');
+  }
+  const list: unknown = Array.isArray(parsed) ? parsed : ((parsed as { keys?: unknown }).keys ?? [parsed]);
+  if (!Array.isArray(list) || list.length === 0) throw new Error('expected at least one private JWK');
+  const keys = list.map((jwk: unknown, i) => {
+    const kid = (jwk as { kid?: unknown } | null)?.kid;
+    if (typeof kid !== 'string' || kid === '') throw new Error(`key ${i} has no kid`);
+    let key: KeyObject;
+    try {
+      key = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    } catch {
+      throw new Error(`key ${kid} is not a private JWK (it needs "d")`);
+    }
+    return signingKey(key, kid);
+  });
+  const kids = new Set(keys.map((k) => k.kid));
+  if (kids.size !== keys.length) throw new Error('key ids must be unique');
+  return keys;
+}
+
+/** A fresh Ed25519 key as a private JWK with a random kid. */
+export function generatePrivateJwk(): JWK {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: `dev-${randomBytes(4).toString('hex')}`, alg: 'EdDSA' };
+}
+
+/**
+ * The development key: generated once and kept in `file` (mode 0600), so the service and
+ * the token-minting command sign with the same key across restarts. Concurrent first runs
+ * agree: the file appears atomically (link of a finished temp file) and the loser reads it.
+ */
+export function loadOrCreateDevKey(file: string): SigningKey[] {
+  try {
+    return parsePrivateKeys(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot use the development key ${file}: ${(err as Error).message}`);
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temp, `${JSON.stringify([generatePrivateJwk()])}\n`, { mode: 0o600 });
+  try {
+    linkSync(temp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(temp);
+  }
+  return parsePrivateKeys(readFileSync(file, 'utf8'));
+}
+
+/** The configured keys, or (outside production) the persisted development key. */
+export function resolveSigningKeys(
+  tokens: { signingKeys: SigningKey[] | undefined; devKeyFile: string },
+  nodeEnv: string,
+): SigningKey[] {
+  if (tokens.signingKeys !== undefined) return tokens.signingKeys;
+  if (nodeEnv === 'production') throw new Error('no signing keys configured (AUTH_JWT_PRIVATE_KEYS)');
+  return loadOrCreateDevKey(tokens.devKeyFile);
+}
+
+/** What GetPublicKeys publishes: every key's public half, with its kid. */
+export function publicJwks(keys: readonly SigningKey[]): JSONWebKeySet {
+  return { keys: keys.map((k) => k.publicJwk) };
+}

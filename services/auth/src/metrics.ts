@@ -1,0 +1,35 @@
+import { registry } from '@fcfs/kit';
+import { Counter } from 'prom-client';
+
+export const codeSends = new Counter({
+  name: 'auth_code_sends_total',
+  help: 'Verification code requests, by outcome (sent, throttled, invalid, failed)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const emailsSent = new Counter({
+  name: 'auth_emails_total',
+  help: 'Verification e-mails handed to SES, by result (sent, failed)',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+export const verifications = new Counter({
+  name: 'auth_verifications_total',
+  help: 'Code verifications, by outcome',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const tokensIssued = new Counter({
+  name: 'auth_tokens_issued_total',
+  help: 'Session tokens signed, by role',
+  labelNames: ['role'] as const,
+  registers: [registry],
+});
+
+// Zero series from the start, so dashboards and rate() see every outcome before it first happens.
+for (const outcome of ['sent', 'throttled', 'invalid', 'failed']) codeSends.labels(outcome).inc(0);
+for (const result of ['sent', 'failed']) emailsSent.labels(result).inc(0);
+for (const outcome of ['verified', 'wrong', 'missing', 'used', 'too-many-attempts']) verifications.labels(outcome).inc(0);

@@ -1,0 +1,98 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { GrpcStatus } from '@fcfs/kit';
+import { emailsTo } from '../../../test/support';
+import { codeFor, createShared, failure, randomAddress, startTestAuth, type Shared, type TestAuth } from '../test/harness';
+
+/** A local port nothing listens on: SES "down" for real, not a fake. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('AuthService send throttles (real Redis)', () => {
+  let shared: Shared;
+  const running: TestAuth[] = [];
+  const start = async (env: Record<string, string>): Promise<TestAuth> => {
+    const t = await startTestAuth(shared, env);
+    running.push(t);
+    return t;
+  };
+  beforeAll(async () => {
+    shared = await createShared();
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((t) => t.stop()));
+    await shared?.cleanup();
+  });
+
+  it('allows one send per address per cooldown, with the seconds until the next', async () => {
+    const t = await start({ AUTH_SEND_COOLDOWN_SECONDS: '60' });
+    const email = randomAddress();
+    await t.send(email, '203.0.113.1');
+    // Another client asking for the same address is held back too.
+    const err = await failure(t.send(email.toUpperCase(), '203.0.113.2'));
+    expect(err).toMatchObject({ code: GrpcStatus.RESOURCE_EXHAUSTED, reason: 'RATE_LIMITED' });
+    expect(err.retryAfterSeconds).toBeGreaterThanOrEqual(58);
+    expect(err.retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(err.message).toContain(`retry in ${err.retryAfterSeconds} s`);
+    expect(await emailsTo(email)).toHaveLength(1);
+  });
+
+  it('allows at most N sends per address per window', async () => {
+    const t = await start({
+      AUTH_SEND_COOLDOWN_SECONDS: '0',
+      AUTH_SEND_PER_ADDRESS_MAX: '3',
+      AUTH_SEND_PER_ADDRESS_WINDOW_SECONDS: '600',
+    });
+    const email = randomAddress();
+    for (let i = 0; i < 3; i++) await t.send(email, `203.0.113.${10 + i}`);
+    const err = await failure(t.send(email, '203.0.113.20'));
+    expect(err).toMatchObject({ code: GrpcStatus.RESOURCE_EXHAUSTED, reason: 'RATE_LIMITED' });
+    expect(err.retryAfterSeconds).toBeGreaterThan(590);
+    expect(err.retryAfterSeconds).toBeLessThanOrEqual(600);
+    expect(err.message).toContain('for this address');
+    // The newest code is the one that counts; earlier ones were replaced.
+    const newest = await codeFor(email, 3);
+    await expect(t.verify(email, newest)).resolves.toMatchObject({ participant: { email } });
+  });
+
+  it('holds one client IP to its budget across addresses, and only that client', async () => {
+    const t = await start({ AUTH_SEND_PER_IP_MAX: '2', AUTH_SEND_PER_IP_WINDOW_SECONDS: '120' });
+    await t.send(randomAddress(), '192.0.2.50');
+    await t.send(randomAddress(), '192.0.2.50');
+    const err = await failure(t.send(randomAddress(), '192.0.2.50'));
+    expect(err).toMatchObject({ code: GrpcStatus.RESOURCE_EXHAUSTED, reason: 'RATE_LIMITED' });
+    expect(err.retryAfterSeconds).toBeGreaterThan(110);
+    expect(err.retryAfterSeconds).toBeLessThanOrEqual(120);
+    expect(err.message).toContain('from this client');
+    await expect(t.send(randomAddress(), '192.0.2.51')).resolves.toBeDefined();
+  });
+
+  it('does not spend the client budget on a refused send', async () => {
+    const t = await start({ AUTH_SEND_PER_IP_MAX: '2', AUTH_SEND_COOLDOWN_SECONDS: '60' });
+    const email = randomAddress();
+    await t.send(email, '192.0.2.60');
+    for (let i = 0; i < 3; i++) await failure(t.send(email, '192.0.2.60'));
+    await expect(t.send(randomAddress(), '192.0.2.60')).resolves.toBeDefined();
+  });
+
+  it('when SES fails: UNAVAILABLE, no pending code, and neither throttle blocks the retry', async () => {
+    const broken = await start({ SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, AUTH_SEND_PER_IP_MAX: '1' });
+    const working = await start({ AUTH_SEND_PER_IP_MAX: '1' });
+    const email = randomAddress();
+    const err = await failure(broken.send(email, '192.0.2.70'));
+    expect(err).toMatchObject({
+      code: GrpcStatus.UNAVAILABLE,
+      message: 'the verification e-mail could not be sent; retry shortly',
+    });
+    // No code from the failed send is waiting to be guessed.
+    expect((await failure(working.verify(email, '123456'))).message).toContain('expired');
+    // Same address, same client, at once: neither the cooldown nor the client budget was spent.
+    await working.send(email, '192.0.2.70');
+    await expect(working.verify(email, await codeFor(email))).resolves.toMatchObject({ participant: { email } });
+  });
+});

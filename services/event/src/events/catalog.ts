@@ -1,0 +1,151 @@
+import { ServiceError } from '@fcfs/kit';
+import type { EventRow, Models } from '@fcfs/db';
+import { eventKeys, readHotState, rebuildEventState, type EventSettings, type HotState, type RebuildDeps } from '@fcfs/line';
+import type { Event } from '@fcfs/proto';
+import type { Sequelize } from 'sequelize';
+import { Op } from 'sequelize';
+import { effectiveStatus } from './status';
+import { parseName, parseSchedule, parseStock } from './validation';
+
+export interface CatalogDeps extends RebuildDeps {
+  sequelize: Sequelize;
+  models: Models;
+  now: () => number;
+}
+
+const time = (d: Date | null) => (d === null ? undefined : d.getTime());
+const date = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
+const LIST_LIMIT = 200;
+
+/** Events in MySQL, their hot state in Redis kept in step (admin operations and reads). */
+export function createCatalog(deps: CatalogDeps) {
+  const { models, redis, scripts, prefix, now } = deps;
+
+  const toEvent = (row: EventRow, hot: HotState | undefined): Event => {
+    const stock = hot?.stock ?? row.stock;
+    const line = hot === undefined ? undefined : { stock, issued: hot.issued, pending: hot.pending };
+    const opensAtMs = time(row.opens_at);
+    const closesAtMs = time(row.closes_at);
+    return {
+      id: String(row.id),
+      name: row.name,
+      status: effectiveStatus({ stored: row.status, opensAtMs, closesAtMs, line }, now()),
+      stock,
+      remaining: Math.max(0, stock - (hot?.issued ?? 0)),
+      opensAtMs,
+      closesAtMs,
+      createdAtMs: row.created_at.getTime(),
+    };
+  };
+
+  const findRow = async (eventId: string): Promise<EventRow> => {
+    const row = await models.Event.findByPk(eventId);
+    if (row === null) throw ServiceError.notFound(`event ${eventId} does not exist`);
+    return row;
+  };
+
+  /** The hot state, rebuilt from MySQL when Redis has lost it. */
+  const hotState = async (eventId: string): Promise<HotState> => {
+    const keys = eventKeys(prefix, eventId);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const hot = await readHotState(redis, keys);
+      if (hot !== undefined) return hot;
+      if ((await rebuildEventState(deps, eventId)) === 'not-found')
+        throw ServiceError.notFound(`event ${eventId} does not exist`);
+    }
+    throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);
+  };
+
+  /** Writes settings into the hot state (rebuilding it first if Redis lost it). */
+  const configure = async (eventId: string, settings: EventSettings): Promise<void> => {
+    const keys = eventKeys(prefix, eventId);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await scripts.configure(keys, settings);
+      if (result.kind === 'done') return;
+      if (result.kind === 'below-issued') {
+        throw ServiceError.failedPrecondition(`stock cannot go below the ${result.issued} already issued`, 'STOCK_BELOW_ISSUED');
+      }
+      if ((await rebuildEventState(deps, eventId)) === 'not-found')
+        throw ServiceError.notFound(`event ${eventId} does not exist`);
+    }
+    throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);
+  };
+
+  return {
+    hotState,
+
+    async create(input: { name: unknown; stock: unknown; opensAtMs: number | undefined; closesAtMs: number | undefined }) {
+      const name = parseName(input.name);
+      const stock = parseStock(input.stock);
+      const { opensAtMs, closesAtMs } = parseSchedule(input.opensAtMs, input.closesAtMs, now());
+      const at = new Date(now());
+      const row = await models.Event.create({
+        name,
+        stock,
+        status: opensAtMs === undefined ? 'DRAFT' : 'SCHEDULED',
+        opens_at: date(opensAtMs),
+        closes_at: date(closesAtMs),
+        created_at: at,
+        updated_at: at,
+      });
+      const eventId = String(row.id);
+      await rebuildEventState(deps, eventId);
+      return toEvent(row, await hotState(eventId));
+    },
+
+    async get(eventId: string) {
+      const row = await findRow(eventId);
+      return toEvent(row, await hotState(eventId));
+    },
+
+    async list(includeDrafts: boolean) {
+      const rows = await models.Event.findAll({
+        where: includeDrafts ? {} : { status: { [Op.ne]: 'DRAFT' } },
+        order: [['id', 'DESC']],
+        limit: LIST_LIMIT,
+      });
+      const hot = await Promise.all(rows.map((r) => readHotState(redis, eventKeys(prefix, String(r.id)))));
+      return rows.map((r, i) => toEvent(r, hot[i]));
+    },
+
+    async setStock(eventId: string, rawStock: unknown) {
+      const stock = parseStock(rawStock);
+      return deps.sequelize
+        .transaction(async (transaction) => {
+          const row = await models.Event.findByPk(eventId, { transaction, lock: transaction.LOCK.UPDATE });
+          if (row === null) throw ServiceError.notFound(`event ${eventId} does not exist`);
+          const previous = row.stock;
+          // Redis checks the stock against what is issued atomically with the issuer's decisions.
+          await configure(eventId, { stock });
+          try {
+            await row.update({ stock, updated_at: new Date(now()) }, { transaction });
+          } catch (err) {
+            await configure(eventId, { stock: previous }).catch(() => undefined);
+            throw err;
+          }
+          return row;
+        })
+        .then(async (row) => toEvent(row, await hotState(eventId)));
+    },
+
+    async open(eventId: string) {
+      const row = await findRow(eventId);
+      const nowMs = now();
+      // Opening by hand overrides a closing time already passed.
+      const closesAt = row.closes_at !== null && row.closes_at.getTime() <= nowMs ? null : row.closes_at;
+      await row.update({ status: 'OPEN', opened_at: new Date(nowMs), closes_at: closesAt, updated_at: new Date(nowMs) });
+      await configure(eventId, { status: 'OPEN', closesAtMs: time(closesAt) ?? null });
+      return toEvent(row, await hotState(eventId));
+    },
+
+    async close(eventId: string) {
+      const row = await findRow(eventId);
+      const at = new Date(now());
+      await row.update({ status: 'CLOSED', closed_at: at, updated_at: at });
+      await configure(eventId, { status: 'CLOSED' });
+      return toEvent(row, await hotState(eventId));
+    },
+  };
+}
+
+export type Catalog = ReturnType<typeof createCatalog>;

@@ -1,0 +1,167 @@
+import { GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
+import { eventKeys, parseEntry, toApplication } from '@fcfs/line';
+import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
+import type { Redis } from 'ioredis';
+import type { Catalog } from '../events/catalog';
+import type { Admissions } from '../line/admissions';
+import { watchStreams } from '../metrics';
+import type { LagReader } from '../stats/lag';
+import { appliesPerSecond } from '../stats/rate';
+import type { WatchHub } from '../watch/hub';
+
+export interface HandlerDeps {
+  catalog: Catalog;
+  admissions: Admissions;
+  hub: WatchHub;
+  lag: LagReader;
+  redis: Redis;
+  prefix: string;
+  verifier: TokenVerifier;
+  now: () => number;
+}
+
+const MAX_APPLY_BATCH = 5_000;
+
+export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceService> {
+  const { catalog, admissions, hub, lag, redis, prefix, verifier, now } = deps;
+
+  return {
+    async createEvent(req, call) {
+      await requireAdmin(call.metadata, verifier);
+      return {
+        event: await catalog.create({ name: req.name, stock: req.stock, opensAtMs: req.opensAtMs, closesAtMs: req.closesAtMs }),
+      };
+    },
+    async setStock(req, call) {
+      await requireAdmin(call.metadata, verifier);
+      return { event: await catalog.setStock(parseId(req.eventId, 'eventId'), req.stock) };
+    },
+    async openEvent(req, call) {
+      await requireAdmin(call.metadata, verifier);
+      return { event: await catalog.open(parseId(req.eventId, 'eventId')) };
+    },
+    async closeEvent(req, call) {
+      await requireAdmin(call.metadata, verifier);
+      return { event: await catalog.close(parseId(req.eventId, 'eventId')) };
+    },
+    async listEvents(req, call) {
+      if (req.includeDrafts) await requireAdmin(call.metadata, verifier);
+      return { events: await catalog.list(req.includeDrafts) };
+    },
+    async getEvent(req, call) {
+      const eventId = parseId(req.eventId, 'eventId');
+      const event = await catalog.get(eventId);
+      // A draft is the organiser's work in progress: to anyone else it does not exist yet.
+      if (event.status === EventStatus.EVENT_STATUS_DRAFT) {
+        await requireAdmin(call.metadata, verifier).catch(() => {
+          throw ServiceError.notFound(`event ${eventId} does not exist`);
+        });
+      }
+      return { event };
+    },
+
+    async apply(req) {
+      return admissions.apply(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId'));
+    },
+
+    async applyBatch(req) {
+      if (req.applications.length > MAX_APPLY_BATCH) {
+        throw ServiceError.invalidArgument(`a batch holds at most ${MAX_APPLY_BATCH} applications`);
+      }
+      const results = await Promise.all(
+        req.applications.map(async (item): Promise<ApplyBatchResult> => {
+          try {
+            const response = await admissions.apply(
+              parseId(item.eventId, 'eventId'),
+              parseId(item.participantId, 'participantId'),
+            );
+            return { result: { $case: 'response', value: response } };
+          } catch (err) {
+            if (!(err instanceof ServiceError)) throw err;
+            return { result: { $case: 'error', value: { code: err.code, message: err.message, reason: err.reason ?? '' } } };
+          }
+        }),
+      );
+      return { results };
+    },
+
+    async getApplication(req) {
+      const eventId = parseId(req.eventId, 'eventId');
+      const participantId = parseId(req.participantId, 'participantId');
+      const hot = await catalog.hotState(eventId);
+      const entry = await redis.hget(eventKeys(prefix, eventId).apps, participantId);
+      if (entry === null) return { application: undefined };
+      const stored = parseEntry(entry);
+      const ahead =
+        stored.status === ApplicationStatus.APPLICATION_STATUS_PENDING
+          ? Math.max(0, stored.position - 1 - hot.decidedThrough)
+          : undefined;
+      return { application: toApplication(eventId, participantId, stored, ahead) };
+    },
+
+    async getEventStats(req, call) {
+      await requireAdmin(call.metadata, verifier);
+      const eventId = parseId(req.eventId, 'eventId');
+      const hot = await catalog.hotState(eventId);
+      const [lagCount, rate] = await Promise.all([
+        lag.lagOf(eventId).catch(() => -1),
+        appliesPerSecond(redis, prefix, eventId, now()),
+      ]);
+      return {
+        stats: {
+          eventId,
+          stock: hot.stock,
+          remaining: Math.max(0, hot.stock - hot.issued),
+          admitted: hot.admitted,
+          pending: hot.pending,
+          issued: hot.issued,
+          soldOut: hot.soldOut,
+          lag: lagCount,
+          appliesPerSecond: rate,
+        },
+      };
+    },
+
+    async watchEvent(call) {
+      const eventId = parseId(call.request.eventId, 'eventId');
+      const hot = await catalog.hotState(eventId);
+      watchStreams.inc();
+      await new Promise<void>((resolve, reject) => {
+        let stop: (() => void) | undefined;
+        let ended = false;
+        const finish = () => {
+          if (ended) return;
+          ended = true;
+          stop?.();
+          resolve();
+        };
+        call.on('cancelled', finish);
+        call.on('close', finish);
+        call.on('error', finish);
+        hub
+          .watch(eventId, { send: (update) => call.write(update), end: finish })
+          .then((s) => {
+            stop = s;
+            if (ended) s();
+            else {
+              const remaining = Math.max(0, hot.stock - hot.issued);
+              call.write({
+                update: {
+                  $case: 'progress',
+                  value: { eventId, decidedThrough: hot.decidedThrough, issued: hot.issued, remaining },
+                },
+              });
+            }
+          })
+          .catch((err: unknown) => {
+            ended = true;
+            reject(
+              err instanceof ServiceError
+                ? err
+                : new ServiceError(GrpcStatus.UNAVAILABLE, 'live updates are unavailable', { cause: err }),
+            );
+          });
+      });
+    },
+  };
+}

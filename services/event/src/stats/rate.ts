@@ -1,0 +1,8 @@
+import { eventKeys } from '@fcfs/line';
+import type { Redis } from 'ioredis';
+
+/** Applies per second of one event: the last full second's counter, which the gate keeps in Redis. */
+export async function appliesPerSecond(redis: Redis, prefix: string, eventId: string, nowMs: number): Promise<number> {
+  const second = Math.floor(nowMs / 1000) - 1;
+  return Number((await redis.get(eventKeys(prefix, eventId).rate(second))) ?? 0);
+}

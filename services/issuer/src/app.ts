@@ -1,0 +1,126 @@
+import {
+  createGrpcServer,
+  createKafka,
+  createLogger,
+  createRedis,
+  createSequelize,
+  createSes,
+  startMetricsServer,
+  type Logger,
+} from '@fcfs/kit';
+import { defineLineScripts } from '@fcfs/line';
+import { IssuerServiceService } from '@fcfs/proto';
+import type { IssuerConfig } from './config';
+import { issuerHandlers } from './grpc/handlers';
+import { createIssuerConsumer } from './line/consumer';
+import { createDecider } from './line/decider';
+import { createNotifier, sesSettings } from './notifier';
+
+/** A part of the issuer with its own lifecycle (the result e-mail notifier). */
+export interface Startable {
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+  /** New outbox rows were committed. */
+  wake?(): void;
+  /** The line committed decisions: background work should yield to it for a while. */
+  lineBusy?(): void;
+}
+
+/**
+ * What a test or an in-process launcher may replace. Everything from the environment (Redis and MySQL
+ * URLs, brokers, the applications and DLQ topics, the consumer group id, the Redis key prefix) is in the
+ * config: build it with `loadServiceConfig({ ...process.env, KAFKA_GROUP_ID, KAFKA_APPLICATIONS_TOPIC, ... })`.
+ */
+export interface IssuerOverrides {
+  logger?: Logger;
+  now?: () => number;
+  /** The result e-mail notifier; default: createNotifier over the config's SES settings; false: none. */
+  notifier?: Startable | false;
+  /** Retry delays while Redis or MySQL is down (tests shorten them). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** false: serve gRPC only, without consuming (tests that seek and re-consume start their own). */
+  consume?: boolean;
+}
+
+export interface IssuerApp {
+  grpcPort: number;
+  metricsPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrides = {}): Promise<IssuerApp> {
+  const logger = overrides.logger ?? createLogger('issuer', config.logLevel);
+  const now = overrides.now ?? Date.now;
+  const prefix = config.line.redisPrefix;
+
+  const redis = createRedis(config.redisUrl, logger);
+  const sequelize = createSequelize(config.mysqlUrl, logger);
+  const scripts = defineLineScripts(redis);
+  const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
+  const notifier =
+    overrides.notifier === false
+      ? undefined
+      : (overrides.notifier ??
+        createNotifier({ sequelize, ses: createSes(sesSettings(config.notifier)), logger, config: config.notifier }));
+  const decider = createDecider({
+    redis,
+    scripts,
+    sequelize,
+    prefix,
+    now,
+    onWritten: () => {
+      // The notifier yields while the line is hot; one that cannot yield is woken to send now.
+      if (notifier?.lineBusy) notifier.lineBusy();
+      else notifier?.wake?.();
+    },
+  });
+  const consumer = createIssuerConsumer(
+    kafka,
+    decider,
+    {
+      topic: config.kafka.topic,
+      dlqTopic: config.kafka.dlqTopic,
+      groupId: config.kafka.groupId,
+      partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
+      chunkSize: config.line.chunkSize,
+      ...(overrides.backoffMs === undefined ? {} : { backoffMs: overrides.backoffMs }),
+      ...(overrides.maxBackoffMs === undefined ? {} : { maxBackoffMs: overrides.maxBackoffMs }),
+    },
+    logger,
+  );
+
+  const server = createGrpcServer({ host: config.grpc.host, port: config.grpc.port, logger });
+  server.add('fcfs.v1.IssuerService', IssuerServiceService, issuerHandlers({ redis, sequelize, prefix }));
+
+  if (overrides.consume !== false) await consumer.start();
+  await notifier?.start();
+  const grpcPort = await server.start();
+  const metrics = await startMetricsServer({
+    host: config.metrics.host,
+    port: config.metrics.port,
+    logger,
+    readiness: async () => {
+      const [pong] = await Promise.all([redis.ping(), sequelize.authenticate()]);
+      return pong === 'PONG';
+    },
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    grpcPort,
+    metricsPort: metrics.port,
+    stop() {
+      stopping ??= (async () => {
+        server.setServing(false);
+        await notifier?.stop();
+        await consumer.stop();
+        await server.stop(5_000);
+        await metrics.close();
+        await redis.quit().catch(() => undefined);
+        await sequelize.close();
+      })();
+      return stopping;
+    },
+  };
+}

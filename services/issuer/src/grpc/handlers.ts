@@ -1,0 +1,158 @@
+import { parseId, ServiceError, type Handlers } from '@fcfs/kit';
+import { eventKeys, parseEntry, readHotState, toDecision, type StoredApplication } from '@fcfs/line';
+import { ApplicationStatus, type Difference, type Gift, type IssuerServiceService } from '@fcfs/proto';
+import type { Redis } from 'ioredis';
+import { QueryTypes, type Sequelize } from 'sequelize';
+
+export interface IssuerHandlerDeps {
+  redis: Redis;
+  sequelize: Sequelize;
+  prefix: string;
+}
+
+const MAX_PAGE = 1_000;
+const DEFAULT_PAGE = 100;
+const MAX_DIFFERENCES = 1_000;
+
+interface DecisionRow {
+  participant_id: string | number;
+  status: string;
+  position: number;
+  applied_at: Date;
+  decided_at: Date;
+  code: string | null;
+}
+
+const toStored = (row: DecisionRow): StoredApplication => ({
+  status: row.status === 'ISSUED' ? ApplicationStatus.APPLICATION_STATUS_ISSUED : ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
+  position: row.position,
+  appliedAtMs: row.applied_at.getTime(),
+  decidedAtMs: row.decided_at.getTime(),
+  giftCode: row.code ?? undefined,
+});
+
+const DECISIONS_SQL = `SELECT a.participant_id, a.status, a.position, a.applied_at, a.decided_at, g.code
+  FROM applications a LEFT JOIN gifts g ON g.event_id = a.event_id AND g.participant_id = a.participant_id
+ WHERE a.event_id = ?`;
+
+function parsePageToken(token: string): { position: number; id: string } | undefined {
+  if (token === '') return undefined;
+  const match = /^(\d{1,10}):(\d{1,20})$/.exec(Buffer.from(token, 'base64url').toString());
+  if (match === null) throw ServiceError.invalidArgument('pageToken is not one this service handed out');
+  return { position: Number(match[1]), id: match[2] as string };
+}
+
+const pageToken = (position: number, id: string) => Buffer.from(`${position}:${id}`).toString('base64url');
+
+/** Redis's and MySQL's view of one application, as Reconcile reports them. */
+function describe(app: StoredApplication | undefined): string {
+  if (app === undefined) return 'missing';
+  const status = { 1: 'PENDING', 2: 'ISSUED', 3: 'SOLD_OUT' }[app.status as 1 | 2 | 3] ?? 'UNKNOWN';
+  return app.giftCode === undefined ? `${status}@${app.position}` : `${status}@${app.position}:${app.giftCode}`;
+}
+
+/** The issuer's internal gRPC surface: decisions, gifts, and a Redis-vs-MySQL reconciliation. */
+export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps): Handlers<typeof IssuerServiceService> {
+  const requireEvent = async (eventId: string): Promise<{ stock: number }> => {
+    const [event] = await sequelize.query<{ stock: number }>('SELECT stock FROM events WHERE id = ?', {
+      replacements: [eventId],
+      type: QueryTypes.SELECT,
+    });
+    if (event === undefined) throw ServiceError.notFound(`event ${eventId} does not exist`);
+    return event;
+  };
+
+  return {
+    async getDecision(req) {
+      const eventId = parseId(req.eventId, 'eventId');
+      const participantId = parseId(req.participantId, 'participantId');
+      const entry = await redis.hget(eventKeys(prefix, eventId).apps, participantId);
+      if (entry !== null) {
+        const app = parseEntry(entry);
+        if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING) return { decision: undefined };
+        return { decision: toDecision(eventId, participantId, app) };
+      }
+      await requireEvent(eventId);
+      const [row] = await sequelize.query<DecisionRow>(`${DECISIONS_SQL} AND a.participant_id = ?`, {
+        replacements: [eventId, participantId],
+        type: QueryTypes.SELECT,
+      });
+      return { decision: row === undefined ? undefined : toDecision(eventId, participantId, toStored(row)) };
+    },
+
+    async listGifts(req) {
+      const eventId = parseId(req.eventId, 'eventId');
+      if (req.pageSize < 0 || req.pageSize > MAX_PAGE)
+        throw ServiceError.invalidArgument(`pageSize must be between 1 and ${MAX_PAGE}`);
+      const size = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
+      const after = parsePageToken(req.pageToken);
+      await requireEvent(eventId);
+      const rows = await sequelize.query<{
+        id: string | number;
+        participant_id: string | number;
+        code: string;
+        position: number;
+        issued_at: Date;
+      }>(
+        `SELECT id, participant_id, code, position, issued_at FROM gifts
+          WHERE event_id = ? ${after ? 'AND (position > ? OR (position = ? AND id > ?))' : ''}
+          ORDER BY position, id LIMIT ?`,
+        {
+          replacements: after ? [eventId, after.position, after.position, after.id, size + 1] : [eventId, size + 1],
+          type: QueryTypes.SELECT,
+        },
+      );
+      const page = rows.slice(0, size);
+      const gifts: Gift[] = page.map((r) => ({
+        eventId,
+        participantId: String(r.participant_id),
+        code: r.code,
+        position: r.position,
+        issuedAtMs: r.issued_at.getTime(),
+      }));
+      const last = page[page.length - 1];
+      return { gifts, nextPageToken: rows.length > size && last ? pageToken(last.position, String(last.id)) : '' };
+    },
+
+    async reconcile(req) {
+      const eventId = parseId(req.eventId, 'eventId');
+      const { stock } = await requireEvent(eventId);
+      const keys = eventKeys(prefix, eventId);
+      const [rows, entries, hot] = await Promise.all([
+        sequelize.query<DecisionRow>(DECISIONS_SQL, { replacements: [eventId], type: QueryTypes.SELECT }),
+        redis.hgetall(keys.apps),
+        readHotState(redis, keys),
+      ]);
+      const mysql = new Map<string, StoredApplication>();
+      let issuedMysql = 0;
+      for (const row of rows) {
+        const app = toStored(row);
+        if (app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED) issuedMysql++;
+        mysql.set(String(row.participant_id), app);
+      }
+      const differences: Difference[] = [];
+      let differenceCount = 0;
+      const note = (participantId: string, r: StoredApplication | undefined, m: StoredApplication | undefined) => {
+        const redisView = describe(r);
+        const mysqlView = describe(m);
+        if (redisView === mysqlView) return;
+        differenceCount++;
+        if (differences.length < MAX_DIFFERENCES) differences.push({ participantId, redis: redisView, mysql: mysqlView });
+      };
+      for (const [participantId, entry] of Object.entries(entries))
+        note(participantId, parseEntry(entry), mysql.get(participantId));
+      for (const [participantId, app] of mysql) if (entries[participantId] === undefined) note(participantId, undefined, app);
+      const issuedRedis = hot?.issued ?? 0;
+      return {
+        consistent: differenceCount === 0 && hot !== undefined && issuedRedis === issuedMysql && issuedMysql <= stock,
+        stock,
+        issuedMysql,
+        issuedRedis,
+        remainingRedis: hot === undefined ? 0 : Math.max(0, hot.stock - hot.issued),
+        applicationsMysql: rows.length,
+        applicationsRedis: Object.keys(entries).length,
+        differences,
+      };
+    },
+  };
+}

@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { Logger } from '@fcfs/kit';
+import type { Sequelize } from 'sequelize';
+import { retryDelayMs, type BackoffPolicy } from './backoff';
+import type { NotifierConfig } from './config';
+import { createGroupCommit } from './group-commit';
+import { gateClaim, initialLineGate, type LineGateLimits, type LineGateState } from './line-gate';
+import * as metrics from './metrics';
+import { createOutboxStore, type ClaimedRow } from './outbox-store';
+import { createRateLimiter } from './rate-limiter';
+import { createSemaphore } from './semaphore';
+import { toResultEmail } from './result-email';
+import { classifySendError, type SendFailure } from './send-errors';
+import { loadTemplates, renderResultEmail, type RenderedEmail } from './templates';
+
+export interface NotifierOptions {
+  sequelize: Sequelize;
+  ses: SESv2Client;
+  logger: Logger;
+  config: NotifierConfig;
+  /** Names this replica in `outbox.claimed_by`; defaults to host, pid and a random suffix. */
+  notifierId?: string;
+  templatesDir?: string;
+}
+
+export interface Notifier {
+  readonly id: string;
+  start(): void;
+  /** Stops claiming, hands back rows not yet tried, and waits for the sends in flight to be recorded. */
+  stop(): Promise<void>;
+  /** New outbox rows were committed: look now instead of at the next poll. */
+  wake(): void;
+  /**
+   * The line just committed decisions (so new outbox rows too): yield to it. Claims nothing new until it
+   * has been quiet for `NOTIFIER_QUIET_MS`, apart from `NOTIFIER_MIN_RATE_WHILE_BUSY` rows a second.
+   * Only records a timestamp: cheap enough to call after every chunk.
+   */
+  lineBusy(): void;
+}
+
+const QUEUE_DEPTH_EVERY_MS = 5_000;
+
+/**
+ * Sends the outbox's result e-mails through SES v2: claims due rows, sends each under the per-replica
+ * rate limit with bounded concurrency, then records SENT, a retry with backoff, or FAILED.
+ */
+export function createNotifier({ sequelize, ses, logger, config, notifierId, templatesDir }: NotifierOptions): Notifier {
+  const id = (notifierId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`).slice(0, 40);
+  const log = logger.child({ component: 'notifier', notifierId: id });
+  const templates = loadTemplates(templatesDir);
+  const store = createOutboxStore(sequelize);
+  const rate = config.NOTIFIER_SEND_RATE;
+  // A burst of one keeps any one-second window within SES's maximum send rate.
+  const limiter = createRateLimiter({ rate, burst: 1 });
+  const sending = createSemaphore(config.NOTIFIER_CONCURRENCY);
+  const leaseMs = config.NOTIFIER_LEASE_MS;
+  // Rows held (claimed, not yet recorded): twice the concurrency, so the next claim runs while a full
+  // set of sends is still going; but never more than the rate lets us try within half a lease.
+  const slots = Math.max(1, Math.min(2 * config.NOTIFIER_CONCURRENCY, Math.floor((rate * leaseMs) / 2000)));
+  const sendTimeoutMs = Math.max(1_000, Math.min(10_000, Math.floor(leaseMs / 3)));
+  const backoff: BackoffPolicy = { baseMs: config.NOTIFIER_RETRY_BASE_MS, maxMs: config.NOTIFIER_RETRY_MAX_MS };
+  const gateLimits: LineGateLimits = { quietMs: config.NOTIFIER_QUIET_MS, minRateWhileBusy: config.NOTIFIER_MIN_RATE_WHILE_BUSY };
+  const gate: LineGateState = { ...initialLineGate };
+
+  let running = false;
+  let claimSeq = 0;
+  let loopDone: Promise<void> = Promise.resolve();
+  let depthTimer: NodeJS.Timeout | undefined;
+  const stopping = new AbortController();
+  // Every row waiting for a send place or token listens for stop.
+  setMaxListeners(0, stopping.signal);
+  const inFlight = new Set<Promise<void>>();
+  let nudge: (() => void) | undefined;
+  let nudged = false;
+  let waitingForSlots = false;
+  let claimFailing = false;
+
+  /**
+   * Waits `ms`, or less if woken (new rows, free slots, stop). A `wake()` that came while the loop was
+   * claiming makes the next idle pause return at once; other pauses ignore it, or the loop would spin.
+   */
+  const pause = (ms: number, { ignoreEarlierWake = false } = {}) =>
+    new Promise<void>((resolve) => {
+      if ((nudged && !ignoreEarlierWake) || !running) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        nudge = undefined;
+        resolve();
+      }
+      nudge = done;
+    });
+  const wake = () => {
+    nudged = true;
+    nudge?.();
+  };
+
+  /** A DB write after a send: retried briefly, because a lost SENT write means a resend later. */
+  async function record<T>(what: string, write: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (attempt >= 5) {
+          log.error({ err, what }, 'could not record an outcome; the rows are tried again when their lease ends');
+          return undefined;
+        }
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  const lostLease = (outboxId: string) =>
+    log.warn({ outboxId }, 'outbox row no longer held by this notifier (its lease ran out)');
+
+  // SENT writes of e-mails that finish together share one UPDATE.
+  const markSent = createGroupCommit<{ id: string; claim: string }>(async (rows) => {
+    const held = await record('SENT', () => store.markSent(rows));
+    if (held !== undefined && held < rows.length) log.warn({ lost: rows.length - held }, 'sent rows whose lease had run out');
+  });
+
+  async function fail(row: ClaimedRow, claim: string, reason: string, kind: 'rejected' | 'exhausted'): Promise<void> {
+    if ((await record('FAILED', () => store.markFailed(row.id, claim, reason))) === false) lostLease(row.id);
+    metrics.emailsFailed.inc({ reason: kind });
+    log.warn({ outboxId: row.id, eventId: row.eventId, attempts: row.attempts, reason }, 'result e-mail failed for good');
+  }
+
+  /** One SES call, within the concurrency and the send rate; 'stopped' if stop came while it waited. */
+  async function send(to: string, content: RenderedEmail): Promise<'sent' | 'stopped' | SendFailure> {
+    let release: (() => void) | undefined;
+    try {
+      release = await sending.acquire(stopping.signal);
+      await limiter.take(stopping.signal);
+    } catch {
+      release?.();
+      return 'stopped';
+    }
+    try {
+      await ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: config.SES_FROM,
+          Destination: { ToAddresses: [to] },
+          Content: {
+            Simple: {
+              Subject: { Data: content.subject, Charset: 'UTF-8' },
+              Body: { Text: { Data: content.text, Charset: 'UTF-8' }, Html: { Data: content.html, Charset: 'UTF-8' } },
+            },
+          },
+        }),
+        { abortSignal: AbortSignal.timeout(sendTimeoutMs) },
+      );
+      return 'sent';
+    } catch (err) {
+      return classifySendError(err);
+    } finally {
+      release();
+    }
+  }
+
+  async function deliver(row: ClaimedRow, claim: string): Promise<void> {
+    const email = toResultEmail(row);
+    if (!email.ok) return fail(row, claim, email.reason, 'rejected');
+    let content: RenderedEmail;
+    try {
+      content = renderResultEmail(templates, email.status, email.values);
+    } catch (err) {
+      return fail(row, claim, `template: ${(err as Error).message}`, 'rejected');
+    }
+
+    const outcome = await send(email.to, content);
+    if (outcome === 'stopped') {
+      // Never tried: hand it back at once rather than leave it to wait out the lease.
+      await record('release', () => store.release(row.id, claim));
+    } else if (outcome === 'sent') {
+      await markSent({ id: row.id, claim });
+      metrics.emailsSent.inc({ result: email.status });
+      metrics.decisionToSent.observe(Math.max(0, Date.now() - new Date(row.decidedAt).getTime()) / 1000);
+    } else if (!outcome.transient) {
+      await fail(row, claim, outcome.reason, 'rejected');
+    } else if (row.attempts >= config.NOTIFIER_MAX_ATTEMPTS) {
+      await fail(row, claim, outcome.reason, 'exhausted');
+    } else {
+      const delayMs = retryDelayMs(row.attempts, backoff);
+      if ((await record('retry', () => store.scheduleRetry(row.id, claim, delayMs, outcome.reason))) === false) lostLease(row.id);
+      metrics.emailRetries.inc();
+      log.debug({ outboxId: row.id, attempts: row.attempts, delayMs, reason: outcome.reason }, 'result e-mail will be retried');
+    }
+  }
+
+  function launch(row: ClaimedRow, claim: string): void {
+    const task = deliver(row, claim)
+      .catch((err: unknown) => log.error({ err, outboxId: row.id }, 'result e-mail delivery crashed'))
+      .finally(() => {
+        inFlight.delete(task);
+        // Refill once half the slots are free, rather than one claim query per finished e-mail.
+        if (waitingForSlots && slots - inFlight.size >= Math.ceil(slots / 2)) nudge?.();
+      });
+    inFlight.add(task);
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      const free = slots - inFlight.size;
+      if (free < Math.ceil(slots / 2)) {
+        waitingForSlots = true;
+        await pause(config.NOTIFIER_POLL_MS, { ignoreEarlierWake: true });
+        waitingForSlots = false;
+        continue;
+      }
+      const allowed = gateClaim(gate, Date.now(), gateLimits);
+      if (allowed.kind === 'closed') {
+        // A wake() now would only find the line still busy: the pause ends when the gate may open.
+        await pause(allowed.waitMs, { ignoreEarlierWake: true });
+        continue;
+      }
+      let limit = free;
+      if (allowed.kind === 'trickle') {
+        limit = Math.min(free, allowed.rows);
+        gate.trickleAt = allowed.state.trickleAt;
+      }
+      nudged = false;
+      const claim = `${id}#${++claimSeq}`;
+      let rows: ClaimedRow[];
+      try {
+        const startedAt = Date.now();
+        rows = await store.claim(claim, limit, leaseMs);
+        if (rows.length > 0) log.debug({ rows: rows.length, ms: Date.now() - startedAt, inFlight: inFlight.size }, 'claimed');
+      } catch (err) {
+        // Once per outage, not once per poll.
+        if (!claimFailing) log.warn({ err }, 'could not claim outbox rows; retrying every poll');
+        claimFailing = true;
+        await pause(config.NOTIFIER_POLL_MS, { ignoreEarlierWake: true });
+        continue;
+      }
+      if (claimFailing) log.info('claiming outbox rows again');
+      claimFailing = false;
+      for (const row of rows) launch(row, claim);
+      // A full batch means more may be due: go again as soon as slots free up (or the gate allows).
+      if (rows.length < limit) await pause(config.NOTIFIER_POLL_MS);
+    }
+  }
+
+  async function refreshDepth(): Promise<void> {
+    try {
+      metrics.outboxPending.set(await store.pendingCount());
+    } catch (err) {
+      log.debug({ err }, 'could not count pending outbox rows');
+    }
+  }
+
+  return {
+    id,
+    start() {
+      if (running || stopping.signal.aborted) return;
+      running = true;
+      log.info({ rate, slots, leaseMs }, 'notifier started');
+      loopDone = loop();
+      void refreshDepth();
+      depthTimer = setInterval(() => void refreshDepth(), QUEUE_DEPTH_EVERY_MS);
+      depthTimer.unref();
+    },
+    async stop() {
+      running = false;
+      stopping.abort(new Error('notifier stopping'));
+      clearInterval(depthTimer);
+      nudge?.();
+      await loopDone;
+      await Promise.allSettled([...inFlight]);
+      log.info('notifier stopped');
+    },
+    wake,
+    lineBusy() {
+      gate.busyAt = Date.now();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { ClaimedRow } from './outbox-store';
+import type { ResultEmailValues, ResultStatus } from './templates';
+
+/** An outbox row read as a result e-mail to send, or the reason it can never be sent. */
+export type ResultEmail =
+  { ok: true; to: string; status: ResultStatus; values: ResultEmailValues } | { ok: false; reason: string };
+
+// The address syntax SES (and HTML forms) accept; anything else SES would reject for good.
+const ADDRESS =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** Reads the payload contract `{ status: 'ISSUED'|'SOLD_OUT', position, giftCode? }` of a RESULT_EMAIL row. */
+export function toResultEmail(row: ClaimedRow): ResultEmail {
+  let payload: unknown = row.payload;
+  if (typeof payload === 'string') {
+    // MariaDB's JSON is LONGTEXT, so mysql2 hands it back as a string; MySQL 8 as an object.
+    try {
+      payload = JSON.parse(payload);
+    } catch {
+      return { ok: false, reason: 'payload is not JSON' };
+    }
+  }
+  if (typeof payload !== 'object' || payload === null) return { ok: false, reason: 'payload is not an object' };
+  const { status, position, giftCode } = payload as Record<string, unknown>;
+  if (status !== 'ISSUED' && status !== 'SOLD_OUT') return { ok: false, reason: `unknown result status ${String(status)}` };
+  if (typeof position !== 'number' || !Number.isInteger(position)) return { ok: false, reason: 'payload has no position' };
+  if (status === 'ISSUED' && (typeof giftCode !== 'string' || giftCode === '')) {
+    return { ok: false, reason: 'ISSUED payload has no gift code' };
+  }
+  if (row.email === null) return { ok: false, reason: `participant ${row.participantId} not found` };
+  if (!ADDRESS.test(row.email)) return { ok: false, reason: 'invalid recipient address' };
+  if (row.eventName === null) return { ok: false, reason: `event ${row.eventId} not found` };
+  return {
+    ok: true,
+    to: row.email,
+    status,
+    values: { eventName: row.eventName, position, giftCode: status === 'ISSUED' ? (giftCode as string) : undefined },
+  };
+}

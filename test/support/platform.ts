@@ -1,0 +1,152 @@
+// The whole platform in-process for a test: auth, event, issuer and the BFF, each on port 0,
+// against the real Redis, MariaDB, Kafka and SES emulator, isolated by their own database,
+// topics, consumer group and Redis key prefixes. Used by the BFF's end-to-end tests and the
+// load test's smoke run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  configSchema as authConfigSchema,
+  mintSessionTokens,
+  startAuth,
+  type AuthConfig,
+  type MintedToken,
+  type RunningAuth,
+} from '@fcfs/auth';
+import { loadServiceConfig as loadEventConfig, startEvent, type EventApp } from '@fcfs/event';
+import { loadServiceConfig as loadIssuerConfig, startIssuer, type IssuerApp } from '@fcfs/issuer';
+import { configSchema as bffConfigSchema, startBff, type Bff } from '@fcfs/bff';
+import { createTestDatabase, createTestTopics, dropRedisKeys, randomSuffix, testLogger, urls, type TestDatabase } from './index';
+
+export interface TestPlatformOptions {
+  /** BFF environment overrides, e.g. rate limits. */
+  bff?: Record<string, string>;
+  auth?: Record<string, string>;
+  event?: Record<string, string>;
+  issuer?: Record<string, string>;
+  /** Send result e-mails (the issuer's notifier); default true. */
+  notifier?: boolean;
+  partitions?: number;
+}
+
+export interface TestPlatform {
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  /** ws://127.0.0.1:<port>/graphql */
+  wsUrl: string;
+  /** The address that signs in as admin on this platform. */
+  adminEmail: string;
+  db: TestDatabase;
+  authConfig: AuthConfig;
+  auth: RunningAuth;
+  event: EventApp;
+  issuer: IssuerApp;
+  bff: Bff;
+  /** Session tokens without the e-mail flow (participants are created as needed). */
+  mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
+  stop(): Promise<void>;
+}
+
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const suffix = randomSuffix();
+  const db = await createTestDatabase('fcfs_platform');
+  const { topic, dlq } = await createTestTopics(options.partitions ?? 3);
+  const keyDir = mkdtempSync(join(tmpdir(), 'fcfs-platform-'));
+  const adminEmail = `admin-${suffix}@fcfs.test`;
+  const prefixes = { auth: `t:auth:${suffix}:`, line: `t:line:${suffix}:`, bff: `t:bff:${suffix}:` };
+  const group = `issuer-${suffix}`;
+  const common = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    REDIS_URL: urls.redis,
+    MYSQL_URL: db.url,
+    KAFKA_BROKERS: urls.kafkaBrokers.join(','),
+    KAFKA_APPLICATIONS_TOPIC: topic,
+    KAFKA_DLQ_TOPIC: dlq,
+    SES_ENDPOINT: urls.ses,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
+    METRICS_PORT: '0',
+  };
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const authConfig = authConfigSchema.parse({
+      ...common,
+      AUTH_REDIS_PREFIX: prefixes.auth,
+      AUTH_DEV_KEY_FILE: join(keyDir, 'dev-key.json'),
+      AUTH_CODE_SECRET: 'platform-test-code-secret',
+      AUTH_ADMIN_EMAILS: adminEmail,
+      ...options.auth,
+    });
+    const auth = await startAuth(authConfig, { logger: testLogger('auth'), metrics: false });
+    stops.push(() => auth.stop());
+    const authAddress = `127.0.0.1:${auth.grpcPort}`;
+
+    const lineEnv = {
+      ...common,
+      AUTH_ADDRESS: authAddress,
+      LINE_REDIS_PREFIX: prefixes.line,
+      KAFKA_GROUP_ID: group,
+      KAFKA_ISSUER_GROUP: group,
+    };
+    const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), { logger: testLogger('event') });
+    stops.push(() => event.stop());
+    const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
+      logger: testLogger('issuer'),
+      backoffMs: 50,
+      maxBackoffMs: 500,
+      ...(options.notifier === false ? { notifier: false as const } : {}),
+    });
+    stops.push(() => issuer.stop());
+
+    const bff = await startBff(
+      bffConfigSchema.parse({
+        ...common,
+        BFF_HOST: '127.0.0.1',
+        BFF_PORT: '0',
+        AUTH_ADDRESS: authAddress,
+        EVENT_ADDRESS: `127.0.0.1:${event.grpcPort}`,
+        BFF_REDIS_PREFIX: prefixes.bff,
+        ...options.bff,
+      }),
+      { logger: testLogger('bff') },
+    );
+    stops.push(() => bff.stop());
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url: bff.url,
+      wsUrl: bff.url.replace(/^http/, 'ws'),
+      adminEmail,
+      db,
+      authConfig,
+      auth,
+      event,
+      issuer,
+      bff,
+      mintTokens: (emails, ttlSeconds) =>
+        mintSessionTokens(
+          ttlSeconds === undefined ? authConfig : { ...authConfig, tokens: { ...authConfig.tokens, ttlSeconds } },
+          emails,
+        ),
+      stop() {
+        stopped ??= (async () => {
+          await stopAll();
+          await dropRedisKeys(Object.values(prefixes)).catch(() => undefined);
+          await db.drop().catch(() => undefined);
+          rmSync(keyDir, { recursive: true, force: true });
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    await db.drop().catch(() => undefined);
+    rmSync(keyDir, { recursive: true, force: true });
+    throw err;
+  }
+}
