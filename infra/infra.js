@@ -566,6 +566,24 @@ function writeKafkaConfig({ dir, host, port, logFile, extra = {} }) {
 }
 
 /**
+ * A KRaft cluster id: 16 random bytes in base64url. Like Kafka's own
+ * Uuid.randomUuid(), never one that starts with '-', which the storage tool's
+ * argument parser would take for an option (it did, 1 format in 64).
+ * @returns {string}
+ */
+function newKafkaClusterId() {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (isKafkaClusterId(id)) return id;
+  }
+}
+
+/** @param {string} id */
+function isKafkaClusterId(id) {
+  return /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id);
+}
+
+/**
  * Format a KRaft data dir once (cluster id kept in <dir>/cluster.id).
  * @param {{ dir: string, serverProps: string, log4j: string, logFile: string }} o
  */
@@ -578,8 +596,8 @@ function formatKafkaStorage({ dir, serverProps, log4j, logFile }) {
   } catch {
     /* new */
   }
-  if (!/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
-    clusterId = crypto.randomBytes(16).toString('base64url');
+  if (!isKafkaClusterId(clusterId)) {
+    clusterId = newKafkaClusterId();
     fs.writeFileSync(idFile, `${clusterId}\n`);
   }
   const out = fs.openSync(logFile, 'a');
@@ -592,8 +610,7 @@ function formatKafkaStorage({ dir, serverProps, log4j, logFile }) {
       'kafka.tools.StorageTool',
       'format',
       '--ignore-formatted',
-      '-t',
-      clusterId,
+      `--cluster-id=${clusterId}`,
       '-c',
       serverProps,
     ],
@@ -1598,6 +1615,7 @@ module.exports = {
   waitForLeaders,
   InfraError,
   TOPICS,
+  newKafkaClusterId,
   TOPIC_APPLICATIONS,
   TOPIC_APPLICATIONS_DLQ,
   STATE_DIR,
