@@ -1,6 +1,5 @@
 // The broker's storage is formatted with a fresh cluster id; one that starts with '-' was
 // read by Kafka's argument parser as an option and failed the format (1 run in 64).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { newKafkaClusterId } = require('./infra.js') as { newKafkaClusterId(): string };
 
 describe('newKafkaClusterId', () => {
