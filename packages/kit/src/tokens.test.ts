@@ -4,6 +4,13 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jos
 import { ServiceError } from './errors';
 import { createTokenVerifier, requireAdmin, TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens';
 
+// The real crypto.verify, watched: how often and in which form the verifier calls it.
+jest.mock('node:crypto', () => {
+  const actual = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+  return { ...actual, verify: jest.fn(actual.verify) };
+});
+const cryptoVerify = (require('node:crypto') as { verify: jest.Mock }).verify;
+
 async function keyPair(kid: string) {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
@@ -39,6 +46,19 @@ describe('createTokenVerifier', () => {
     await expect(verifier.verify(token)).resolves.toMatchObject({ participantId: '7', email: 'a@x.io', role: 'participant' });
     await verifier.verify(token);
     expect(loadJwks).toHaveBeenCalledTimes(1);
+  });
+
+  it('checks the signature of a token verified by two callers at once only once, off the event loop', async () => {
+    const k = await keyPair('k1');
+    const verifier = createTokenVerifier({ loadJwks: async () => ({ keys: [k.jwk] }) });
+    await verifier.verify(await sign(k.privateKey, 'k1', { email: 'warm@x.io', role: 'participant' }));
+    const token = await sign(k.privateKey, 'k1', { email: 'a@x.io', role: 'participant' });
+    cryptoVerify.mockClear();
+    const [a, b] = await Promise.all([verifier.verify(token), verifier.verify(token)]);
+    expect(a).toEqual(b);
+    expect(cryptoVerify).toHaveBeenCalledTimes(1);
+    // The callback form: libuv's thread pool does the work.
+    expect(typeof cryptoVerify.mock.calls[0]?.[4]).toBe('function');
   });
 
   it('refetches the keys once for an unknown key id (rotation)', async () => {
