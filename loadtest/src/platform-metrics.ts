@@ -7,6 +7,8 @@ export const HISTOGRAMS: Record<string, string> = {
   bff_apply_batch_size: 'BFF: applies per ApplyBatch call',
   bff_apply_batch_seconds: 'BFF: seconds per ApplyBatch call',
   fcfs_apply_batch_size: 'event: applications per gate Lua call + Kafka send',
+  fcfs_apply_gate_seconds: 'event: seconds per batch in the gate Lua call',
+  fcfs_apply_produce_seconds: 'event: seconds per batch in the Kafka send (until acked)',
   fcfs_issuer_batch_size: 'issuer: records per decided batch',
   fcfs_issuer_batch_duration_seconds: 'issuer: seconds per decided batch',
 };

@@ -26,3 +26,21 @@ export const pendingSwept = new Counter({
   help: 'PENDING applications swept because their record never reached Kafka (the event service died before the produce)',
   registers: [registry],
 });
+
+const STAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** Where an apply batch's time goes, part 1: the gate (the admit Lua call, per batch). */
+export const applyGateSeconds = new Histogram({
+  name: 'fcfs_apply_gate_seconds',
+  help: 'Seconds per apply batch in the gate (the admit Lua calls)',
+  buckets: STAGE_BUCKETS,
+  registers: [registry],
+});
+
+/** Part 2: the produce, until the broker acknowledged (acks=all). */
+export const applyProduceSeconds = new Histogram({
+  name: 'fcfs_apply_produce_seconds',
+  help: 'Seconds per apply batch in the Kafka send, until the broker acknowledged it (acks=all)',
+  buckets: STAGE_BUCKETS,
+  registers: [registry],
+});

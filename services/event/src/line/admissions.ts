@@ -12,7 +12,7 @@ import {
 import { ApplyOutcome, type ApplyResponse } from '@fcfs/proto';
 import type { Message } from 'kafkajs';
 import type { Logger } from 'pino';
-import { applyBatchSize, appliesTotal } from '../metrics';
+import { applyBatchSize, applyGateSeconds, applyProduceSeconds, appliesTotal } from '../metrics';
 import type { LineProducer } from './producer';
 
 export interface AdmissionsDeps extends RebuildDeps {
@@ -160,6 +160,7 @@ export function createAdmissions(deps: AdmissionsDeps) {
       if (list === undefined) byEvent.set(w.eventId, [w]);
       else list.push(w);
     }
+    const gateTimer = applyGateSeconds.startTimer();
     const decided = await Promise.all(
       [...byEvent].map(async ([eventId, waiters]) => {
         try {
@@ -171,12 +172,15 @@ export function createAdmissions(deps: AdmissionsDeps) {
         }
       }),
     );
+    gateTimer();
     const messages: Message[] = [];
     for (const { admitted } of decided) for (const a of admitted) if (a.produced) messages.push(a.produced.message);
     let failed = false;
     if (messages.length > 0) {
+      const produceTimer = applyProduceSeconds.startTimer();
       try {
         await producer.send(messages);
+        produceTimer();
       } catch (err) {
         failed = true;
         logger.warn({ err: (err as Error).message, count: messages.length }, 'produce failed; admissions undone');
