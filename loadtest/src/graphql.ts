@@ -1,5 +1,5 @@
 // A minimal GraphQL-over-HTTP client for the preparation and monitoring calls (not the herd:
-// the herd goes through autocannon).
+// the herd goes through hammer.ts).
 
 export class GraphQLRequestError extends Error {
   constructor(

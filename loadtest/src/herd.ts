@@ -58,6 +58,7 @@ export async function runHerd(options: BenchmarkOptions, target: Target, progres
     body: () => body,
     requestTimeoutSeconds,
     signal: deadline,
+    ...(options.coldConnections ? {} : { warmPath: '/healthz' }),
   };
 
   let ceiling: HerdResult['ceiling'];
@@ -171,6 +172,7 @@ export async function runHerd(options: BenchmarkOptions, target: Target, progres
       participants: options.participants,
       stock: options.stock,
       connections: options.connections,
+      coldConnections: options.coldConnections,
       subscribers: options.subscribers,
       timeoutMs: options.timeoutMs,
       bffUrl: target.bffUrl,

@@ -14,6 +14,7 @@ describe('parseOptions', () => {
       outDir: path.resolve('/repo/loadtest/results'),
       ceiling: true,
       cpuProf: false,
+      coldConnections: false,
     });
   });
 
@@ -37,6 +38,7 @@ describe('parseOptions', () => {
         '--out',
         'x',
         '--no-ceiling',
+        '--cold-connections',
       ],
       '/repo',
     );
@@ -50,6 +52,7 @@ describe('parseOptions', () => {
       timeoutMs: 60_000,
       outDir: path.resolve('/repo/x'),
       ceiling: false,
+      coldConnections: true,
     });
   });
 

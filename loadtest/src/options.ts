@@ -17,6 +17,8 @@ export interface BenchmarkOptions {
   outDir: string;
   ceiling: boolean;
   cpuProf: boolean;
+  /** Open the connections as the herd starts instead of before it (warmed with one GET /healthz each). */
+  coldConnections: boolean;
 }
 
 export const USAGE = `Usage: npm run loadtest -- [options]
@@ -31,6 +33,8 @@ export const USAGE = `Usage: npm run loadtest -- [options]
   --timeout <seconds>  bound on the whole run                             (default 300)
   --out <dir>          where results go                          (default loadtest/results)
   --no-ceiling         skip the bare-Node ceiling measurement
+  --cold-connections   open the herd's connections as it starts (a herd of TCP
+                       handshakes too) instead of before it, warmed by one GET
   --cpu-prof           profile the platform's processes (needs no --url); profiles go to <out>
   --help               this text
 `;
@@ -69,6 +73,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
       out: { type: 'string' },
       ceiling: { type: 'boolean', default: true },
       'cpu-prof': { type: 'boolean', default: false },
+      'cold-connections': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -90,6 +95,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
     outDir: path.resolve(cwd, values.out ?? path.join('loadtest', 'results')),
     ceiling: values.ceiling,
     cpuProf: values['cpu-prof'],
+    coldConnections: values['cold-connections'],
   };
   if (options.cpuProf && options.url) throw new Error('--cpu-prof profiles a platform this run starts; drop --url');
   return options;

@@ -25,7 +25,7 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/** One autocannon run's summary. */
+/** One hammer run's summary. */
 export interface LoadSummary {
   requests: number;
   completed: number;
@@ -51,7 +51,16 @@ export interface HerdResult {
   runId: string;
   startedAt: string;
   finishedAt: string;
-  config: { participants: number; stock: number; connections: number; subscribers: number; timeoutMs: number; bffUrl: string };
+  config: {
+    participants: number;
+    stock: number;
+    connections: number;
+    /** Opened as the herd started (true), or before it and warmed with one GET (false; older results lack it). */
+    coldConnections?: boolean;
+    subscribers: number;
+    timeoutMs: number;
+    bffUrl: string;
+  };
   machine: MachineInfo;
   eventId: string;
   preparationMs: { tokens: number; event: number; subscribers: number };

@@ -32,6 +32,7 @@ export async function runSignin(options: BenchmarkOptions, target: Target, progr
     authorization: () => undefined,
     requestTimeoutSeconds: 30,
     signal: deadline,
+    ...(options.coldConnections ? {} : { warmPath: '/healthz' }),
   };
 
   progress.phase(`sign-in run ${runId}: ${options.participants} participants over ${options.connections} connections`);

@@ -36,7 +36,10 @@ export function herdTable(r: HerdResult): string {
       [
         ['event', `${r.eventId} (run ${r.runId})`],
         ['participants / stock', `${n(c.participants)} / ${n(c.stock)}`],
-        ['connections / subscribers', `${n(c.connections)} / ${n(c.subscribers)}`],
+        [
+          'connections / subscribers',
+          `${n(c.connections)} (${c.coldConnections === false ? 'open and warm before the herd' : 'opened as the herd starts'}) / ${n(c.subscribers)}`,
+        ],
         ['machine', `${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}`],
       ],
     ],
