@@ -37,27 +37,66 @@ const DEFAULT_ENV = Object.freeze({
   KAFKAJS_NO_PARTITIONER_WARNING: '1',
 });
 
+/** Whether `port` can be listened on now. */
+function canListen(host, port) {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Whether something accepts connections on `port`. */
+function hasListener(host, port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (answer) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(1_000, () => done(false));
+  });
+}
+
+/** How long a port held only by a closed connection's TIME_WAIT is waited for (Linux keeps it 60 s). */
+const TIME_WAIT_GRACE_MS = 75_000;
+
 /**
  * Refuses to start over another process's ports: its health check would answer for
  * ours, and the platform would report "up" while our part died on EADDRINUSE.
+ * The default ports (50051-50053, 9101-9103) lie in Linux's ephemeral range, so the local end
+ * of an outgoing connection (one to Redis, say, closed a moment ago and now in TIME_WAIT) can
+ * hold one with nobody listening; such a port is waited for, not refused.
  * @param {{ what: string, host: string, port: number }[]} wanted
+ * @param {(line: string) => void} [log]
  */
-async function assertPortsFree(wanted) {
-  const busy = [];
-  for (const { what, host, port } of wanted) {
-    if (!port) continue;
-    const free = await new Promise((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, host, () => probe.close(() => resolve(true)));
-    });
-    if (!free) busy.push(`${what} ${host}:${port}`);
-  }
-  if (busy.length > 0) {
-    throw new Error(
-      `already in use: ${busy.join(', ')}. Is another platform running? Stop it, or move a part with ` +
-        `e.g. AUTH_GRPC_PORT / BFF_PORT (see bff/README.md).`,
-    );
+async function assertPortsFree(wanted, log = () => undefined) {
+  const deadline = Date.now() + TIME_WAIT_GRACE_MS;
+  let told = false;
+  for (;;) {
+    const busy = [];
+    const held = [];
+    for (const { what, host, port } of wanted) {
+      if (!port || (await canListen(host, port))) continue;
+      ((await hasListener(host, port)) ? busy : held).push(`${what} ${host}:${port}`);
+    }
+    if (busy.length > 0) {
+      throw new Error(
+        `already in use: ${busy.join(', ')}. Is another platform running? Stop it, or move a part with ` +
+          `e.g. AUTH_GRPC_PORT / BFF_PORT (see bff/README.md).`,
+      );
+    }
+    if (held.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`still held by closed connections after ${TIME_WAIT_GRACE_MS / 1000} s: ${held.join(', ')}`);
+    }
+    if (!told) {
+      log(`waiting for ${held.join(', ')}: nobody listens, a closed connection's TIME_WAIT holds it (up to 60 s)`);
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 
@@ -306,6 +345,7 @@ async function startPlatform(options = {}) {
             { what: `${part.name} metrics`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.METRICS_PORT) },
           ];
     }),
+    (line) => log(`platform: ${line}`),
   );
 
   log('platform: running the migrations...');
