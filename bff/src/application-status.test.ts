@@ -44,10 +44,52 @@ describe('watchApplication', () => {
     expect(hub.events()).toEqual([]);
   });
 
-  it('answers undefined when the participant has not applied, and stops listening', async () => {
-    const { hub, start } = setup(async () => undefined);
-    await expect(start()).resolves.toBeUndefined();
+  it('waits for a participant who has not applied, and sends the application this process answered', async () => {
+    const read = jest.fn(async (): Promise<ApplicationView | undefined> => undefined);
+    const { hub, start } = setup(read);
+    const it = await start();
+    const next = it.next();
+    let settled = false;
+    void next.then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    expect(hub.events()).toEqual(['1']);
+    // Another participant's apply is not ours.
+    hub.applied('1', 'p2', pending(6, 5));
+    hub.applied('1', 'p1', pending(7, 6));
+    expect((await next).value).toMatchObject({ status: 'PENDING', position: 7, ahead: 6 });
+    expect(read).toHaveBeenCalledTimes(1);
+    await it.return?.();
     expect(hub.events()).toEqual([]);
+  });
+
+  it('while waiting, sends a decision as it arrives, and what a re-read finds after a resync', async () => {
+    const store: { app?: ApplicationView } = {};
+    const { hub, streams, start } = setup(async () => store.app);
+    const decided = await start();
+    streams[0]?.decide(decision('1', 'p1', 3, false));
+    expect((await decided.next()).value).toMatchObject({ status: 'SOLD_OUT', position: 3 });
+    await decided.return?.();
+
+    const reread = await start();
+    store.app = pending(9, 8);
+    // The stream is re-established (another process may have taken the apply meanwhile): read again.
+    streams[1]?.progress(1);
+    expect((await reread.next()).value).toMatchObject({ status: 'PENDING', position: 9 });
+    await reread.return?.();
+    hub.close();
+  });
+
+  it('an apply answered while the first read is under way: the newest state wins', async () => {
+    let release: (app: ApplicationView | undefined) => void = () => undefined;
+    const { hub, start } = setup(() => new Promise((resolve) => (release = resolve)));
+    const starting = start();
+    hub.applied('1', 'p1', { ...pending(4, 0), status: 'ISSUED', giftCode: 'G', decidedAt: 2_000, ahead: null });
+    release(undefined);
+    const it = await starting;
+    expect((await it.next()).value).toMatchObject({ status: 'ISSUED', giftCode: 'G' });
+    await it.return?.();
+    hub.close();
   });
 
   it('throttles `ahead` to one update per interval, sending the latest', async () => {

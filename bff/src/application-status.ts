@@ -7,7 +7,7 @@ export interface ApplicationWatchOptions {
   eventId: string;
   participantId: string;
   hub: WatchHub;
-  /** Reads the application now (GetApplication); undefined when the participant has not applied. */
+  /** Reads the application now (GetApplication); undefined when the participant has not applied (yet). */
   read: () => Promise<ApplicationView | undefined>;
   /** Minimum interval between two `ahead` updates; decisions never wait. */
   aheadIntervalMs: number;
@@ -21,10 +21,15 @@ export interface ApplicationWatchOptions {
  * One subscriber's view of its application: the current state at once, then each change.
  * Listens on the hub before the first read so that nothing between the two is lost; a final
  * status always wins over an older PENDING and is delivered immediately; `ahead` updates are
- * throttled. Resolves once the first state is known; rejects (and cleans up) when the read fails
- * or the participant has not applied.
+ * throttled. Resolves once the first read is done; rejects (and cleans up) when it fails.
+ *
+ * A participant who has not applied yet is not refused: the page of an event that opens at a
+ * known second subscribes before its visitor can apply. The subscription then waits and sends the
+ * application as soon as it exists: at once when this process answers the apply (the hub's
+ * `applied`), when a decision for it arrives, or at the next re-read (every `resyncMs`, and when
+ * the event's stream is re-established) when another BFF process took the apply.
  */
-export async function watchApplication(options: ApplicationWatchOptions): Promise<PushIterator<ApplicationView> | undefined> {
+export async function watchApplication(options: ApplicationWatchOptions): Promise<PushIterator<ApplicationView>> {
   const { eventId, participantId, hub, read, aheadIntervalMs, resyncMs, logger, now = Date.now } = options;
   let current: ApplicationView | undefined;
   let early: ApplicationView | undefined;
@@ -35,6 +40,8 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
   let unsubscribe: (() => void) | undefined;
   let resync: NodeJS.Timeout | undefined;
   let latestThrough: number | undefined;
+  /** The first read found no application: the first one to arrive is sent as it comes. */
+  let waiting = false;
 
   const cleanup = (): void => {
     stopped = true;
@@ -104,17 +111,18 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
 
   const onUpdate = (update: WatchUpdate): void => {
     if (stopped) return;
-    if (update.kind === 'decision') {
-      const decided = decisionToApplication(update.decision);
-      if (current) merge(decided);
-      else early = decided;
+    if (update.kind === 'decision' || update.kind === 'applied') {
+      const app = update.kind === 'decision' ? decisionToApplication(update.decision) : update.application;
+      if (current || waiting) merge(app);
+      // Before the first read is done: kept, the newest final status first.
+      else if (!early || (!isFinal(early) && isFinal(app))) early = app;
     } else if (update.kind === 'progress') {
       latestThrough = Math.max(latestThrough ?? 0, update.progress.decidedThrough);
       if (!current || isFinal(current)) return;
       // The watermark passed us but our decision never came: it was missed, read it.
       if (latestThrough >= current.position) reread();
       else sendAheadLater();
-    } else if (current) {
+    } else if (current || waiting) {
       reread();
     }
   };
@@ -128,8 +136,11 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
     throw err;
   }
   if (!first && !early) {
-    cleanup();
-    return undefined;
+    // Not applied (yet): wait for the application, re-reading now and then.
+    waiting = true;
+    resync = setInterval(reread, resyncMs);
+    resync.unref();
+    return iterator;
   }
   // A decision that arrived during the read is newer than a PENDING read.
   send(early && (!first || !isFinal(first)) ? early : (first as ApplicationView));

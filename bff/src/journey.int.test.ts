@@ -113,15 +113,9 @@ describe('the participant journey', () => {
     );
     expect(again.data?.['apply']).toMatchObject({ outcome: 'ALREADY_APPLIED', application: { status: 'ISSUED' } });
 
+    // The loser's page subscribes before its visitor applies: the subscription waits, silent, then
+    // sends the application as soon as the apply is answered.
     const loser = await signIn(`loser-${randomSuffix()}@example.com`);
-    const lost = await gql(
-      platform.url,
-      `mutation($id: ID!) { apply(eventId: $id) { outcome application { ${APPLICATION} } } }`,
-      { id: eventId },
-      loser.token,
-    );
-    expect(lost.errors).toBeUndefined();
-    expect(['SOLD_OUT', 'ACCEPTED']).toContain(lost.data?.['apply'].outcome);
     const loserClient = wsClient(platform.wsUrl, loser.token);
     disposers.push(() => void loserClient.dispose());
     const loserWatch = subscribe<{ applicationStatus: Loose }>(
@@ -130,7 +124,18 @@ describe('the participant journey', () => {
       { id: eventId },
     );
     disposers.push(loserWatch.dispose);
-    const soldOut = await loserWatch.until((v) => v.applicationStatus['status'] !== 'PENDING');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(loserWatch.values).toEqual([]);
+    expect(loserWatch.errors).toEqual([]);
+    const lost = await gql(
+      platform.url,
+      `mutation($id: ID!) { apply(eventId: $id) { outcome application { ${APPLICATION} } } }`,
+      { id: eventId },
+      loser.token,
+    );
+    expect(lost.errors).toBeUndefined();
+    expect(['SOLD_OUT', 'ACCEPTED']).toContain(lost.data?.['apply'].outcome);
+    const soldOut = await loserWatch.until((v) => v.applicationStatus['status'] !== 'PENDING', 10_000);
     expect(soldOut.applicationStatus).toMatchObject({ status: 'SOLD_OUT', giftCode: null });
 
     const mine = await gql(

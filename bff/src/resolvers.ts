@@ -187,10 +187,11 @@ export function createResolvers({
     async apply(_, { eventId }, ctx) {
       const claims = await ctx.requireUser();
       try {
-        const result = toApplyResult(
-          await applyBatcher.add({ eventId: parseId(eventId, 'eventId'), participantId: claims.participantId }),
-        );
+        const id = parseId(eventId, 'eventId');
+        const result = toApplyResult(await applyBatcher.add({ eventId: id, participantId: claims.participantId }));
         metrics.applies.inc({ outcome: result.outcome });
+        // A subscription of this participant waiting on this process hears it now, with no read.
+        if (result.application) hub.applied(id, claims.participantId, result.application);
         return result;
       } catch (err) {
         metrics.applies.inc({ outcome: 'ERROR' });
@@ -240,7 +241,6 @@ export function createResolvers({
         resyncMs,
         logger,
       });
-      if (!iterator) throw userError('NOT_FOUND', `you have not applied to event ${id}; apply first`);
       return counted(iterator, 'applicationStatus');
     },
     async eventStats(_, { eventId }, ctx) {

@@ -1,12 +1,15 @@
 import type { Logger } from '@fcfs/kit';
 import type { Decision, Progress, WatchEventResponse } from '@fcfs/proto';
+import type { ApplicationView } from './mappers';
 
 /** What one event's watchers hear: their own decisions, the line's progress, and "re-read now". */
 export type WatchUpdate =
   | { kind: 'decision'; decision: Decision }
   | { kind: 'progress'; progress: Progress }
   /** The stream was (re)established: anything before it may have been missed. */
-  | { kind: 'resync' };
+  | { kind: 'resync' }
+  /** This process answered the participant's apply: the application as the gate answered it. */
+  | { kind: 'applied'; application: ApplicationView };
 
 export type WatchListener = (update: WatchUpdate) => void;
 
@@ -33,6 +36,11 @@ export interface WatchHub {
    * progress and resyncs always. Returns the function that stops listening.
    */
   subscribe(eventId: string, participantId: string | undefined, listener: WatchListener): () => void;
+  /**
+   * Tells the participant's own listeners on this process that its apply was just answered
+   * (no network: the apply and the subscription met in the same BFF process).
+   */
+  applied(eventId: string, participantId: string, application: ApplicationView): void;
   /** Event ids with an open stream. */
   events(): string[];
   close(): void;
@@ -157,6 +165,10 @@ export function createWatchHub({ open, logger, minBackoffMs = 100, maxBackoffMs 
         }
         release(eventId, w);
       };
+    },
+    applied(eventId, participantId, application) {
+      const own = watches.get(eventId)?.byParticipant.get(participantId);
+      if (own) deliver([...own], { kind: 'applied', application });
     },
     events() {
       return [...watches.keys()];

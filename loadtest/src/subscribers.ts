@@ -44,9 +44,10 @@ const ACK_TIMEOUT_MS = 30_000;
 /**
  * Opens one graphql-ws connection per participant (in batches, so the accept queue copes), waits
  * for every `connection_ack` and subscribes each to `applicationStatus` — all before the herd.
- * A BFF that only lets a participant watch an application that exists refuses those early
- * subscriptions with NOT_FOUND; such a subscriber subscribes again as soon as its own apply is
- * answered, as a real client would (`applied(i)`).
+ * This BFF holds such an early subscription open until the application exists; a BFF that only
+ * lets a participant watch an application that exists (this one before 2026-11-22) refuses it with
+ * NOT_FOUND, and then the subscriber subscribes again as soon as its own apply is answered, as a
+ * real client would (`applied(i)`).
  */
 export async function startSubscribers(
   wsUrl: string,
