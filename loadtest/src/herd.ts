@@ -25,8 +25,14 @@ const SUBSCRIBE_SETTLE_MS = 1_000;
 /**
  * The thundering herd: every participant applies once, at once, over `connections` keep-alive
  * connections, while `subscribers` of them watch their status. Measures, drains, then checks.
+ * A rehearsal is the same on its own event, participants and e-mail domain, outside the profile.
  */
-export async function runHerd(options: BenchmarkOptions, target: Target, progress: Progress): Promise<HerdResult> {
+export async function runHerd(
+  options: BenchmarkOptions,
+  target: Target,
+  progress: Progress,
+  { rehearsal = false }: { rehearsal?: boolean } = {},
+): Promise<HerdResult> {
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const startedAt = new Date().toISOString();
@@ -100,7 +106,8 @@ export async function runHerd(options: BenchmarkOptions, target: Target, progres
   const metricsBefore = await scrapeTotals(target.metricsUrls ?? []);
   const overflowsBefore = listenOverflows();
   const cpu = measureCpu();
-  target.herdWindow?.start();
+  // The profilers (--cpu-prof) cover the measured herd only, not the rehearsal.
+  if (!rehearsal) target.herdWindow?.start();
   try {
     herd = await hammer({
       ...load,
@@ -110,7 +117,7 @@ export async function runHerd(options: BenchmarkOptions, target: Target, progres
     });
     await drain(options, { stats, emails, pool }, deadline);
   } finally {
-    target.herdWindow?.end();
+    if (!rehearsal) target.herdWindow?.end();
     clearInterval(ticker);
     await Promise.all([stats.stop(), emails.stop()]);
     await pool.dispose();

@@ -15,6 +15,7 @@ describe('parseOptions', () => {
       ceiling: true,
       cpuProf: false,
       coldConnections: false,
+      warmup: 2_000,
     });
   });
 
@@ -39,6 +40,8 @@ describe('parseOptions', () => {
         'x',
         '--no-ceiling',
         '--cold-connections',
+        '--warmup',
+        '0',
       ],
       '/repo',
     );
@@ -53,6 +56,7 @@ describe('parseOptions', () => {
       outDir: path.resolve('/repo/x'),
       ceiling: false,
       coldConnections: true,
+      warmup: 0,
     });
   });
 

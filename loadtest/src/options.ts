@@ -19,6 +19,8 @@ export interface BenchmarkOptions {
   cpuProf: boolean;
   /** Open the connections as the herd starts instead of before it (warmed with one GET /healthz each). */
   coldConnections: boolean;
+  /** Participants of the untimed rehearsal herd on its own event before the measured one (0: none). */
+  warmup: number;
 }
 
 export const USAGE = `Usage: npm run loadtest -- [options]
@@ -35,6 +37,9 @@ export const USAGE = `Usage: npm run loadtest -- [options]
   --no-ceiling         skip the bare-Node ceiling measurement
   --cold-connections   open the herd's connections as it starts (a herd of TCP
                        handshakes too) instead of before it, warmed by one GET
+  --warmup <n>         participants of an untimed rehearsal herd on its own
+                       event first, so the herd meets a warmed-up platform;
+                       0 measures a platform that has served nothing  (default 2000)
   --cpu-prof           profile the platform's processes (needs no --url); profiles go to <out>
   --help               this text
 `;
@@ -45,6 +50,7 @@ const DEFAULTS = {
   connections: 1_000,
   subscribers: 1_000,
   timeoutSeconds: 300,
+  warmup: 2_000,
 };
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, { allowZero = false } = {}): number {
@@ -74,6 +80,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
       ceiling: { type: 'boolean', default: true },
       'cpu-prof': { type: 'boolean', default: false },
       'cold-connections': { type: 'boolean', default: false },
+      warmup: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -96,6 +103,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
     ceiling: values.ceiling,
     cpuProf: values['cpu-prof'],
     coldConnections: values['cold-connections'],
+    warmup: positiveInt('warmup', values.warmup, DEFAULTS.warmup, { allowZero: true }),
   };
   if (options.cpuProf && options.url) throw new Error('--cpu-prof profiles a platform this run starts; drop --url');
   return options;

@@ -63,6 +63,8 @@ export interface HerdResult {
   };
   machine: MachineInfo;
   eventId: string;
+  /** The untimed rehearsal herd before this one (`--warmup`), on its own event. */
+  warmup?: { participants: number; stock: number; appliesPerSecond: number; ok: boolean };
   preparationMs: { tokens: number; event: number; subscribers: number };
   ceiling: LoadSummary | undefined;
   applies: LoadSummary & {

@@ -32,7 +32,14 @@ afterAll(async () => {
 });
 
 it('runs a 500-participant herd against stock 50 with 50 subscribers: no errors, every invariant holds', async () => {
-  const options = defaultOptions({ participants: 500, stock: 50, connections: 50, subscribers: 50, timeoutMs: 150_000 });
+  const options = defaultOptions({
+    participants: 500,
+    stock: 50,
+    connections: 50,
+    subscribers: 50,
+    warmup: 100,
+    timeoutMs: 150_000,
+  });
   // LOADTEST_PROGRESS=1 shows the run's phases and counters while it goes.
   const progress = process.env['LOADTEST_PROGRESS'] ? terminalProgress() : silentProgress;
   const result = (await runBenchmark(options, target, progress)) as HerdResult;
@@ -46,4 +53,7 @@ it('runs a 500-participant herd against stock 50 with 50 subscribers: no errors,
   expect(result.emails.sent).toBe(500);
   expect(result.ceiling?.completed).toBe(500);
   expect(result.ok).toBe(true);
+  // The rehearsal ran first on its own event, and checked itself the same way.
+  expect(result.warmup).toMatchObject({ participants: 100, stock: 10, ok: true });
+  expect(result.warmup?.appliesPerSecond).toBeGreaterThan(0);
 }, 200_000);

@@ -40,6 +40,12 @@ export function herdTable(r: HerdResult): string {
           'connections / subscribers',
           `${n(c.connections)} (${c.coldConnections === false ? 'open and warm before the herd' : 'opened as the herd starts'}) / ${n(c.subscribers)}`,
         ],
+        [
+          'rehearsal before the herd',
+          r.warmup
+            ? `${n(r.warmup.participants)} participants, stock ${n(r.warmup.stock)}, own event: ${n(r.warmup.appliesPerSecond)} applies/s, ${r.warmup.ok ? 'every check held' : 'FAILED'}`
+            : 'none (a platform that had served nothing)',
+        ],
         ['machine', `${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}`],
       ],
     ],
