@@ -98,6 +98,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
       stats,
       aheadIntervalMs: config.BFF_STATUS_AHEAD_INTERVAL_MS,
       resyncMs: config.BFF_STATUS_RESYNC_MS,
+      waitResyncMs: config.BFF_STATUS_WAIT_RESYNC_MS,
       logger,
     }),
   );

@@ -10,7 +10,7 @@ function pending(position: number, ahead: number): ApplicationView {
   return { eventId: '1', status: 'PENDING', position, ahead, appliedAt: 1_000, decidedAt: null, giftCode: null };
 }
 
-function setup(read: () => Promise<ApplicationView | undefined>, aheadIntervalMs = 1_000) {
+function setup(read: () => Promise<ApplicationView | undefined>, aheadIntervalMs = 1_000, waitResyncMs = 60_000) {
   const streams: FakeStream[] = [];
   const hub = createWatchHub({
     open: (id) => {
@@ -21,7 +21,7 @@ function setup(read: () => Promise<ApplicationView | undefined>, aheadIntervalMs
     logger,
   });
   const start = () =>
-    watchApplication({ eventId: '1', participantId: 'p1', hub, read, aheadIntervalMs, resyncMs: 60_000, logger });
+    watchApplication({ eventId: '1', participantId: 'p1', hub, read, aheadIntervalMs, resyncMs: 60_000, waitResyncMs, logger });
   return { hub, streams, start };
 }
 
@@ -78,6 +78,46 @@ describe('watchApplication', () => {
     expect((await reread.next()).value).toMatchObject({ status: 'PENDING', position: 9 });
     await reread.return?.();
     hub.close();
+  });
+
+  it('while waiting, re-reads about every waitResyncMs (spread ±20 %), then at the PENDING pace', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const random = jest.spyOn(Math, 'random');
+    try {
+      const store: { app?: ApplicationView } = {};
+      const read = jest.fn(async () => store.app);
+      const { hub, start } = setup(read, 1_000, 10_000);
+      // The spread: a subscription's period lies within 8 and 12 s of the configured 10 s.
+      random.mockReturnValueOnce(0);
+      const early = await start();
+      random.mockReturnValueOnce(0.999);
+      const late = await start();
+      expect(read).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(7_999);
+      expect(read).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(read).toHaveBeenCalledTimes(3);
+      await jest.advanceTimersByTimeAsync(3_995);
+      expect(read).toHaveBeenCalledTimes(3);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(read).toHaveBeenCalledTimes(4);
+      await late.return?.();
+      // Applied through another replica: the next re-read (t = 16 s) finds it, and from then on the
+      // PENDING pace (60 s) applies.
+      store.app = pending(3, 2);
+      await jest.advanceTimersByTimeAsync(4_004);
+      expect(read).toHaveBeenCalledTimes(5);
+      expect((await early.next()).value).toMatchObject({ status: 'PENDING', position: 3 });
+      await jest.advanceTimersByTimeAsync(59_999);
+      expect(read).toHaveBeenCalledTimes(5);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(read).toHaveBeenCalledTimes(6);
+      await early.return?.();
+      hub.close();
+    } finally {
+      random.mockRestore();
+      jest.useRealTimers();
+    }
   });
 
   it('an apply answered while the first read is under way: the newest state wins', async () => {

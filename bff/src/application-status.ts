@@ -13,6 +13,11 @@ export interface ApplicationWatchOptions {
   aheadIntervalMs: number;
   /** While PENDING, re-read this often in case a decision slipped between streams. */
   resyncMs: number;
+  /**
+   * While waiting for an application that does not exist yet, re-read about this often (each
+   * subscription picks its own period within ±20 %, so thousands waiting on one event spread out).
+   */
+  waitResyncMs: number;
   logger: Logger;
   now?: () => number;
 }
@@ -26,11 +31,11 @@ export interface ApplicationWatchOptions {
  * A participant who has not applied yet is not refused: the page of an event that opens at a
  * known second subscribes before its visitor can apply. The subscription then waits and sends the
  * application as soon as it exists: at once when this process answers the apply (the hub's
- * `applied`), when a decision for it arrives, or at the next re-read (every `resyncMs`, and when
- * the event's stream is re-established) when another BFF process took the apply.
+ * `applied`), when a decision for it arrives, or at the next re-read (about every `waitResyncMs`,
+ * and when the event's stream is re-established) when another BFF process took the apply.
  */
 export async function watchApplication(options: ApplicationWatchOptions): Promise<PushIterator<ApplicationView>> {
-  const { eventId, participantId, hub, read, aheadIntervalMs, resyncMs, logger, now = Date.now } = options;
+  const { eventId, participantId, hub, read, aheadIntervalMs, resyncMs, waitResyncMs, logger, now = Date.now } = options;
   let current: ApplicationView | undefined;
   let early: ApplicationView | undefined;
   let lastSentAt = 0;
@@ -53,10 +58,21 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
   };
   const iterator = createPushIterator<ApplicationView>(cleanup);
 
+  const rereadEvery = (ms: number): void => {
+    if (resync) clearInterval(resync);
+    resync = setInterval(reread, ms);
+    resync.unref();
+  };
+
   const send = (app: ApplicationView): void => {
     current = app;
     lastSentAt = now();
     iterator.push(app);
+    if (waiting && !isFinal(app)) {
+      // The application exists now: from here on, the PENDING re-read.
+      waiting = false;
+      rereadEvery(resyncMs);
+    }
     if (isFinal(app)) {
       // Nothing changes after a decision: stop listening, keep the subscription open.
       if (aheadTimer) clearTimeout(aheadTimer);
@@ -138,8 +154,7 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
   if (!first && !early) {
     // Not applied (yet): wait for the application, re-reading now and then.
     waiting = true;
-    resync = setInterval(reread, resyncMs);
-    resync.unref();
+    rereadEvery(Math.round(waitResyncMs * (0.8 + 0.4 * Math.random())));
     return iterator;
   }
   // A decision that arrived during the read is newer than a PENDING read.
@@ -147,8 +162,7 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
   if (!isFinal(current as ApplicationView)) {
     if (latestThrough !== undefined)
       onUpdate({ kind: 'progress', progress: { eventId, decidedThrough: latestThrough, issued: 0, remaining: 0 } });
-    resync = setInterval(reread, resyncMs);
-    resync.unref();
+    rereadEvery(resyncMs);
   }
   return iterator;
 }

@@ -31,6 +31,12 @@ export const configSchema = z.object({
   BFF_STATUS_AHEAD_INTERVAL_MS: env.positiveInt(1_000),
   /** A PENDING subscriber re-reads its application this often, in case a decision was missed. */
   BFF_STATUS_RESYNC_MS: env.positiveInt(10_000),
+  /**
+   * A subscriber whose participant has not applied yet re-reads about this often (±20 %): the
+   * fallback for an apply another BFF replica answered. Pages subscribe minutes before an event
+   * opens; 10,000 of them re-reading every 10 s would be 1,000 reads a second through the herd.
+   */
+  BFF_STATUS_WAIT_RESYNC_MS: env.positiveInt(60_000),
   /** How often `eventStats` subscriptions poll the event service (shared per event). */
   BFF_STATS_INTERVAL_MS: env.positiveInt(250),
   /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */

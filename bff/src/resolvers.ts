@@ -20,6 +20,7 @@ export interface ResolverDeps {
   stats: StatsFeed;
   aheadIntervalMs: number;
   resyncMs: number;
+  waitResyncMs: number;
   logger: Logger;
 }
 
@@ -108,6 +109,7 @@ export function createResolvers({
   stats,
   aheadIntervalMs,
   resyncMs,
+  waitResyncMs,
   logger,
 }: ResolverDeps): Resolvers {
   const { auth, event } = upstream;
@@ -239,6 +241,7 @@ export function createResolvers({
         read: () => readApplication(id, claims.participantId),
         aheadIntervalMs,
         resyncMs,
+        waitResyncMs,
         logger,
       });
       return counted(iterator, 'applicationStatus');

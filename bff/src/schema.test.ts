@@ -18,6 +18,7 @@ function executable() {
       stats: never,
       aheadIntervalMs: 1,
       resyncMs: 1,
+      waitResyncMs: 1,
       logger: createLogger('t', 'silent'),
     }),
   );
