@@ -1,6 +1,6 @@
 // A fake WatchEvent stream for the hub's unit tests.
 import { EventEmitter } from 'node:events';
-import { ApplicationStatus, type Decision, type WatchEventResponse } from '@fcfs/proto';
+import { ApplicationStatus, type Application, type Decision, type WatchEventResponse } from '@fcfs/proto';
 import type { WatchStream } from './watch-hub';
 
 export class FakeStream extends EventEmitter implements WatchStream {
@@ -21,6 +21,21 @@ export class FakeStream extends EventEmitter implements WatchStream {
   decide(...decisions: Decision[]): void {
     this.emit('data', { update: { $case: 'decisions', value: { decisions } } } satisfies WatchEventResponse);
   }
+  admit(...applications: Application[]): void {
+    this.emit('data', { update: { $case: 'admissions', value: { applications } } } satisfies WatchEventResponse);
+  }
+}
+
+/** An application as the gate admitted it: in line (PENDING) with `ahead` before it. */
+export function admitted(eventId: string, participantId: string, position: number, ahead: number): Application {
+  return {
+    eventId,
+    participantId,
+    status: ApplicationStatus.APPLICATION_STATUS_PENDING,
+    position,
+    ahead,
+    appliedAtMs: 1_000,
+  };
 }
 
 export function decision(eventId: string, participantId: string, position: number, issued: boolean): Decision {

@@ -1,5 +1,5 @@
 import { createLogger } from '@fcfs/kit';
-import { decision, FakeStream } from './__fake-stream';
+import { admitted, decision, FakeStream } from './__fake-stream';
 import { watchApplication } from './application-status';
 import type { ApplicationView } from './mappers';
 import { createWatchHub } from './watch-hub';
@@ -61,6 +61,17 @@ describe('watchApplication', () => {
     expect(read).toHaveBeenCalledTimes(1);
     await it.return?.();
     expect(hub.events()).toEqual([]);
+  });
+
+  it('while waiting, sends the application another BFF process admitted, announced on the stream', async () => {
+    const read = jest.fn(async (): Promise<ApplicationView | undefined> => undefined);
+    const { hub, streams, start } = setup(read);
+    const it = await start();
+    // `read` never finds it: what arrives can only come from the announcement.
+    streams[0]?.admit(admitted('1', 'p2', 4, 3), admitted('1', 'p1', 5, 4));
+    expect((await it.next()).value).toMatchObject({ status: 'PENDING', position: 5, ahead: 4 });
+    await it.return?.();
+    hub.close();
   });
 
   it('while waiting, sends a decision as it arrives, and what a re-read finds after a resync', async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from '@fcfs/kit';
 import type { Decision, Progress, WatchEventResponse } from '@fcfs/proto';
-import type { ApplicationView } from './mappers';
+import { toApplication, type ApplicationView } from './mappers';
 
 /** What one event's watchers hear: their own decisions, the line's progress, and "re-read now". */
 export type WatchUpdate =
@@ -8,7 +8,7 @@ export type WatchUpdate =
   | { kind: 'progress'; progress: Progress }
   /** The stream was (re)established: anything before it may have been missed. */
   | { kind: 'resync' }
-  /** This process answered the participant's apply: the application as the gate answered it. */
+  /** The participant's apply was answered (by this process, or announced on the stream): the application as the gate answered it. */
   | { kind: 'applied'; application: ApplicationView };
 
 export type WatchListener = (update: WatchUpdate) => void;
@@ -105,6 +105,14 @@ export function createWatchHub({ open, logger, minBackoffMs = 100, maxBackoffMs 
       const update = message.update;
       if (update?.$case === 'progress') {
         deliver([...watch.all], { kind: 'progress', progress: update.value });
+      } else if (update?.$case === 'admissions') {
+        // Only a subscription waiting on this process for its participant's application cares.
+        if (watch.byParticipant.size > 0) {
+          for (const application of update.value.applications) {
+            const own = watch.byParticipant.get(application.participantId);
+            if (own) deliver([...own], { kind: 'applied', application: toApplication(application) });
+          }
+        }
       } else if (update?.$case === 'decisions') {
         for (const decision of update.value.decisions) {
           const own = watch.byParticipant.get(decision.participantId);

@@ -27,6 +27,8 @@ export interface TestPlatformOptions {
   /** Send result e-mails (the issuer's notifier); default true. */
   notifier?: boolean;
   partitions?: number;
+  /** More BFF processes beside the first, on the same services (as replicas behind a load balancer). */
+  extraBffs?: number;
 }
 
 export interface TestPlatform {
@@ -42,6 +44,8 @@ export interface TestPlatform {
   event: EventApp;
   issuer: IssuerApp;
   bff: Bff;
+  /** The extra BFF replicas (`extraBffs`), each with its own URL. */
+  replicas: Bff[];
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   stop(): Promise<void>;
@@ -103,19 +107,25 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     });
     stops.push(() => issuer.stop());
 
-    const bff = await startBff(
-      bffConfigSchema.parse({
-        ...common,
-        BFF_HOST: '127.0.0.1',
-        BFF_PORT: '0',
-        AUTH_ADDRESS: authAddress,
-        EVENT_ADDRESS: `127.0.0.1:${event.grpcPort}`,
-        BFF_REDIS_PREFIX: prefixes.bff,
-        ...options.bff,
-      }),
-      { logger: testLogger('bff') },
-    );
-    stops.push(() => bff.stop());
+    const launchBff = async (): Promise<Bff> => {
+      const started = await startBff(
+        bffConfigSchema.parse({
+          ...common,
+          BFF_HOST: '127.0.0.1',
+          BFF_PORT: '0',
+          AUTH_ADDRESS: authAddress,
+          EVENT_ADDRESS: `127.0.0.1:${event.grpcPort}`,
+          BFF_REDIS_PREFIX: prefixes.bff,
+          ...options.bff,
+        }),
+        { logger: testLogger('bff') },
+      );
+      stops.push(() => started.stop());
+      return started;
+    };
+    const bff = await launchBff();
+    const replicas: Bff[] = [];
+    for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
 
     let stopped: Promise<void> | undefined;
     return {
@@ -128,6 +138,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       event,
       issuer,
       bff,
+      replicas,
       mintTokens: (emails, ttlSeconds) =>
         mintSessionTokens(
           ttlSeconds === undefined ? authConfig : { ...authConfig, tokens: { ...authConfig.tokens, ttlSeconds } },

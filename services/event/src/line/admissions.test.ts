@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { ServiceError } from '@fcfs/kit';
 import { AdmitOutcome, decodeRecord, type LineScripts } from '@fcfs/line';
-import { ApplyOutcome } from '@fcfs/proto';
+import { ApplyOutcome, WatchEventResponse } from '@fcfs/proto';
 import type { Message } from 'kafkajs';
 import pino from 'pino';
 import { createAdmissions } from './admissions';
@@ -41,6 +41,24 @@ function fakeGate(stock: number, undoFailures = 0) {
 function setup(stock: number, send: (messages: Message[]) => Promise<void>, undoFailures = 0) {
   const gate = fakeGate(stock, undoFailures);
   const sent: Message[][] = [];
+  /** What the batches published on event channels, decoded. */
+  const published: { channel: string; update: WatchEventResponse }[] = [];
+  const redis = {
+    pipeline() {
+      const queued: { channel: string; message: Buffer }[] = [];
+      const pipeline = {
+        publish(channel: string, message: Buffer) {
+          queued.push({ channel, message });
+          return pipeline;
+        },
+        async exec() {
+          for (const q of queued) published.push({ channel: q.channel, update: WatchEventResponse.decode(q.message) });
+          return [];
+        },
+      };
+      return pipeline;
+    },
+  };
   const admissions = createAdmissions({
     scripts: gate.scripts,
     producer: {
@@ -49,7 +67,7 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
         await send(messages);
       },
     },
-    redis: {} as never,
+    redis: redis as never,
     sequelize: {} as never,
     prefix: 'unit:',
     logger: pino({ level: 'silent' }),
@@ -57,7 +75,7 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
     lingerMs: 1,
     maxBatch: 1_000,
   });
-  return { admissions, gate, sent };
+  return { admissions, gate, sent, published };
 }
 
 describe('the batched apply path', () => {
@@ -89,9 +107,31 @@ describe('the batched apply path', () => {
     ]);
   });
 
+  it('publishes the new applications of each event on its channel once they are in Kafka, not the repeats', async () => {
+    const { admissions, published } = setup(1, async () => undefined);
+    await Promise.all([admissions.apply('1', '10'), admissions.apply('1', '11'), admissions.apply('2', '12')]);
+    await admissions.apply('1', '10');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(
+      published.map(({ channel, update }) => [
+        channel,
+        update.update?.$case === 'admissions' ? update.update.value.applications.map((a) => [a.participantId, a.position]) : [],
+      ]),
+    ).toEqual([
+      [
+        expect.stringContaining('1'),
+        [
+          ['10', 1],
+          ['11', 2],
+        ],
+      ],
+      [expect.stringContaining('2'), [['12', 3]]],
+    ]);
+  });
+
   it('undoes the admissions and answers UNAVAILABLE when the produce fails, then a retry succeeds', async () => {
     let fail = true;
-    const { admissions, gate } = setup(5, async () => {
+    const { admissions, gate, published } = setup(5, async () => {
       if (fail) throw new Error('broker unreachable');
     });
     const answers = await Promise.allSettled([admissions.apply('1', '10'), admissions.apply('1', '10')]);
@@ -101,6 +141,9 @@ describe('the batched apply path', () => {
       expect(err.code).toBe(status.UNAVAILABLE);
     }
     expect(gate.undone).toEqual([{ participantId: '10', position: 1 }]);
+    // Nothing that failed to reach Kafka is announced.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(published).toEqual([]);
     fail = false;
     expect((await admissions.apply('1', '10')).outcome).toBe(ApplyOutcome.APPLY_OUTCOME_ACCEPTED);
   });

@@ -1,5 +1,6 @@
 import { GrpcStatus, isConnectionError, ServiceError } from '@fcfs/kit';
 import {
+  admissionsMessage,
   AdmitOutcome,
   encodeRecord,
   eventKeys,
@@ -9,7 +10,7 @@ import {
   type LineScripts,
   type RebuildDeps,
 } from '@fcfs/line';
-import { ApplyOutcome, type ApplyResponse } from '@fcfs/proto';
+import { ApplyOutcome, type Application, type ApplyResponse } from '@fcfs/proto';
 import type { Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import { applyBatchSize, applyGateSeconds, applyProduceSeconds, appliesTotal } from '../metrics';
@@ -193,6 +194,25 @@ export function createAdmissions(deps: AdmissionsDeps) {
         else a.waiter.resolve(a.response);
       }
     }
+    if (!failed) publishAdmissions(decided);
+  };
+
+  /**
+   * Tells the event's watchers (every BFF process) about the applications this batch put in line,
+   * once they are safe in Kafka: one message per event per batch, after the answers, never
+   * holding them up. Best effort: a lost message costs a waiting subscriber a re-read, no more.
+   */
+  const publishAdmissions = (decided: { eventId: string; admitted: Admitted[] }[]): void => {
+    const pipeline = deps.redis.pipeline();
+    let any = false;
+    for (const { eventId, admitted } of decided) {
+      const applications: Application[] = [];
+      for (const a of admitted) if (a.produced && a.response.application) applications.push(a.response.application);
+      if (applications.length === 0) continue;
+      pipeline.publish(eventKeys(prefix, eventId).channel, admissionsMessage(applications));
+      any = true;
+    }
+    if (any) pipeline.exec().catch((err: unknown) => logger.debug({ err }, 'could not publish admissions'));
   };
 
   const drain = async (): Promise<void> => {
