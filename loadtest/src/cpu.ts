@@ -105,3 +105,43 @@ export function measureCpu(): { stop(): CpuUsage } {
     },
   };
 }
+
+export interface QuietOptions {
+  /** The machine counts as quiet below this busy share (0–1) over one window. */
+  threshold?: number;
+  windowMs?: number;
+  /** Give up waiting after this long (the herd then starts anyway). */
+  maxMs?: number;
+  /** /proc/stat's text (injectable for tests); undefined when there is none. */
+  readStat?: () => string | undefined;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * Waits until the whole machine has been mostly idle for one window: after the rehearsal, MariaDB
+ * flushes, Kafka and the JVM tidy up, and a herd started into that measures them too. Returns how
+ * long it waited and the last window's busy share (undefined where there is no /proc/stat).
+ */
+export async function waitForQuiet({
+  threshold = 0.25,
+  windowMs = 500,
+  maxMs = 15_000,
+  readStat = () => read('/proc/stat'),
+  sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now = Date.now,
+}: QuietOptions = {}): Promise<{ waitedMs: number; busy: number | undefined }> {
+  const started = now();
+  let before = readStat();
+  if (before === undefined) return { waitedMs: 0, busy: undefined };
+  for (;;) {
+    await sleep(windowMs);
+    const after = readStat();
+    if (after === undefined) return { waitedMs: now() - started, busy: undefined };
+    const a = machineTicks(before);
+    const b = machineTicks(after);
+    const busy = b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+    if (busy < threshold || now() - started >= maxMs) return { waitedMs: now() - started, busy };
+    before = after;
+  }
+}

@@ -64,7 +64,14 @@ export interface HerdResult {
   machine: MachineInfo;
   eventId: string;
   /** The untimed rehearsal herd before this one (`--warmup`), on its own event. */
-  warmup?: { participants: number; stock: number; appliesPerSecond: number; ok: boolean };
+  warmup?: {
+    participants: number;
+    stock: number;
+    appliesPerSecond: number;
+    ok: boolean;
+    /** How long the machine took to go quiet after it, before the herd. */
+    quietAfterMs?: number;
+  };
   preparationMs: { tokens: number; event: number; subscribers: number };
   ceiling: LoadSummary | undefined;
   applies: LoadSummary & {

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { waitForQuiet } from './cpu';
 import { runHerd } from './herd';
 import type { BenchmarkOptions } from './options';
 import type { Progress } from './progress';
@@ -28,16 +29,22 @@ export function rehearsalOptions(options: BenchmarkOptions): BenchmarkOptions {
  * is preceded by an untimed rehearsal (`--warmup`): a platform serving an event that opens at a
  * known second has served traffic before it, and a Node process that has not runs its hot path
  * unoptimised — measured 2026-11-22, the same herd ran at ≈ 2,700 applies/s on a platform that had
- * served nothing and ≈ 3,800 on the same platform one herd later.
+ * served nothing and ≈ 3,800 on the same platform one herd later. The herd then waits for the
+ * machine to go quiet (the rehearsal's MariaDB flushes and the like), as before an opening second.
  */
 export async function runBenchmark(options: BenchmarkOptions, target: Target, progress: Progress): Promise<BenchmarkResult> {
   if (options.scenario !== 'herd') return runSignin(options, target, progress);
   let rehearsal: HerdResult | undefined;
+  let quiet: { waitedMs: number; busy: number | undefined } | undefined;
   if (options.warmup > 0) {
     progress.phase(`rehearsal (not measured): a herd of ${options.warmup} on its own event`);
     rehearsal = await runHerd(rehearsalOptions(options), target, progress, { rehearsal: true });
     progress.phase(
       `rehearsal: ${rehearsal.applies.requestsPerSecond} applies/s, ${rehearsal.ok ? 'every check held' : 'FAILED'}`,
+    );
+    quiet = await waitForQuiet();
+    progress.phase(
+      `machine quiet after ${quiet.waitedMs} ms${quiet.busy === undefined ? '' : ` (${Math.round(quiet.busy * 100)} % busy)`}`,
     );
   }
   const result = await runHerd(options, target, progress);
@@ -49,6 +56,7 @@ export async function runBenchmark(options: BenchmarkOptions, target: Target, pr
       stock: rehearsal.config.stock,
       appliesPerSecond: rehearsal.applies.requestsPerSecond,
       ok: rehearsal.ok,
+      quietAfterMs: quiet?.waitedMs ?? 0,
     },
     // A failed rehearsal (an error, a broken invariant) fails the run like the herd's own would.
     ok: result.ok && rehearsal.ok,

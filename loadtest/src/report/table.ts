@@ -43,7 +43,7 @@ export function herdTable(r: HerdResult): string {
         [
           'rehearsal before the herd',
           r.warmup
-            ? `${n(r.warmup.participants)} participants, stock ${n(r.warmup.stock)}, own event: ${n(r.warmup.appliesPerSecond)} applies/s, ${r.warmup.ok ? 'every check held' : 'FAILED'}`
+            ? `${n(r.warmup.participants)} participants, stock ${n(r.warmup.stock)}, own event: ${n(r.warmup.appliesPerSecond)} applies/s, ${r.warmup.ok ? 'every check held' : 'FAILED'}; machine quiet ${n(r.warmup.quietAfterMs ?? 0)} ms later`
             : 'none (a platform that had served nothing)',
         ],
         ['machine', `${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}`],
