@@ -29,9 +29,9 @@ const DEFAULT_ENV = Object.freeze({
   LOG_LEVEL: 'info',
   /** Admins are configured e-mail addresses; this one signs in as admin in development. */
   AUTH_ADMIN_EMAILS: 'admin@fcfs.local',
-  AUTH_ADDRESS: '127.0.0.1:50051',
-  EVENT_ADDRESS: '127.0.0.1:50052',
-  ISSUER_ADDRESS: '127.0.0.1:50053',
+  AUTH_ADDRESS: '127.0.0.1:7051',
+  EVENT_ADDRESS: '127.0.0.1:7052',
+  ISSUER_ADDRESS: '127.0.0.1:7053',
   BFF_HOST: '127.0.0.1',
   BFF_PORT: '4000',
   KAFKAJS_NO_PARTITIONER_WARNING: '1',
@@ -66,9 +66,10 @@ const TIME_WAIT_GRACE_MS = 75_000;
 /**
  * Refuses to start over another process's ports: its health check would answer for
  * ours, and the platform would report "up" while our part died on EADDRINUSE.
- * The default ports (50051-50053, 9101-9103) lie in Linux's ephemeral range, so the local end
- * of an outgoing connection (one to Redis, say, closed a moment ago and now in TIME_WAIT) can
- * hold one with nobody listening; such a port is waited for, not refused.
+ * A port in Linux's ephemeral range (32768-60999) can be held with nobody listening: by the local
+ * end of an outgoing connection, or one closed a moment ago and now in TIME_WAIT. Such a port is
+ * waited for, not refused. (The local platform's own ports lie below that range for this reason:
+ * the services' default gRPC ports, 50051-50053, do not.)
  * @param {{ what: string, host: string, port: number }[]} wanted
  * @param {(line: string) => void} [log]
  */
@@ -110,19 +111,19 @@ const PARTS = [
   {
     name: 'auth',
     main: 'services/auth/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '50051', METRICS_PORT: '9101' },
+    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7051', METRICS_PORT: '9101' },
     ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
   },
   {
     name: 'event',
     main: 'services/event/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '50052', METRICS_PORT: '9102' },
+    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7052', METRICS_PORT: '9102' },
     ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
   },
   {
     name: 'issuer',
     main: 'services/issuer/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '50053', METRICS_PORT: '9103' },
+    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7053', METRICS_PORT: '9103' },
     ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
   },
   {

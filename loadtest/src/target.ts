@@ -48,7 +48,7 @@ function defaults(env: Record<string, string | undefined>) {
   return {
     sesUrl: env['SES_ENDPOINT'] ?? 'http://127.0.0.1:8005',
     mysqlUrl: env['MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/fcfs',
-    issuerAddress: env['ISSUER_ADDRESS'] ?? '127.0.0.1:50053',
+    issuerAddress: env['ISSUER_ADDRESS'] ?? '127.0.0.1:7053',
     adminEmail: (env['AUTH_ADMIN_EMAILS'] ?? 'admin@fcfs.local').split(',')[0]!.trim(),
   };
 }
