@@ -77,6 +77,12 @@ export function createWatchHub({ open, logger, minBackoffMs = 100, maxBackoffMs 
     }
   };
 
+  /** An application to its participant's own listeners, if any (mapped only then). */
+  const deliverApplied = (watch: EventWatch, participantId: string, application: () => ApplicationView): void => {
+    const own = watch.byParticipant.get(participantId);
+    if (own) deliver([...own], { kind: 'applied', application: application() });
+  };
+
   const connect = (eventId: string, watch: EventWatch): void => {
     watch.retry = undefined;
     let first = true;
@@ -109,8 +115,7 @@ export function createWatchHub({ open, logger, minBackoffMs = 100, maxBackoffMs 
         // Only a subscription waiting on this process for its participant's application cares.
         if (watch.byParticipant.size > 0) {
           for (const application of update.value.applications) {
-            const own = watch.byParticipant.get(application.participantId);
-            if (own) deliver([...own], { kind: 'applied', application: toApplication(application) });
+            deliverApplied(watch, application.participantId, () => toApplication(application));
           }
         }
       } else if (update?.$case === 'decisions') {
@@ -175,8 +180,8 @@ export function createWatchHub({ open, logger, minBackoffMs = 100, maxBackoffMs 
       };
     },
     applied(eventId, participantId, application) {
-      const own = watches.get(eventId)?.byParticipant.get(participantId);
-      if (own) deliver([...own], { kind: 'applied', application });
+      const watch = watches.get(eventId);
+      if (watch) deliverApplied(watch, participantId, () => application);
     },
     events() {
       return [...watches.keys()];
