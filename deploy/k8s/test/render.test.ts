@@ -1,9 +1,14 @@
 // Every overlay renders with `kubectl kustomize`, and every object validates: Kubernetes kinds
-// against the Kubernetes OpenAPI schema (kubernetes-models), Strimzi kinds against the CRDs of the
-// pinned Strimzi release (strimzi.ts), which must also reject a set of known-wrong resources.
+// against the Kubernetes OpenAPI schema (kubernetes-models), Gateway API, Prometheus Operator and
+// KEDA kinds against their @kubernetes-models packages (none of these rejects unknown fields),
+// Strimzi kinds against the CRDs of the pinned Strimzi release (strimzi.ts), which must also
+// reject a set of known-wrong resources.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import * as gatewayV1 from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+import * as kedaV1alpha1 from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import * as monitoringV1 from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import * as appsV1 from 'kubernetes-models/apps/v1';
 import * as autoscalingV2 from 'kubernetes-models/autoscaling/v2';
 import * as batchV1 from 'kubernetes-models/batch/v1';
@@ -21,6 +26,9 @@ const MODELS: Record<string, Record<string, unknown>> = {
   'autoscaling/v2': autoscalingV2,
   'policy/v1': policyV1,
   'networking.k8s.io/v1': networkingV1,
+  'gateway.networking.k8s.io/v1': gatewayV1,
+  'monitoring.coreos.com/v1': monitoringV1,
+  'keda.sh/v1alpha1': kedaV1alpha1,
 };
 
 function validateKubernetes(object: K8sObject): void {
@@ -40,7 +48,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('renders with kubectl kustomize', () => {
     const objects = render(overlay);
     const kinds = new Set(objects.map((o) => o.kind));
-    for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap', 'Job', 'Ingress', 'NetworkPolicy']) {
+    const expected = ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap', 'Job', 'Gateway', 'HTTPRoute', 'NetworkPolicy'];
+    if (overlay === 'prod') expected.push('ScaledObject', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule');
+    for (const kind of expected) {
       expect({ overlay, kind, present: kinds.has(kind) }).toEqual({ overlay, kind, present: true });
     }
   });

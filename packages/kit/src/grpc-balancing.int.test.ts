@@ -25,7 +25,7 @@ const whoDefinition = {
     responseStream: false,
     requestSerialize: json.serialize,
     requestDeserialize: json.deserialize,
-    responseSerialize: (value: never): Buffer => json.serialize(value),
+    responseSerialize: json.serialize,
     responseDeserialize: json.deserialize,
   },
 } as const;
@@ -50,7 +50,7 @@ const clients: WhoClient[] = [];
 async function startServer(name: string, connectionAge?: { maxConnectionAgeMs: number; maxConnectionAgeGraceMs: number }) {
   const server = createGrpcServer({ host: '127.0.0.1', port: 0, logger, ...connectionAge });
   server.add('fcfs.test.Who', whoDefinition, {
-    whoAmI: async (_request, call) => ({ server: name, peer: call.getPeer() }) as never,
+    whoAmI: async (_request, call) => ({ server: name, peer: call.getPeer() }),
   });
   servers.push(server);
   return server.start();
