@@ -1,7 +1,7 @@
 // The CustomResourceDefinitions of the pinned Strimzi release, generated from Strimzi's own release
 // artifacts on Maven Central by the Maven project in strimzi-crds/ (the way Strimzi's build writes
-// its install files). Generated once into strimzi-crds/target/crds (git-ignored) and reused while
-// the pom is unchanged.
+// its install files). Generated once into node_modules/.cache/strimzi-crds (git-ignored, and out of
+// prettier's and eslint's way) and reused while the pom is unchanged.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 
 const PROJECT = join(__dirname, 'strimzi-crds');
 const POM = join(PROJECT, 'pom.xml');
-const CACHE = join(PROJECT, 'target', 'crds');
+const CACHE = join(__dirname, '../../../node_modules/.cache/strimzi-crds');
 const MARKER = '.complete';
 
 /** The parts of a CustomResourceDefinition the checks read. */
