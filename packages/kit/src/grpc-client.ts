@@ -11,11 +11,13 @@ import {
  * One channel per target and process: grpc-js multiplexes every call over it. The channel
  * spreads calls over every address the target resolves to (round_robin) instead of sticking to
  * the first one (pick_first, the default): behind a headless Service that is every ready pod, so
- * a replica the autoscaler adds takes its share once the channel re-resolves (the servers close
- * connections after GRPC_MAX_CONNECTION_AGE_MS, which makes it do so; see grpc-server.ts).
+ * a replica the autoscaler adds takes its share once the channel re-resolves, which it does when
+ * a server closes a connection at its maximum age (SERVER_CONNECTION_AGE in grpc-server.ts).
  */
 export const CLIENT_OPTIONS: ChannelOptions = {
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  // No TXT lookup of a service config in DNS on every resolution: the one above is the config.
+  'grpc.service_config_disable_resolution': 1,
   // Re-resolve at most this often; it bounds how soon a new pod is seen after a reconnect.
   'grpc.dns_min_time_between_resolutions_ms': 5_000,
   'grpc.keepalive_time_ms': 30_000,
