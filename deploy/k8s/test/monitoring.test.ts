@@ -75,6 +75,12 @@ const baseName = (name: string): string => name.replace(/_(bucket|sum|count)$/, 
 
 const rules = (): any[] => all(render('prod'), 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules));
 
+/** KEDA triggers that scale on a Prometheus query. */
+const prometheusTriggers = (): { scaled: string; trigger: any }[] =>
+  all(render('prod'), 'ScaledObject').flatMap((o) =>
+    o.spec.triggers.filter((t: any) => t.type === 'prometheus').map((trigger: any) => ({ scaled: o.metadata.name, trigger })),
+  );
+
 function dashboards(): { file: string; json: any }[] {
   const map = find(render('prod'), 'ConfigMap', 'fcfs-grafana-dashboards');
   return Object.entries(map.data ?? {}).map(([file, text]) => ({ file, json: JSON.parse(text) }));
@@ -86,6 +92,7 @@ const panelExprs = (json: any): { where: string; expr: string }[] =>
 describe('alerts and dashboard', () => {
   const queries = (): { where: string; expr: string }[] => [
     ...rules().map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })),
+    ...prometheusTriggers().map(({ scaled, trigger }) => ({ where: `ScaledObject/${scaled}`, expr: trigger.metadata.query })),
     ...dashboards().flatMap(({ file, json }) => panelExprs(json).map((q) => ({ ...q, where: `${file} ${q.where}` }))),
   ];
 
@@ -162,6 +169,21 @@ describe('alerts and dashboard', () => {
     }).toEqual({ appliesByOutcome: true, p50: true, p99: true, lag: true, decisions: true, stock: true, emails: true });
     expect(dashboard!.json.uid).toMatch(/^[\w-]{1,40}$/);
     expect(new Set(dashboard!.json.panels.map((p: any) => p.id)).size).toBe(dashboard!.json.panels.length);
+  });
+});
+
+describe('scaling on the outbox (prod)', () => {
+  it('keeps issuers up while result e-mails wait: a threshold of minutes of sending per replica, in its namespace', () => {
+    const outbox = prometheusTriggers().find(
+      (t) => t.scaled === 'issuer' && /issuer_outbox_pending/.test(t.trigger.metadata.query),
+    );
+    expect(outbox).toBeDefined();
+    const issuerConfig = all(render('prod'), 'ConfigMap').find((c) => c.metadata.name.startsWith('fcfs-issuer'));
+    const rate = Number(issuerConfig?.data?.['NOTIFIER_SEND_RATE']);
+    const secondsOfWork = Number(outbox!.trigger.metadata.threshold) / rate;
+    expect({ rate, secondsOfWork: secondsOfWork >= 300 && secondsOfWork <= 1800 }).toEqual({ rate, secondsOfWork: true });
+    const namespace = find(render('prod'), 'Deployment', 'issuer').metadata.namespace;
+    expect(outbox!.trigger.metadata.query).toContain(`namespace="${namespace}"`);
   });
 });
 
