@@ -17,6 +17,7 @@ import * as policyV1 from 'kubernetes-models/policy/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { OVERLAYS, describe_, render, type K8sObject } from './manifests';
 import { validateStrimzi, validateStrimziSchema, STRIMZI_KINDS } from './strimzi';
+import { strimziCrds } from './strimzi-crds';
 
 type Model = new (data: unknown) => { validate(): void };
 const MODELS: Record<string, Record<string, unknown>> = {
@@ -43,6 +44,9 @@ function validateKubernetes(object: K8sObject): void {
     throw new Error(`${describe_(object)} (${object.apiVersion}) is not valid: ${details || (err as Error).message}`);
   }
 }
+
+// The first run generates Strimzi's CRDs with Maven (downloads included), later runs read the cache.
+beforeAll(() => strimziCrds(), 600_000);
 
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('renders with kubectl kustomize', () => {
