@@ -12,7 +12,7 @@ import {
   type TokenVerifier,
 } from '@fcfs/kit';
 import { defineModels } from '@fcfs/db';
-import { defineLineScripts } from '@fcfs/line';
+import { defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, EventServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { EventConfig } from './config';
@@ -53,7 +53,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const subscriber = createRedis(config.redisUrl, logger, { maxRetriesPerRequest: null });
   const sequelize = createSequelize(config.mysqlUrl, logger);
   const models = defineModels(sequelize);
-  const scripts = defineLineScripts(redis);
+  const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers }, logger);
   const producer = createLineProducer(kafka, config.kafka.topic, logger);
   const admin = kafka.admin();

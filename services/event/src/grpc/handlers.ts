@@ -1,5 +1,5 @@
 import { GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
-import { eventKeys, parseEntry, toApplication } from '@fcfs/line';
+import { eventKeys, parseEntry, toApplication } from '@fcfs/stock';
 import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Catalog } from '../events/catalog';

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { ServiceError } from '@fcfs/kit';
-import { AdmitOutcome, decodeRecord, type LineScripts } from '@fcfs/line';
+import { AdmitOutcome, decodeRecord, type StockScripts } from '@fcfs/stock';
 import { ApplyOutcome, WatchEventResponse } from '@fcfs/proto';
 import type { Message } from 'kafkajs';
 import pino from 'pino';
@@ -34,7 +34,7 @@ function fakeGate(stock: number, undoFailures = 0) {
       for (const i of items) entries.delete(`${keys.apps}/${i.participantId}`);
       return items.length;
     },
-  } as Partial<LineScripts> as LineScripts;
+  } as Partial<StockScripts> as StockScripts;
   return { scripts, calls, undone };
 }
 

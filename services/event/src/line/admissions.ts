@@ -7,9 +7,9 @@ import {
   parseEntry,
   rebuildEventState,
   toApplication,
-  type LineScripts,
+  type StockScripts,
   type RebuildDeps,
-} from '@fcfs/line';
+} from '@fcfs/stock';
 import { ApplyOutcome, type Application, type ApplyResponse } from '@fcfs/proto';
 import type { Message } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -17,7 +17,7 @@ import { applyBatchSize, applyGateSeconds, applyProduceSeconds, appliesTotal } f
 import type { LineProducer } from './producer';
 
 export interface AdmissionsDeps extends RebuildDeps {
-  scripts: LineScripts;
+  scripts: StockScripts;
   producer: Pick<LineProducer, 'send'>;
   logger: Logger;
   now: () => number;

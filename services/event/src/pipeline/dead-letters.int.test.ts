@@ -1,4 +1,4 @@
-import { encodeRecord } from '@fcfs/line';
+import { encodeRecord } from '@fcfs/stock';
 import { DeadLetter } from '@fcfs/proto';
 import { eventually, randomSuffix, testKafka } from '../../../../test/support';
 import { startPipeline, type Pipeline } from './harness';

@@ -1,5 +1,5 @@
 import { callUnary } from '@fcfs/kit';
-import { eventKeys, parseEntry, readHotState } from '@fcfs/line';
+import { eventKeys, parseEntry, readHotState } from '@fcfs/stock';
 import { ApplicationStatus, ApplyOutcome } from '@fcfs/proto';
 import { Redis } from 'ioredis';
 import { eventually, urls } from '../../../../test/support';

@@ -1,5 +1,5 @@
 import { callUnary } from '@fcfs/kit';
-import { eventKeys } from '@fcfs/line';
+import { eventKeys } from '@fcfs/stock';
 import { ApplicationStatus, ApplyOutcome, EventStatus, type Decision, type WatchEventResponse } from '@fcfs/proto';
 import { Redis } from 'ioredis';
 import { eventually, urls } from '../../../../test/support';

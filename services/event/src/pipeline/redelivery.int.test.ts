@@ -1,5 +1,5 @@
 import { callUnary } from '@fcfs/kit';
-import { eventKeys, readHotState } from '@fcfs/line';
+import { eventKeys, readHotState } from '@fcfs/stock';
 import { Redis } from 'ioredis';
 import { eventually, testKafka, urls } from '../../../../test/support';
 import { startPipeline, type Pipeline } from './harness';

@@ -1,4 +1,4 @@
-import { AdmitOutcome, defineLineScripts, eventKeys, readHotState } from '@fcfs/line';
+import { AdmitOutcome, defineStockScripts, eventKeys, readHotState } from '@fcfs/stock';
 import { ApplyOutcome } from '@fcfs/proto';
 import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
@@ -13,7 +13,7 @@ import { createSweeper, type Sweeper } from './sweeper';
 // Simulated honestly with the real gate script (admit.lua) and no produce after it.
 describe('the sweeper of orphaned PENDING applications (real Kafka, Redis, MariaDB)', () => {
   const redis = new Redis(urls.redis);
-  const scripts = defineLineScripts(redis);
+  const scripts = defineStockScripts(redis);
   afterAll(() => redis.disconnect());
 
   /** The invariants after a drain: issued <= stock, one gift per participant, nobody PENDING. */

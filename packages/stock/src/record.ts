@@ -2,7 +2,7 @@ import { isId } from '@fcfs/kit';
 import { ApplicationRecord, ApplicationStatus } from '@fcfs/proto';
 
 /** An application on the `applications` topic, checked. */
-export interface LineRecord {
+export interface QueuedApplication {
   eventId: string;
   participantId: string;
   position: number;
@@ -11,7 +11,7 @@ export interface LineRecord {
   gateDecidedAtMs: number | undefined;
 }
 
-export function encodeRecord(r: LineRecord): Buffer {
+export function encodeRecord(r: QueuedApplication): Buffer {
   return Buffer.from(
     ApplicationRecord.encode({
       eventId: r.eventId,
@@ -27,7 +27,7 @@ export function encodeRecord(r: LineRecord): Buffer {
   );
 }
 
-export type DecodedRecord = { ok: true; record: LineRecord } | { ok: false; reason: string };
+export type DecodedRecord = { ok: true; record: QueuedApplication } | { ok: false; reason: string };
 
 /** Decodes and checks one record; a record that can never be processed says why (for the DLQ). */
 export function decodeRecord(key: Buffer | null, value: Buffer | null): DecodedRecord {

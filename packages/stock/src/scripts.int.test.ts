@@ -3,13 +3,13 @@ import { Redis } from 'ioredis';
 import { randomSuffix, urls } from '../../../test/support';
 import { parseEntry } from './entry';
 import { eventKeys } from './keys';
-import { AdmitOutcome, defineLineScripts, type DecideItem, type RebuildState } from './scripts';
+import { AdmitOutcome, defineStockScripts, type DecideItem, type RebuildState } from './scripts';
 import { readHotState } from './state';
 
 // The contracts of the line's Lua scripts, run for real against Redis, each test on its own key prefix.
 describe('the line Lua scripts', () => {
   const redis = new Redis(urls.redis);
-  const scripts = defineLineScripts(redis);
+  const scripts = defineStockScripts(redis);
   const prefixes: string[] = [];
   afterAll(async () => {
     for (const prefix of prefixes) {

@@ -5,16 +5,16 @@ import {
   progressMessage,
   rebuildEventState,
   toDecision,
-  type LineRecord,
-  type LineScripts,
+  type QueuedApplication,
+  type StockScripts,
   type RebuildDeps,
-} from '@fcfs/line';
+} from '@fcfs/stock';
 import type { Progress } from '@fcfs/proto';
 import { newGiftCodes } from './gift-codes';
 import { writeDecisions, type DecidedApplication } from './store';
 
 export interface DeciderDeps extends RebuildDeps {
-  scripts: LineScripts;
+  scripts: StockScripts;
   now: () => number;
   /** Called after each chunk's MySQL commit (the notifier has new outbox rows). */
   onWritten?: () => void;
@@ -33,7 +33,7 @@ export function createDecider(deps: DeciderDeps) {
   const { scripts, redis, prefix, now } = deps;
 
   return {
-    async decide(eventId: string, records: readonly LineRecord[]): Promise<ChunkDecision> {
+    async decide(eventId: string, records: readonly QueuedApplication[]): Promise<ChunkDecision> {
       const keys = eventKeys(prefix, eventId);
       const codes = newGiftCodes(records.length);
       const items = records.map((r, i) => ({
@@ -52,7 +52,7 @@ export function createDecider(deps: DeciderDeps) {
       }
       const decided = result.entries.map((entry, i) => ({
         eventId,
-        participantId: (records[i] as LineRecord).participantId,
+        participantId: (records[i] as QueuedApplication).participantId,
         app: parseEntry(entry),
       }));
       const progress = {

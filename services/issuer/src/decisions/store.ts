@@ -1,5 +1,5 @@
 import { ApplicationStatus } from '@fcfs/proto';
-import type { StoredApplication } from '@fcfs/line';
+import { sqlId, withEventsLocked, type StoredApplication } from '@fcfs/stock';
 import type { Sequelize } from 'sequelize';
 
 export interface DecidedApplication {
@@ -29,11 +29,6 @@ const sqlInt = (value: string | number) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${String(value)}`);
   return String(n);
-};
-// Ids are BIGINT UNSIGNED and may exceed 2^53: keep their digits as they are.
-const sqlId = (value: string) => {
-  if (!/^[0-9]{1,20}$/.test(value)) throw new Error(`not an id: ${value}`);
-  return value;
 };
 
 /**
@@ -67,30 +62,28 @@ export async function writeDecisions(sequelize: Sequelize, decided: readonly Dec
     );
     outbox.push(`('${RESULT_EMAIL}',${ids},${sqlString(payload)},'PENDING',0,${now},${decidedAt},${now})`);
   }
-  const events = [...new Set(rows.map((r) => sqlId(r.eventId)))].sort();
-  await sequelize.transaction(async (transaction) => {
-    // First, the event rows exclusively: a rebuild of Redis from MySQL holds them shared from its snapshot
-    // until its Redis write (packages/line/src/rebuild.ts), so this commit lands either before that snapshot
-    // (the rebuild counts it) or after the rebuilt state exists (settle then puts these decisions back).
-    // Without it, a rebuild could snapshot before this commit and write Redis after settle looked, and the
-    // stock these decisions took would be handed out again.
-    await sequelize.query(`SELECT id FROM events WHERE id IN (${events.join(',')}) ORDER BY id FOR UPDATE`, { transaction });
-    await sequelize.query(
-      `INSERT INTO applications (event_id, participant_id, position, status, applied_at, decided_at)
-       VALUES ${apps.join(',')} ON DUPLICATE KEY UPDATE id = id`,
-      { transaction },
-    );
-    if (gifts.length > 0) {
+  // Under the events' row locks: a rebuild of Redis racing this commit must see it or be settled after it.
+  await withEventsLocked(
+    sequelize,
+    rows.map((r) => r.eventId),
+    async (transaction) => {
       await sequelize.query(
-        `INSERT INTO gifts (event_id, participant_id, code, position, issued_at)
-         VALUES ${gifts.join(',')} ON DUPLICATE KEY UPDATE id = id`,
+        `INSERT INTO applications (event_id, participant_id, position, status, applied_at, decided_at)
+         VALUES ${apps.join(',')} ON DUPLICATE KEY UPDATE id = id`,
         { transaction },
       );
-    }
-    await sequelize.query(
-      `INSERT INTO outbox (kind, event_id, participant_id, payload, status, attempts, next_attempt_at, decided_at, created_at)
-       VALUES ${outbox.join(',')} ON DUPLICATE KEY UPDATE id = id`,
-      { transaction },
-    );
-  });
+      if (gifts.length > 0) {
+        await sequelize.query(
+          `INSERT INTO gifts (event_id, participant_id, code, position, issued_at)
+           VALUES ${gifts.join(',')} ON DUPLICATE KEY UPDATE id = id`,
+          { transaction },
+        );
+      }
+      await sequelize.query(
+        `INSERT INTO outbox (kind, event_id, participant_id, payload, status, attempts, next_attempt_at, decided_at, created_at)
+         VALUES ${outbox.join(',')} ON DUPLICATE KEY UPDATE id = id`,
+        { transaction },
+      );
+    },
+  );
 }

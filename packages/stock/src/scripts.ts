@@ -69,8 +69,8 @@ export interface EventSettings {
   stock?: number;
 }
 
-/** The line's Lua scripts, registered once per connection, each behind a typed call. */
-export interface LineScripts {
+/** The stock's Lua scripts, registered once per connection, each behind a typed call. */
+export interface StockScripts {
   /** The gate. null: the event has no state (unknown, or lost: rebuild first). */
   admit(keys: EventKeys, nowMs: number, participantIds: readonly string[]): Promise<AdmitResult | null>;
   /** Undoes admissions whose produce failed. */
@@ -90,7 +90,7 @@ export interface LineScripts {
 const file = (name: string) => join(LUA_DIR, `${name}.lua`);
 const ms = (value: number | null | undefined) => (value === null || value === undefined ? '' : value);
 
-export function defineLineScripts(redis: Redis): LineScripts {
+export function defineStockScripts(redis: Redis): StockScripts {
   const lua = defineLuaScripts(redis, {
     admit: { file: file('admit'), keys: 3 },
     undo: { file: file('undo'), keys: 2 },

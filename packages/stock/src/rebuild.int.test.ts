@@ -2,11 +2,11 @@ import { Redis } from 'ioredis';
 import { createTestDatabase, dropRedisKeys, randomSuffix, urls, type TestDatabase } from '../../../test/support';
 import { eventKeys } from './keys';
 import { rebuildEventState } from './rebuild';
-import { defineLineScripts } from './scripts';
+import { defineStockScripts } from './scripts';
 
 // A rebuild of Redis from MySQL must never miss a decision the issuer commits while it runs: the issuer's
-// write transaction takes the event's row first (services/issuer/src/line/store.ts), and the rebuild holds
-// it shared from its snapshot until its Redis write. Without that, stock already issued is handed out again.
+// write transaction takes the event's row first, and the rebuild holds it shared from its snapshot until its
+// Redis write (mysql.ts). Without that, stock already issued is handed out again.
 describe('rebuildEventState and a decision committed meanwhile', () => {
   let db: TestDatabase;
   const redis = new Redis(urls.redis);
@@ -37,7 +37,7 @@ describe('rebuildEventState and a decision committed meanwhile', () => {
       { replacements: [eventId], transaction: issuer },
     );
 
-    const deps = { redis, scripts: defineLineScripts(redis), sequelize, prefix };
+    const deps = { redis, scripts: defineStockScripts(redis), sequelize, prefix };
     const keys = eventKeys(prefix, String(eventId));
     let rebuilding: Promise<string>;
     try {

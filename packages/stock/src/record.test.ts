@@ -1,9 +1,9 @@
 import { ApplicationRecord, ApplicationStatus } from '@fcfs/proto';
 import { formatEntry, parseEntry } from './entry';
-import { decodeRecord, encodeRecord, type LineRecord } from './record';
+import { decodeRecord, encodeRecord, type QueuedApplication } from './record';
 
 describe('the applications record codec', () => {
-  const record: LineRecord = {
+  const record: QueuedApplication = {
     eventId: '42',
     participantId: '7',
     position: 3,

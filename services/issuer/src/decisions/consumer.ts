@@ -1,4 +1,4 @@
-import { decodeRecord, type LineRecord } from '@fcfs/line';
+import { decodeRecord, type QueuedApplication } from '@fcfs/stock';
 import { ApplicationStatus, DeadLetter } from '@fcfs/proto';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -22,7 +22,7 @@ class Abandoned extends Error {}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Incoming {
-  record: LineRecord;
+  record: QueuedApplication;
   message: KafkaMessage;
 }
 
