@@ -2,11 +2,11 @@ import { AdmitOutcome, defineStockScripts, eventKeys, readHotState } from '@fcfs
 import { ApplyOutcome } from '@fcfs/proto';
 import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
+import { startPipeline, type Pipeline } from '../../../../test/pipeline/harness';
 import { eventually, testKafka, testLogger, urls } from '../../../../test/support';
 import { startEvent, type EventApp } from '../app';
 import { loadServiceConfig } from '../config';
 import { pendingSwept } from '../metrics';
-import { startPipeline, type Pipeline } from '../pipeline/harness';
 import { createSweeper, type Sweeper } from './sweeper';
 
 // The event service died between the gate and the produce: the admission is in Redis, no record in Kafka.

@@ -1,5 +1,5 @@
 import { ApplyOutcome } from '@fcfs/proto';
-import { emailsTo, eventually, randomSuffix } from '../../../../test/support';
+import { emailsTo, eventually, randomSuffix } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 
 // The whole line with the issuer's own notifier: every applicant gets the result e-mail from the outbox.

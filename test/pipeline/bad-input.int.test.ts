@@ -1,7 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { bearerMetadata, callUnary, grpcErrorInfo } from '@fcfs/kit';
 import { EventStatus } from '@fcfs/proto';
-import { eventually } from '../../../../test/support';
+import { eventually } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 
 // Test 7 of the issue: bad input gets INVALID_ARGUMENT or NOT_FOUND with a message, never INTERNAL.

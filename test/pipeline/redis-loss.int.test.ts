@@ -1,7 +1,7 @@
 import { callUnary } from '@fcfs/kit';
 import { ApplyOutcome } from '@fcfs/proto';
 import { Redis } from 'ioredis';
-import { eventually } from '../../../../test/support';
+import { eventually } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 import { startPrivateRedis, type PrivateRedis } from './private-infra';
 

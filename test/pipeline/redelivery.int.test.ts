@@ -1,7 +1,7 @@
 import { callUnary } from '@fcfs/kit';
 import { eventKeys, readHotState } from '@fcfs/stock';
 import { Redis } from 'ioredis';
-import { eventually, testKafka, urls } from '../../../../test/support';
+import { eventually, testKafka, urls } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 
 // Test 3 of the issue: the same records consumed twice give the same decisions and nothing more.

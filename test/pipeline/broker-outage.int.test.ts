@@ -1,11 +1,11 @@
 import { status } from '@grpc/grpc-js';
 import { callUnary, grpcErrorInfo } from '@fcfs/kit';
 import { ApplicationStatus, ApplyOutcome } from '@fcfs/proto';
-import { eventually } from '../../../../test/support';
+import { eventually } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 
 // infra.js is plain CommonJS without types.
-const infra = require('../../../../infra/infra.js') as {
+const infra = require('../../infra/infra.js') as {
   startPrivateKafka(opts?: { quiet?: boolean }): Promise<PrivateKafka>;
   stopPrivateKafka(handle: PrivateKafka): Promise<void>;
 };

@@ -1,11 +1,11 @@
 import { callUnary } from '@fcfs/kit';
-import type { TestDatabase } from '../../../../test/support';
-import { eventually } from '../../../../test/support';
+import type { TestDatabase } from '../support';
+import { eventually } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 import { databaseOn } from './private-infra';
 
 // infra.js is plain CommonJS without types.
-const infra = require('../../../../infra/infra.js') as {
+const infra = require('../../infra/infra.js') as {
   startPrivateMariadb(opts?: { quiet?: boolean }): Promise<PrivateMariadb>;
   stopPrivateMariadb(handle: PrivateMariadb): Promise<void>;
 };

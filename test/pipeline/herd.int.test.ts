@@ -2,7 +2,7 @@ import { callUnary } from '@fcfs/kit';
 import { eventKeys, parseEntry, readHotState } from '@fcfs/stock';
 import { ApplicationStatus, ApplyOutcome } from '@fcfs/proto';
 import { Redis } from 'ioredis';
-import { eventually, urls } from '../../../../test/support';
+import { eventually, urls } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 
 // Test 1 and 2 of the issue: the herd against a small stock, and one participant applying many times.

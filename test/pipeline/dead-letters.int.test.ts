@@ -1,6 +1,6 @@
 import { encodeRecord } from '@fcfs/stock';
 import { DeadLetter } from '@fcfs/proto';
-import { eventually, randomSuffix, testKafka } from '../../../../test/support';
+import { eventually, randomSuffix, testKafka } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 
 // A record that can never be processed goes to the DLQ with the reason, and consumption goes on.

@@ -2,7 +2,7 @@ import { callUnary } from '@fcfs/kit';
 import { eventKeys } from '@fcfs/stock';
 import { ApplicationStatus, ApplyOutcome, EventStatus, type Decision, type WatchEventResponse } from '@fcfs/proto';
 import { Redis } from 'ioredis';
-import { eventually, urls } from '../../../../test/support';
+import { eventually, urls } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 
 // The read side of the line: live streams, application status, stats, gifts and decisions.

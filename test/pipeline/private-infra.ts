@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support';
+import { createTestDatabase, type TestDatabase } from '../support';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -12,10 +12,9 @@ import {
   testLogger,
   urls,
   type TestDatabase,
-} from '../../../../test/support';
-import { startIssuer, loadServiceConfig as loadIssuerConfig, type IssuerApp, type IssuerOverrides } from '../../../issuer/src';
-import { startEvent, type EventApp } from '../app';
-import { loadServiceConfig } from '../config';
+} from '../support';
+import { loadServiceConfig, startEvent, type EventApp } from '@fcfs/event';
+import { startIssuer, loadServiceConfig as loadIssuerConfig, type IssuerApp, type IssuerOverrides } from '@fcfs/issuer';
 
 export interface Tokens {
   admin: string;
