@@ -2,8 +2,9 @@ import { decodeRecord, type QueuedApplication } from '@fcfs/stock';
 import { ApplicationStatus, DeadLetter } from '@fcfs/proto';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { batchSeconds, batchSize, deadLettered, decisionsTotal, pausedPartitions, stockRemaining } from '../metrics';
+import { batchSeconds, batchSize, deadLettered, decisionsTotal, stockRemaining } from '../metrics';
 import type { ChunkDecision, Decider } from './decider';
+import { Abandoned, Permanent, retrying } from './retry';
 
 export interface ConsumerSettings {
   topic: string;
@@ -16,14 +17,15 @@ export interface ConsumerSettings {
   maxBackoffMs?: number;
 }
 
-/** Thrown inside a batch when the consumer is stopping or the group rebalanced: leave the batch unresolved. */
-class Abandoned extends Error {}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 interface Incoming {
   record: QueuedApplication;
   message: KafkaMessage;
+}
+
+/** What one consumed batch came to: decided chunks to publish, and dead letters to send before the commit. */
+interface BatchOutcome {
+  decided: Extract<ChunkDecision, { kind: 'decided' }>[];
+  dead: { value: Buffer }[];
 }
 
 /**
@@ -31,51 +33,18 @@ interface Incoming {
  * (so events) side by side. Per batch: decide every record (per event, in chunks), write each chunk in one
  * MySQL transaction, dead-letter what can never be processed, commit the offsets, then publish. When Redis
  * or MySQL is down the partition waits and retries the same step with backoff (heartbeating), so nothing is
- * skipped; a rebalance or a stop leaves the batch uncommitted, to be redelivered.
+ * skipped; a failure that would repeat every time (retry.ts) costs only its own record, dead-lettered with
+ * the reason. A rebalance or a stop leaves the batch uncommitted, to be redelivered.
  */
 export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: ConsumerSettings, logger: Logger) {
   const { topic, dlqTopic, groupId, chunkSize } = settings;
-  const backoffMs = settings.backoffMs ?? 100;
-  const maxBackoffMs = settings.maxBackoffMs ?? 5_000;
+  const policy = { backoffMs: settings.backoffMs ?? 100, maxBackoffMs: settings.maxBackoffMs ?? 5_000, logger };
   const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
   const dlqProducer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-
-  const retrying = async <T>(what: string, payload: EachBatchPayload, fn: () => Promise<T>): Promise<T> => {
-    let delay = backoffMs;
-    let failures = 0;
-    for (;;) {
-      try {
-        const value = await fn();
-        if (failures > 0) {
-          pausedPartitions.dec();
-          logger.info({ what, failures, partition: payload.batch.partition }, 'dependency back: consumption resumed');
-        }
-        return value;
-      } catch (err) {
-        if (failures === 0) {
-          pausedPartitions.inc();
-          logger.warn({ err, what, partition: payload.batch.partition }, 'consumption paused: retrying with backoff');
-        }
-        failures++;
-        await sleep(delay);
-        delay = Math.min(delay * 2, maxBackoffMs);
-        let alive = payload.isRunning() && !payload.isStale();
-        if (alive)
-          alive = await payload.heartbeat().then(
-            () => true,
-            () => false,
-          );
-        if (!alive) {
-          pausedPartitions.dec();
-          throw new Abandoned();
-        }
-      }
-    }
-  };
 
   const deadLetter = (message: KafkaMessage, partition: number, reason: string) => ({
     value: Buffer.from(
@@ -90,6 +59,35 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
       }).finish(),
     ),
   });
+
+  /**
+   * Decides, writes and settles one chunk of one event's records. A chunk that fails for good is taken a
+   * record at a time, so only the record at fault is dead-lettered and the others are decided.
+   */
+  const processChunk = async (payload: EachBatchPayload, eventId: string, chunk: Incoming[], out: BatchOutcome) => {
+    const { partition } = payload.batch;
+    try {
+      const records = chunk.map((c) => c.record);
+      const decision = await retrying(policy, payload, 'decide', () => decider.decide(eventId, records));
+      if (decision.kind === 'unknown-event') {
+        for (const c of chunk) out.dead.push(deadLetter(c.message, partition, `event ${eventId} does not exist`));
+        return;
+      }
+      await retrying(policy, payload, 'write', () => decider.write(decision));
+      await retrying(policy, payload, 'settle', () => decider.settle(decision));
+      out.decided.push(decision);
+    } catch (err) {
+      if (!(err instanceof Permanent)) throw err;
+      if (chunk.length > 1) {
+        logger.warn({ reason: err.reason, eventId, partition }, 'a chunk failed for good: taking it a record at a time');
+        for (const one of chunk) await processChunk(payload, eventId, [one], out);
+        return;
+      }
+      const { message } = chunk[0] as Incoming;
+      logger.error({ reason: err.reason, eventId, partition, offset: message.offset }, 'record failed for good: dead-lettered');
+      out.dead.push(deadLetter(message, partition, err.reason));
+    }
+  };
 
   const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
@@ -109,41 +107,29 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
       else list.push({ record: decoded.record, message });
     }
 
-    const decidedChunks: Extract<ChunkDecision, { kind: 'decided' }>[] = [];
+    const out: BatchOutcome = { decided: [], dead };
     for (const [eventId, incoming] of byEvent) {
       for (let i = 0; i < incoming.length; i += chunkSize) {
-        const chunk = incoming.slice(i, i + chunkSize);
-        const decision = await retrying('decide', payload, () =>
-          decider.decide(
-            eventId,
-            chunk.map((c) => c.record),
-          ),
-        );
-        if (decision.kind === 'unknown-event') {
-          for (const c of chunk) dead.push(deadLetter(c.message, batch.partition, `event ${eventId} does not exist`));
-          continue;
-        }
-        await retrying('write', payload, () => decider.write(decision));
-        await retrying('settle', payload, () => decider.settle(decision));
-        decidedChunks.push(decision);
+        await processChunk(payload, eventId, incoming.slice(i, i + chunkSize), out);
       }
     }
     if (dead.length > 0) {
-      await retrying('dead-letter', payload, () => dlqProducer.send({ topic: dlqTopic, messages: dead, acks: -1 }));
+      // Always retried: a record is never skipped without its dead letter safely on the topic.
+      await retrying(policy, payload, 'dead-letter', () => dlqProducer.send({ topic: dlqTopic, messages: dead, acks: -1 }), true);
       deadLettered.inc(dead.length);
       logger.warn({ count: dead.length, partition: batch.partition }, 'records sent to the dead-letter topic');
     }
     payload.resolveOffset(batch.lastOffset());
     await payload.commitOffsetsIfNecessary();
 
-    for (const chunk of decidedChunks) {
+    for (const chunk of out.decided) {
       for (const d of chunk.decided) {
         decisionsTotal.inc({ status: d.app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED ? 'issued' : 'sold_out' });
       }
       stockRemaining.set({ event: chunk.eventId }, chunk.progress.remaining);
     }
     // Live status is best effort: a subscriber that misses it reads the decision with GetApplication.
-    await decider.publish(decidedChunks).catch((err: unknown) => logger.warn({ err }, 'could not publish decisions'));
+    await decider.publish(out.decided).catch((err: unknown) => logger.warn({ err }, 'could not publish decisions'));
     batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   };
 

@@ -1,3 +1,4 @@
+import { ServiceError } from '@fcfs/kit';
 import {
   decisionsMessage,
   eventKeys,
@@ -48,7 +49,8 @@ export function createDecider(deps: DeciderDeps) {
         const lastPosition = records.reduce((max, r) => Math.max(max, r.position), 0);
         if ((await rebuildEventState(deps, eventId, lastPosition)) === 'not-found') return { kind: 'unknown-event', eventId };
         result = await scripts.decide(keys, now(), items);
-        if (result === null) throw new Error(`the state of event ${eventId} is missing right after its rebuild`);
+        // Lost again at once (Redis flushed meanwhile): the consumer retries the step.
+        if (result === null) throw ServiceError.unavailable(`the state of event ${eventId} is missing right after its rebuild`);
       }
       const decided = result.entries.map((entry, i) => ({
         eventId,
