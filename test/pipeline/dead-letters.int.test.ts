@@ -1,6 +1,5 @@
 import { encodeRecord } from '@fcfs/stock';
-import { DeadLetter } from '@fcfs/proto';
-import { eventually, randomSuffix, testKafka } from '../support';
+import { eventually, testKafka } from '../support';
 import { startPipeline, type Pipeline } from './harness';
 
 // A record that can never be processed goes to the DLQ with the reason, and consumption goes on.
@@ -55,16 +54,7 @@ describe('dead letters', () => {
     );
     expect(await p.count('SELECT COUNT(*) n FROM gifts WHERE event_id = ?', [event.id])).toBe(1);
 
-    const consumer = kafka.consumer({ groupId: `dlq-reader-${randomSuffix()}` });
-    const letters: DeadLetter[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topics: [p.dlq], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => void letters.push(DeadLetter.decode(message.value ?? Buffer.alloc(0))),
-    });
-    await eventually(() => (letters.length >= 3 ? true : undefined), 30_000, 'three dead letters');
-    await consumer.disconnect();
-    letters.sort((x, y) => Number(x.offset) - Number(y.offset));
+    const letters = await p.deadLetters(3);
     expect(letters.map((l) => l.reason)).toEqual([
       expect.stringMatching(/not an ApplicationRecord|event_id is not a valid id/),
       'event 987654 does not exist',

@@ -2,13 +2,15 @@
 // MariaDB, each run on its own database, topic, consumer group and Redis key prefix.
 import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createGrpcClient, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@fcfs/kit';
-import { EventServiceClient, IssuerServiceClient, type Event } from '@fcfs/proto';
+import { DeadLetter, EventServiceClient, IssuerServiceClient, type Event } from '@fcfs/proto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import {
   createTestDatabase,
   createTestTopics,
   randomSuffix,
   dropRedisKeys,
+  eventually,
+  testKafka,
   testLogger,
   urls,
   type TestDatabase,
@@ -135,6 +137,22 @@ export async function startPipeline(options: PipelineOptions = {}) {
     },
     apply(eventId: string, participantId: string, deadlineMs = 30_000) {
       return callUnary(client.apply.bind(client), { eventId, participantId }, { deadlineMs });
+    },
+    /** The first `count` dead letters, in offset order. */
+    async deadLetters(count: number): Promise<DeadLetter[]> {
+      const consumer = testKafka(brokers).consumer({ groupId: `dlq-reader-${randomSuffix()}` });
+      const letters: DeadLetter[] = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topics: [dlq], fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ message }) => void letters.push(DeadLetter.decode(message.value ?? Buffer.alloc(0))),
+        });
+        await eventually(() => (letters.length >= count ? true : undefined), 30_000, `${count} dead letters`);
+      } finally {
+        await consumer.disconnect();
+      }
+      return letters.sort((x, y) => Number(x.offset) - Number(y.offset));
     },
     async count(sql: string, replacements: unknown[] = []): Promise<number> {
       const [rows] = await db.sequelize.query(sql, { replacements });
