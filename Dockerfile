@@ -11,7 +11,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/kit/package.json packages/kit/
 COPY packages/db/package.json packages/db/
-COPY packages/line/package.json packages/line/
+COPY packages/stock/package.json packages/stock/
 COPY proto/package.json proto/
 COPY services/auth/package.json services/auth/
 COPY services/event/package.json services/event/

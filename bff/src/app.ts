@@ -6,7 +6,7 @@ import type { ApplyRequest, ApplyResponse } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
 import { createApollo } from './apollo';
-import { createBatcher } from './batcher';
+import { createBatcher } from '@fcfs/kit';
 import type { BffConfig } from './config';
 import { createHttpHandler } from './http';
 import { costLimitRule, depthLimitRule } from './limits';

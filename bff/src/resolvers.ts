@@ -3,7 +3,7 @@ import { GrpcStatus } from '@fcfs/kit';
 import type { ApplyBatchResult, ApplyRequest, ApplyResponse } from '@fcfs/proto';
 import type { GraphQLFieldResolver } from 'graphql';
 import { watchApplication } from './application-status';
-import type { Batcher } from './batcher';
+import type { Batcher } from '@fcfs/kit';
 import type { RequestContext } from './context';
 import { toGraphQLError, userError } from './errors';
 import { toApplication, toApplyResult, toEvent, toEventStats, toParticipant, type EventStatsView } from './mappers';

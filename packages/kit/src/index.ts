@@ -7,5 +7,6 @@ export * from './metrics';
 export * from './shutdown';
 export * from './clients';
 export * from './lua';
+export * from './batcher';
 export * from './ids';
 export * from './tokens';

@@ -12,14 +12,14 @@ import {
   type TokenVerifier,
 } from '@fcfs/kit';
 import { defineModels } from '@fcfs/db';
-import { defineLineScripts } from '@fcfs/line';
+import { defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, EventServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { EventConfig } from './config';
 import { createCatalog } from './events/catalog';
 import { eventHandlers } from './grpc/handlers';
-import { createAdmissions } from './line/admissions';
-import { createLineProducer } from './line/producer';
+import { createGate } from './gate/gate';
+import { createApplicationsProducer } from './gate/producer';
 import { createLagReader } from './stats/lag';
 import { createSweeper } from './sweeper/sweeper';
 import { createWatchHub } from './watch/hub';
@@ -53,9 +53,9 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const subscriber = createRedis(config.redisUrl, logger, { maxRetriesPerRequest: null });
   const sequelize = createSequelize(config.mysqlUrl, logger);
   const models = defineModels(sequelize);
-  const scripts = defineLineScripts(redis);
+  const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers }, logger);
-  const producer = createLineProducer(kafka, config.kafka.topic, logger);
+  const producer = createApplicationsProducer(kafka, config.kafka.topic, logger);
   const admin = kafka.admin();
 
   let authClient: AuthServiceClient | undefined;
@@ -72,14 +72,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
 
   const rebuildDeps = { redis, scripts, sequelize, prefix };
   const catalog = createCatalog({ ...rebuildDeps, models, now });
-  const admissions = createAdmissions({
-    ...rebuildDeps,
-    producer,
-    logger,
-    now,
-    lingerMs: config.line.lingerMs,
-    maxBatch: config.line.maxBatch,
-  });
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, ...config.gate });
   const hub = createWatchHub(subscriber, prefix, logger);
   const lag = createLagReader(admin, config.kafka.topic, config.kafka.issuerGroup);
   const sweeper = createSweeper({
@@ -97,7 +90,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
-    eventHandlers({ catalog, admissions, hub, lag, redis, prefix, verifier, now }),
+    eventHandlers({ catalog, gate, hub, lag, redis, prefix, verifier, now }),
   );
   const grpcPort = await server.start();
   sweeper.start();
@@ -118,7 +111,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
         server.setServing(false);
         hub.close();
         await server.stop(5_000);
-        await admissions.drain();
+        await gate.drain();
         await producer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
         await metrics.close();

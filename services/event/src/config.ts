@@ -14,9 +14,10 @@ export const configSchema = z
     LINE_REDIS_PREFIX: z.string().max(64).default('fcfs:'),
     /** The issuer's consumer group, for the lag in GetEventStats. */
     KAFKA_ISSUER_GROUP: z.string().min(1).default('issuer'),
-    /** How long concurrent applies are gathered into one Lua call and one produce. */
-    APPLY_LINGER_MS: env.nonNegativeInt(1),
-    APPLY_MAX_BATCH: env.positiveInt(2_000),
+    /** How long concurrent applies are gathered into one gate batch: one Lua call per event and one produce. */
+    GATE_BATCH_WAIT_MS: env.nonNegativeInt(1),
+    /** Applications per gate batch (an ApplyBatch request is never split). */
+    GATE_BATCH_MAX: env.positiveInt(2_000),
     /** How often PENDING applications whose record never reached Kafka are swept; 0: never. */
     SWEEP_INTERVAL_MS: env.nonNegativeInt(30_000),
     /**
@@ -33,7 +34,8 @@ export const configSchema = z
     grpc: { host: e.GRPC_HOST, port: e.GRPC_PORT },
     metrics: { host: e.GRPC_HOST, port: e.METRICS_PORT },
     authAddress: e.AUTH_ADDRESS,
-    line: { redisPrefix: e.LINE_REDIS_PREFIX, lingerMs: e.APPLY_LINGER_MS, maxBatch: e.APPLY_MAX_BATCH },
+    line: { redisPrefix: e.LINE_REDIS_PREFIX },
+    gate: { batchWaitMs: e.GATE_BATCH_WAIT_MS, batchMax: e.GATE_BATCH_MAX },
     sweep: { intervalMs: e.SWEEP_INTERVAL_MS, pendingAfterMs: e.SWEEP_PENDING_AFTER_MS },
     kafka: {
       brokers: e.KAFKA_BROKERS,

@@ -8,12 +8,12 @@ import {
   startMetricsServer,
   type Logger,
 } from '@fcfs/kit';
-import { defineLineScripts } from '@fcfs/line';
+import { defineStockScripts } from '@fcfs/stock';
 import { IssuerServiceService } from '@fcfs/proto';
 import type { IssuerConfig } from './config';
 import { issuerHandlers } from './grpc/handlers';
-import { createIssuerConsumer } from './line/consumer';
-import { createDecider } from './line/decider';
+import { createIssuerConsumer } from './decisions/consumer';
+import { createDecider } from './decisions/decider';
 import { createNotifier, sesSettings } from './notifier';
 
 /** A part of the issuer with its own lifecycle (the result e-mail notifier). */
@@ -56,7 +56,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
 
   const redis = createRedis(config.redisUrl, logger);
   const sequelize = createSequelize(config.mysqlUrl, logger);
-  const scripts = defineLineScripts(redis);
+  const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
   const notifier =
     overrides.notifier === false

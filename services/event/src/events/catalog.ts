@@ -1,6 +1,6 @@
 import { ServiceError } from '@fcfs/kit';
 import type { EventRow, Models } from '@fcfs/db';
-import { eventKeys, readHotState, rebuildEventState, type EventSettings, type HotState, type RebuildDeps } from '@fcfs/line';
+import { eventKeys, readHotState, rebuildEventState, type EventSettings, type HotState, type RebuildDeps } from '@fcfs/stock';
 import type { Event } from '@fcfs/proto';
 import type { Sequelize } from 'sequelize';
 import { Op } from 'sequelize';

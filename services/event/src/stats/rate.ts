@@ -1,4 +1,4 @@
-import { eventKeys } from '@fcfs/line';
+import { eventKeys } from '@fcfs/stock';
 import type { Redis } from 'ioredis';
 
 /** Applies per second of one event: the last full second's counter, which the gate keeps in Redis. */

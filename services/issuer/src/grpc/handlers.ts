@@ -1,5 +1,14 @@
 import { parseId, ServiceError, type Handlers } from '@fcfs/kit';
-import { eventKeys, parseEntry, readHotState, toDecision, type StoredApplication } from '@fcfs/line';
+import {
+  DECISIONS_SQL,
+  eventKeys,
+  parseEntry,
+  readHotState,
+  storedDecision,
+  toDecision,
+  type DecisionRow,
+  type StoredApplication,
+} from '@fcfs/stock';
 import { ApplicationStatus, type Difference, type Gift, type IssuerServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import { QueryTypes, type Sequelize } from 'sequelize';
@@ -13,27 +22,6 @@ export interface IssuerHandlerDeps {
 const MAX_PAGE = 1_000;
 const DEFAULT_PAGE = 100;
 const MAX_DIFFERENCES = 1_000;
-
-interface DecisionRow {
-  participant_id: string | number;
-  status: string;
-  position: number;
-  applied_at: Date;
-  decided_at: Date;
-  code: string | null;
-}
-
-const toStored = (row: DecisionRow): StoredApplication => ({
-  status: row.status === 'ISSUED' ? ApplicationStatus.APPLICATION_STATUS_ISSUED : ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
-  position: row.position,
-  appliedAtMs: row.applied_at.getTime(),
-  decidedAtMs: row.decided_at.getTime(),
-  giftCode: row.code ?? undefined,
-});
-
-const DECISIONS_SQL = `SELECT a.participant_id, a.status, a.position, a.applied_at, a.decided_at, g.code
-  FROM applications a LEFT JOIN gifts g ON g.event_id = a.event_id AND g.participant_id = a.participant_id
- WHERE a.event_id = ?`;
 
 function parsePageToken(token: string): { position: number; id: string } | undefined {
   if (token === '') return undefined;
@@ -77,7 +65,7 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
         replacements: [eventId, participantId],
         type: QueryTypes.SELECT,
       });
-      return { decision: row === undefined ? undefined : toDecision(eventId, participantId, toStored(row)) };
+      return { decision: row === undefined ? undefined : toDecision(eventId, participantId, storedDecision(row)) };
     },
 
     async listGifts(req) {
@@ -126,7 +114,7 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
       const mysql = new Map<string, StoredApplication>();
       let issuedMysql = 0;
       for (const row of rows) {
-        const app = toStored(row);
+        const app = storedDecision(row);
         if (app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED) issuedMysql++;
         mysql.set(String(row.participant_id), app);
       }

@@ -1,4 +1,4 @@
-import { encodeRecord } from '@fcfs/line';
+import { encodeRecord } from '@fcfs/stock';
 import { QueryTypes } from 'sequelize';
 import {
   createTestDatabase,
