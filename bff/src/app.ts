@@ -43,6 +43,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
   const upstream = createUpstream({
     authAddress: config.AUTH_ADDRESS,
     eventAddress: config.EVENT_ADDRESS,
+    issuerAddress: config.ISSUER_ADDRESS,
     timeoutMs: config.BFF_UPSTREAM_TIMEOUT_MS,
   });
   const ownRedis = overrides.redis === undefined;

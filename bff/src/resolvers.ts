@@ -6,7 +6,17 @@ import { watchApplication } from './application-status';
 import type { Batcher } from './batcher';
 import type { RequestContext } from './context';
 import { toGraphQLError, userError } from './errors';
-import { toApplication, toApplyResult, toEvent, toEventStats, toParticipant, type EventStatsView } from './mappers';
+import {
+  toApplication,
+  toApplyResult,
+  toEvent,
+  toEventStats,
+  toGift,
+  toParticipant,
+  type ApplicationView,
+  type EventStatsView,
+  type GiftView,
+} from './mappers';
 import * as metrics from './metrics';
 import type { Resolvers } from './schema';
 import type { StatsFeed } from './stats-feed';
@@ -47,6 +57,30 @@ function emailArg(value: unknown): string {
   if (email.length === 0 || email.length > MAX_EMAIL_LENGTH)
     throw userError('BAD_USER_INPUT', `email must be 1 to ${MAX_EMAIL_LENGTH} characters`);
   return email;
+}
+
+const MAX_GIFT_PAGE = 1_000;
+
+function pageSizeArg(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_GIFT_PAGE)
+    throw userError('BAD_USER_INPUT', `first must be a whole number from 1 to ${MAX_GIFT_PAGE} (got ${String(value)})`);
+  return value;
+}
+
+/** Waiting rooms and claim windows (#17) do not exist yet: an event that asks for one is refused, not silently changed. */
+function refuseUnavailableFeatures(input: {
+  waitingRoomOpensAt?: number | null;
+  claimWindowSeconds?: number | null;
+  maxOpenOffers?: number | null;
+}): void {
+  if (input.waitingRoomOpensAt != null)
+    throw userError('BAD_USER_INPUT', 'waitingRoomOpensAt: waiting rooms are not available yet');
+  if (input.claimWindowSeconds != null && input.claimWindowSeconds < 0)
+    throw userError('BAD_USER_INPUT', `claimWindowSeconds must be 0 or more (got ${input.claimWindowSeconds})`);
+  if (input.claimWindowSeconds != null && input.claimWindowSeconds > 0)
+    throw userError('BAD_USER_INPUT', 'claimWindowSeconds: claim windows are not available yet; leave it unset or 0');
+  if (input.maxOpenOffers != null)
+    throw userError('BAD_USER_INPUT', 'maxOpenOffers: claim windows (and so open offers) are not available yet');
 }
 
 function stockArg(value: unknown): number {
@@ -112,7 +146,7 @@ export function createResolvers({
   waitResyncMs,
   logger,
 }: ResolverDeps): Resolvers {
-  const { auth, event } = upstream;
+  const { auth, event, issuer } = upstream;
 
   const readStats = (eventId: string, token: string) => readEventStats(upstream, eventId, token);
 
@@ -131,6 +165,42 @@ export function createResolvers({
     const res = await upstream.call(method, request, { metadata: bearerMetadata(ctx.token as string) });
     if (!res.event) throw new ServiceError(GrpcStatus.INTERNAL, 'the event service answered no event');
     return toEvent(res.event);
+  };
+
+  /** No event has a claim window yet (#17), so nobody ever holds an open offer. */
+  const refuseWithoutOffer = async (eventId: unknown, ctx: RequestContext): Promise<never> => {
+    await ctx.requireUser();
+    await upstream.call(event.getEvent.bind(event), { eventId: parseId(eventId, 'eventId') });
+    throw userError('NOT_OFFERED', 'there is no open offer to claim or decline: this event has no claim window');
+  };
+
+  /** Fields of features that do not exist yet answer what is true without them. */
+  const types: Record<string, Record<string, Resolver>> = {
+    Event: {
+      waitingRoomOpensAt: () => null,
+      claimWindowSeconds: () => 0,
+      maxOpenOffers: () => null,
+      estimatedDrainSeconds: () => null,
+    },
+    Application: {
+      claimBy: () => null,
+      estimatedWaitSeconds: () => null,
+      async redeemedAt(parent) {
+        const { giftCode } = parent as ApplicationView;
+        if (giftCode === null) return null;
+        const res = await upstream.call(issuer.getGift.bind(issuer), { code: giftCode });
+        return res.gift?.redeemedAtMs ?? null;
+      },
+    },
+    EventStats: { waiting: () => 0, waitlisted: () => 0, offered: () => 0, expired: () => 0 },
+    Gift: {
+      async participant(parent) {
+        const { participantId } = parent as GiftView;
+        const res = await upstream.call(auth.getParticipant.bind(auth), { participantId });
+        if (!res.participant) throw new ServiceError(GrpcStatus.INTERNAL, 'GetParticipant answered no participant');
+        return toParticipant(res.participant);
+      },
+    },
   };
 
   const query: Record<string, Resolver> = {
@@ -172,6 +242,15 @@ export function createResolvers({
       await ctx.requireAdmin();
       return readStats(parseId(eventId, 'eventId'), ctx.token as string);
     },
+    async gifts(_, { eventId, first, after }, ctx) {
+      await ctx.requireAdmin();
+      const res = await upstream.call(issuer.listGifts.bind(issuer), {
+        eventId: parseId(eventId, 'eventId'),
+        pageSize: pageSizeArg(first),
+        pageToken: typeof after === 'string' ? after : '',
+      });
+      return { gifts: res.gifts.map(toGift), next: res.nextPageToken === '' ? null : res.nextPageToken };
+    },
   };
 
   const mutation: Record<string, Resolver> = {
@@ -201,13 +280,17 @@ export function createResolvers({
       }
     },
     async createEvent(_, { input }, ctx) {
-      const { name, stock, opensAt, closesAt } = input as {
+      const { name, stock, opensAt, closesAt, ...features } = input as {
         name: string;
         stock: number;
         opensAt?: number | null;
         closesAt?: number | null;
+        waitingRoomOpensAt?: number | null;
+        claimWindowSeconds?: number | null;
+        maxOpenOffers?: number | null;
       };
       await ctx.requireAdmin();
+      refuseUnavailableFeatures(features);
       if (typeof name !== 'string' || name.trim().length === 0) throw userError('BAD_USER_INPUT', 'name must not be empty');
       return adminCall(ctx, event.createEvent.bind(event), {
         name,
@@ -227,6 +310,19 @@ export function createResolvers({
     async closeEvent(_, { eventId }, ctx) {
       await ctx.requireAdmin();
       return adminCall(ctx, event.closeEvent.bind(event), { eventId: parseId(eventId, 'eventId') });
+    },
+    claimGift: (_, { eventId }, ctx) => refuseWithoutOffer(eventId, ctx),
+    declineGift: (_, { eventId }, ctx) => refuseWithoutOffer(eventId, ctx),
+    async redeemGift(_, { code }, ctx) {
+      await ctx.requireAdmin();
+      if (typeof code !== 'string' || code.trim().length === 0) throw userError('BAD_USER_INPUT', 'code must not be empty');
+      const res = await upstream.call(
+        issuer.redeemGift.bind(issuer),
+        { code: code.trim() },
+        { metadata: bearerMetadata(ctx.token as string) },
+      );
+      if (!res.gift) throw new ServiceError(GrpcStatus.INTERNAL, 'RedeemGift answered no gift');
+      return toGift(res.gift);
     },
   };
 
@@ -257,6 +353,7 @@ export function createResolvers({
   const identity: GraphQLFieldResolver<unknown, unknown> = (payload) => payload;
 
   return {
+    ...Object.fromEntries(Object.entries(types).map(([name, fields]) => [name, wrap(fields)])),
     Query: wrap(query),
     Mutation: wrap(mutation),
     Subscription: Object.fromEntries(
