@@ -14,11 +14,11 @@ let admin: string;
 let eventId: string;
 let winners: { participantId: string; email: string; token: string }[];
 
-async function redeem(code: string, token = admin): Promise<GraphQLResponse> {
+async function redeem(code: string, token = admin): Promise<GraphQLResponse<Loose>> {
   return gql(platform.url, `mutation($code: String!) { redeemGift(code: $code) { ${GIFT} } }`, { code }, token);
 }
 
-async function giftPage(first: number, after?: string, token = admin): Promise<GraphQLResponse> {
+async function giftPage(first: number, after?: string, token = admin): Promise<GraphQLResponse<Loose>> {
   return gql(
     platform.url,
     `query($id: ID!, $first: Int, $after: String) { gifts(eventId: $id, first: $first, after: $after) { gifts { ${GIFT} } next } }`,
