@@ -1,4 +1,4 @@
-import { GrpcStatus, ServiceError, testLoggerless } from './__test-helpers';
+import { GrpcStatus, ServiceError, testLoggerless } from '../../test/helpers';
 import { Metadata } from '@grpc/grpc-js';
 import { GraphQLError } from 'graphql';
 import { mapGrpcError, toGraphQLError } from './errors';

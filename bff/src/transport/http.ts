@@ -1,28 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { bearerToken, registry, type Logger, type SessionClaims, type TokenVerifier } from '@fcfs/kit';
-import { createRequestContext, nextRequestId, type RequestContext } from './context';
-import * as metrics from './metrics';
-import type { RateLimiter } from './rate-limit';
+import { registry, type Logger } from '@fcfs/kit';
+import type { RequestContext } from '../graphql/context';
+import * as metrics from '../metrics';
+import { nextRequestId, type Admitter } from './admission';
 
 export interface HttpHandlerOptions {
   apollo: ApolloServer<RequestContext>;
-  verifier: TokenVerifier;
-  limiter: RateLimiter;
+  admitter: Admitter;
   logger: Logger;
   maxBodyBytes: number;
-  trustProxy: boolean;
   readiness: () => Promise<boolean>;
-}
-
-/** The client's address: X-Forwarded-For's first entry only behind a trusted proxy. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
 }
 
 /** A GraphQL-shaped error answer for what is refused before GraphQL runs. */
@@ -69,12 +57,6 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Body> {
   });
 }
 
-/** The bearer token; a malformed header still counts as a (bad) token, so it is refused, not ignored. */
-export function tokenOf(header: string | undefined): string | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  return bearerToken(header) ?? header.replace(/^Bearer\s+/i, '').trim();
-}
-
 function headerMap(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -89,22 +71,14 @@ function headerMap(req: IncomingMessage): HeaderMap {
  * `/healthz`, `/readyz` and `/metrics`.
  */
 export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { apollo, verifier, limiter, logger, maxBodyBytes, trustProxy, readiness } = options;
+  const { apollo, admitter, logger, maxBodyBytes, readiness } = options;
 
   const graphql = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const ip = clientIp(req, trustProxy);
-    const ipWait = limiter.take('ip', ip);
-    if (ipWait !== undefined) {
-      metrics.rateLimited.inc({ kind: 'ip' });
+    const admission = await admitter.admit(req, req.headers.authorization, req.headers['x-request-id'] as string | undefined);
+    if (!admission.admitted) {
+      const { retryAfterSeconds, message } = admission.refusal;
       req.resume();
-      sendError(
-        res,
-        429,
-        'RATE_LIMITED',
-        'too many requests from this address; retry later',
-        { retryAfterSeconds: ipWait },
-        { 'retry-after': String(ipWait) },
-      );
+      sendError(res, 429, 'RATE_LIMITED', message, { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
       return;
     }
 
@@ -136,30 +110,6 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
       }
     }
 
-    const token = tokenOf(req.headers.authorization);
-    if (token !== undefined) {
-      let claims: SessionClaims | undefined;
-      try {
-        claims = await verifier.verify(token);
-      } catch {
-        // The resolvers that need a signed-in caller answer UNAUTHENTICATED with the reason.
-      }
-      const wait = claims ? limiter.take('participant', claims.participantId) : undefined;
-      if (wait !== undefined) {
-        metrics.rateLimited.inc({ kind: 'participant' });
-        sendError(
-          res,
-          429,
-          'RATE_LIMITED',
-          'too many requests for this participant; retry later',
-          { retryAfterSeconds: wait },
-          { 'retry-after': String(wait) },
-        );
-        return;
-      }
-    }
-
-    const requestId = nextRequestId(req.headers['x-request-id'] as string | undefined);
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const response = await apollo.executeHTTPGraphQLRequest({
@@ -169,7 +119,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
         search: query >= 0 ? url.slice(query) : '',
         body,
       },
-      context: () => Promise.resolve(createRequestContext({ requestId, clientIp: ip, logger, token, verifier })),
+      context: () => Promise.resolve(admission.context),
     });
     const status = response.status ?? 200;
     metrics.httpResponses.inc({ status });
