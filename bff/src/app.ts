@@ -28,6 +28,16 @@ export interface Bff {
   stop(): Promise<void>;
 }
 
+/** Verifies session tokens locally with the auth service's public keys (fetched once, refetched for an unknown key). */
+function tokenVerifier(upstream: Upstream): TokenVerifier {
+  return createTokenVerifier({
+    loadJwks: async () => {
+      const res = await upstream.call(upstream.auth.getPublicKeys.bind(upstream.auth), {});
+      return JSON.parse(res.jwksJson) as JSONWebKeySet;
+    },
+  });
+}
+
 /** Ready when auth and event answer their health check and Redis answers PING (within a second). */
 function readinessOf(upstream: Upstream, redis: Redis): () => Promise<boolean> {
   return async () => {
@@ -60,12 +70,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
   const ownRedis = overrides.redis === undefined;
   const redis = overrides.redis ?? createRedis(config.REDIS_URL, logger);
 
-  const verifier: TokenVerifier = createTokenVerifier({
-    loadJwks: async () => {
-      const res = await upstream.call(upstream.auth.getPublicKeys.bind(upstream.auth), {});
-      return JSON.parse(res.jwksJson) as JSONWebKeySet;
-    },
-  });
+  const verifier = tokenVerifier(upstream);
   const applyBatcher = createApplyBatcher(upstream, {
     maxItems: config.BFF_APPLY_BATCH_MAX,
     maxWaitMs: config.BFF_APPLY_BATCH_WAIT_MS,

@@ -22,6 +22,7 @@ describe('mapGrpcError', () => {
     [info(GrpcStatus.INVALID_ARGUMENT, 'INVALID_CODE'), 'INVALID_CODE'],
     [info(GrpcStatus.INVALID_ARGUMENT, 'TOO_MANY_ATTEMPTS'), 'TOO_MANY_ATTEMPTS'],
     [info(GrpcStatus.FAILED_PRECONDITION), 'BAD_USER_INPUT'],
+    [info(GrpcStatus.FAILED_PRECONDITION, 'ALREADY_REDEEMED'), 'ALREADY_REDEEMED'],
     [info(GrpcStatus.NOT_FOUND), 'NOT_FOUND'],
     [info(GrpcStatus.PERMISSION_DENIED), 'FORBIDDEN'],
     [info(GrpcStatus.UNAUTHENTICATED), 'UNAUTHENTICATED'],

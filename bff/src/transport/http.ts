@@ -65,81 +65,82 @@ function headerMap(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
+/** One GraphQL request: admission, the body (size, JSON), then Apollo. */
+async function serveGraphQL(options: HttpHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { apollo, admitter, maxBodyBytes } = options;
+  const admission = await admitter.admit(req, req.headers.authorization, req.headers['x-request-id'] as string | undefined);
+  if (!admission.admitted) {
+    const { retryAfterSeconds, message } = admission.refusal;
+    req.resume();
+    sendError(res, 429, 'RATE_LIMITED', message, { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+    return;
+  }
+
+  let body: unknown;
+  if (req.method === 'POST') {
+    const read = await readBody(req, maxBodyBytes);
+    if (!read.ok) {
+      if (read.tooLarge)
+        sendError(
+          res,
+          413,
+          'BAD_USER_INPUT',
+          `the request body is larger than ${maxBodyBytes} bytes`,
+          {},
+          { connection: 'close' },
+        );
+      return;
+    }
+    const type = req.headers['content-type'] ?? '';
+    if (type.includes('json')) {
+      try {
+        body = JSON.parse(read.text);
+      } catch {
+        sendError(res, 400, 'BAD_USER_INPUT', 'the request body is not valid JSON');
+        return;
+      }
+    } else {
+      body = read.text;
+    }
+  }
+
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: {
+      method: req.method ?? 'POST',
+      headers: headerMap(req),
+      search: query >= 0 ? url.slice(query) : '',
+      body,
+    },
+    context: () => Promise.resolve(admission.context),
+  });
+  const status = response.status ?? 200;
+  metrics.httpResponses.inc({ status });
+  const headers: Record<string, string> = {};
+  for (const [key, value] of response.headers) headers[key] = value;
+  if (response.body.kind === 'complete') {
+    headers['content-length'] = String(Buffer.byteLength(response.body.string));
+    res.writeHead(status, headers);
+    res.end(response.body.string);
+  } else {
+    res.writeHead(status, headers);
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+}
+
 /**
  * The BFF's HTTP surface on Node's raw `http` server: `/graphql` through Apollo's
- * `executeHTTPGraphQLRequest` (after the body-size, JSON and rate-limit checks), plus
+ * `executeHTTPGraphQLRequest` (after admission and the body-size and JSON checks), plus
  * `/healthz`, `/readyz` and `/metrics`.
  */
 export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { apollo, admitter, logger, maxBodyBytes, readiness } = options;
-
-  const graphql = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const admission = await admitter.admit(req, req.headers.authorization, req.headers['x-request-id'] as string | undefined);
-    if (!admission.admitted) {
-      const { retryAfterSeconds, message } = admission.refusal;
-      req.resume();
-      sendError(res, 429, 'RATE_LIMITED', message, { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
-      return;
-    }
-
-    let body: unknown;
-    if (req.method === 'POST') {
-      const read = await readBody(req, maxBodyBytes);
-      if (!read.ok) {
-        if (read.tooLarge)
-          sendError(
-            res,
-            413,
-            'BAD_USER_INPUT',
-            `the request body is larger than ${maxBodyBytes} bytes`,
-            {},
-            { connection: 'close' },
-          );
-        return;
-      }
-      const type = req.headers['content-type'] ?? '';
-      if (type.includes('json')) {
-        try {
-          body = JSON.parse(read.text);
-        } catch {
-          sendError(res, 400, 'BAD_USER_INPUT', 'the request body is not valid JSON');
-          return;
-        }
-      } else {
-        body = read.text;
-      }
-    }
-
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: {
-        method: req.method ?? 'POST',
-        headers: headerMap(req),
-        search: query >= 0 ? url.slice(query) : '',
-        body,
-      },
-      context: () => Promise.resolve(admission.context),
-    });
-    const status = response.status ?? 200;
-    metrics.httpResponses.inc({ status });
-    const headers: Record<string, string> = {};
-    for (const [key, value] of response.headers) headers[key] = value;
-    if (response.body.kind === 'complete') {
-      headers['content-length'] = String(Buffer.byteLength(response.body.string));
-      res.writeHead(status, headers);
-      res.end(response.body.string);
-    } else {
-      res.writeHead(status, headers);
-      for await (const chunk of response.body.asyncIterator) res.write(chunk);
-      res.end();
-    }
-  };
-
+  const { logger, readiness } = options;
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/graphql') {
-      graphql(req, res).catch((err: unknown) => {
+      serveGraphQL(options, req, res).catch((err: unknown) => {
         const requestId = nextRequestId();
         logger.error({ err, requestId }, 'GraphQL request failed unexpectedly');
         if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error', { requestId });
