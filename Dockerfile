@@ -4,7 +4,7 @@
 #   bff/dist/main.js | packages/db/dist/cli.js up   (migrations)
 # Build: docker build -t registry.example.com/fcfs:<tag> .   (see deploy/k8s/README.md)
 
-# ---- build: all dependencies (buf and ts-proto generate the gRPC code), compile, then drop dev deps
+# ---- build: all dependencies (buf and ts-proto generate the gRPC code, graphql-codegen the BFF resolver types), compile, then drop dev deps
 FROM node:24-slim AS build
 WORKDIR /app
 # Every workspace's package.json first, so `npm ci` is cached until a dependency changes.
@@ -24,7 +24,7 @@ COPY proto proto
 COPY packages packages
 COPY services services
 COPY bff bff
-RUN npx buf generate \
+RUN npm run generate \
  && npx tsc -b packages/db services/auth services/event services/issuer bff \
  && npm prune --omit=dev --no-audit --no-fund
 # The runtime tree: each part's package.json, compiled JavaScript and whatever it reads at run

@@ -1,23 +1,20 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { createLogger, createRedis, createTokenVerifier, type Logger, type TokenVerifier } from '@fcfs/kit';
-import type { ApplyRequest, ApplyResponse } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
-import { createApollo } from './apollo';
-import { createBatcher } from '@fcfs/kit';
 import type { BffConfig } from './config';
-import { createHttpHandler } from './http';
-import { costLimitRule, depthLimitRule } from './limits';
+import { toEventStats } from './graphql/mappers';
+import { costLimitRule, depthLimitRule } from './graphql/limits';
+import { createResolvers } from './graphql/resolvers';
+import { buildExecutableSchema } from './graphql/schema';
+import { createStatsFeed } from './live/stats-feed';
+import { createWatchHub } from './live/watch-hub';
 import * as metrics from './metrics';
-import { createRateLimiter, redisCounterStore } from './rate-limit';
-import { batchItem, createResolvers, readEventStats } from './resolvers';
-import { buildExecutableSchema } from './schema';
-import { createStatsFeed } from './stats-feed';
-import { createUpstream } from './upstream';
-import { createWatchHub } from './watch-hub';
-import { startWebSocketServer } from './ws';
+import { createAdmitter } from './transport/admission';
+import { createRateLimiter, redisCounterStore } from './transport/rate-limit';
+import { startServer } from './transport/server';
+import { createApplyBatcher } from './upstream/apply';
+import { createUpstream, type Upstream } from './upstream/clients';
+import { readEventStats } from './upstream/event-stats';
 
 export interface BffOverrides {
   logger?: Logger;
@@ -31,6 +28,31 @@ export interface Bff {
   stop(): Promise<void>;
 }
 
+/** Verifies session tokens locally with the auth service's public keys (fetched once, refetched for an unknown key). */
+function tokenVerifier(upstream: Upstream): TokenVerifier {
+  return createTokenVerifier({
+    loadJwks: async () => {
+      const res = await upstream.call(upstream.auth.getPublicKeys.bind(upstream.auth), {});
+      return JSON.parse(res.jwksJson) as JSONWebKeySet;
+    },
+  });
+}
+
+/** Ready when auth and event answer their health check and Redis answers PING (within a second). */
+function readinessOf(upstream: Upstream, redis: Redis): () => Promise<boolean> {
+  return async () => {
+    const redisUp = Promise.race([
+      redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000).unref()),
+    ]);
+    const checks = await Promise.all([upstream.healthy('auth'), upstream.healthy('event'), redisUp]);
+    return checks.every(Boolean);
+  };
+}
+
 /**
  * Wires the BFF: gRPC clients (one channel per service), the token verifier, the apply
  * batcher, the watch hub, rate limits, Apollo on a raw `http` server and graphql-ws on the
@@ -39,43 +61,25 @@ export interface Bff {
  */
 export async function startBff(config: BffConfig, overrides: BffOverrides = {}): Promise<Bff> {
   const logger = overrides.logger ?? createLogger('bff', config.LOG_LEVEL);
-  const production = config.NODE_ENV === 'production';
   const upstream = createUpstream({
     authAddress: config.AUTH_ADDRESS,
     eventAddress: config.EVENT_ADDRESS,
+    issuerAddress: config.ISSUER_ADDRESS,
     timeoutMs: config.BFF_UPSTREAM_TIMEOUT_MS,
   });
   const ownRedis = overrides.redis === undefined;
   const redis = overrides.redis ?? createRedis(config.REDIS_URL, logger);
 
-  const verifier: TokenVerifier = createTokenVerifier({
-    loadJwks: async () => {
-      const res = await upstream.call(upstream.auth.getPublicKeys.bind(upstream.auth), {});
-      return JSON.parse(res.jwksJson) as JSONWebKeySet;
-    },
-  });
-
-  const applyBatcher = createBatcher<ApplyRequest, ApplyResponse>({
+  const verifier = tokenVerifier(upstream);
+  const applyBatcher = createApplyBatcher(upstream, {
     maxItems: config.BFF_APPLY_BATCH_MAX,
     maxWaitMs: config.BFF_APPLY_BATCH_WAIT_MS,
-    onBatch: (size) => metrics.applyBatchSize.observe(size),
-    run: async (applications) => {
-      const end = metrics.applyBatchSeconds.startTimer();
-      try {
-        const res = await upstream.call(upstream.event.applyBatch.bind(upstream.event), { applications });
-        return applications.map((_, i) => batchItem(res.results[i]));
-      } finally {
-        end();
-      }
-    },
   });
-
   const hub = createWatchHub({
     open: (eventId) => upstream.event.watchEvent({ eventId }),
     logger,
     onStreams: (n) => metrics.watchStreams.set(n),
   });
-
   const limiter = createRateLimiter({
     limits: { ip: config.BFF_RATE_LIMIT_IP_PER_MINUTE, participant: config.BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE },
     store: redisCounterStore(redis),
@@ -83,9 +87,8 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     syncIntervalMs: config.BFF_RATE_LIMIT_SYNC_MS,
     logger,
   });
-
   const stats = createStatsFeed({
-    read: (eventId, token) => readEventStats(upstream, eventId, token),
+    read: async (eventId, token) => toEventStats(await readEventStats(upstream, eventId, token)),
     intervalMs: config.BFF_STATS_INTERVAL_MS,
     logger,
   });
@@ -102,75 +105,26 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
       logger,
     }),
   );
-  const validationRules = [depthLimitRule(config.BFF_MAX_DEPTH), costLimitRule(config.BFF_MAX_COST)];
-
-  const readiness = async (): Promise<boolean> => {
-    const redisUp = Promise.race([
-      redis.ping().then(
-        () => true,
-        () => false,
-      ),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000).unref()),
-    ]);
-    const checks = await Promise.all([upstream.healthy('auth'), upstream.healthy('event'), redisUp]);
-    return checks.every(Boolean);
-  };
-
-  const httpServer = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 });
-  const ws = startWebSocketServer({
-    httpServer,
+  const server = await startServer({
     schema,
-    verifier,
-    limiter,
+    admitter: createAdmitter({ verifier, limiter, logger, trustProxy: config.BFF_TRUST_PROXY }),
+    validationRules: [depthLimitRule(config.BFF_MAX_DEPTH), costLimitRule(config.BFF_MAX_COST)],
+    production: config.NODE_ENV === 'production',
     logger,
-    validationRules,
-    production,
-    trustProxy: config.BFF_TRUST_PROXY,
-    maxPayloadBytes: config.BFF_MAX_BODY_BYTES,
+    host: config.BFF_HOST,
+    port: config.BFF_PORT,
+    maxBodyBytes: config.BFF_MAX_BODY_BYTES,
+    readiness: readinessOf(upstream, redis),
   });
-  const apollo = createApollo({
-    schema,
-    production,
-    validationRules,
-    logger,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
-      { serverWillStart: () => Promise.resolve({ drainServer: () => ws.dispose() }) },
-    ],
-  });
-  await apollo.start();
-  httpServer.on(
-    'request',
-    createHttpHandler({
-      apollo,
-      verifier,
-      limiter,
-      logger,
-      maxBodyBytes: config.BFF_MAX_BODY_BYTES,
-      trustProxy: config.BFF_TRUST_PROXY,
-      readiness,
-    }),
-  );
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn).
-    httpServer.listen({ port: config.BFF_PORT, host: config.BFF_HOST, backlog: 4_096 }, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
-  const httpPort = (httpServer.address() as AddressInfo).port;
-  const url = `http://${config.BFF_HOST.includes(':') ? `[${config.BFF_HOST}]` : config.BFF_HOST}:${httpPort}/graphql`;
-  logger.info({ url }, 'BFF listening');
+  logger.info({ url: server.url }, 'BFF listening');
 
   let stopping: Promise<void> | undefined;
   return {
-    httpPort,
-    url,
+    httpPort: server.httpPort,
+    url: server.url,
     stop() {
       stopping ??= (async () => {
-        // Apollo's drain: stop accepting, let requests finish, close WebSockets.
-        await apollo.stop();
+        await server.stop();
         await applyBatcher.flush().catch(() => undefined);
         hub.close();
         stats.close();

@@ -10,6 +10,7 @@ export const configSchema = z.object({
   BFF_PORT: env.port(4000),
   AUTH_ADDRESS: env.address('127.0.0.1:50051'),
   EVENT_ADDRESS: env.address('127.0.0.1:50052'),
+  ISSUER_ADDRESS: env.address('127.0.0.1:50053'),
   /** Prefix of the BFF's Redis keys (rate-limit windows); tests isolate themselves with it. */
   BFF_REDIS_PREFIX: z.string().default('bff:'),
   /** Requests per client IP per minute (every HTTP request and WebSocket connection); 0 turns it off. */

@@ -115,6 +115,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
           BFF_PORT: '0',
           AUTH_ADDRESS: authAddress,
           EVENT_ADDRESS: `127.0.0.1:${event.grpcPort}`,
+          ISSUER_ADDRESS: `127.0.0.1:${issuer.grpcPort}`,
           BFF_REDIS_PREFIX: prefixes.bff,
           ...options.bff,
         }),

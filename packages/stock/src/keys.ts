@@ -11,6 +11,8 @@ export interface EventKeys {
   channel: string;
   /** Counter of applies in one second (epoch seconds), kept a few seconds. */
   rate(second: number): string;
+  /** Counter of the issuer's decisions in one second (epoch seconds), kept a few seconds. */
+  decisions(second: number): string;
 }
 
 export function eventKeys(prefix: string, eventId: string): EventKeys {
@@ -20,6 +22,7 @@ export function eventKeys(prefix: string, eventId: string): EventKeys {
     apps: `${base}:apps`,
     channel: `${base}:watch`,
     rate: (second) => `${base}:aps:${second}`,
+    decisions: (second) => `${base}:dps:${second}`,
   };
 }
 

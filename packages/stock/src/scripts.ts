@@ -95,7 +95,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
     admit: { file: file('admit'), keys: 3 },
     undo: { file: file('undo'), keys: 2 },
     sweep: { file: file('sweep'), keys: 2 },
-    decide: { file: file('decide'), keys: 2 },
+    decide: { file: file('decide'), keys: 3 },
     settle: { file: file('settle'), keys: 2 },
     restore: { file: file('restore'), keys: 1 },
     rebuild: { file: file('rebuild'), keys: 1 },
@@ -133,7 +133,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
     async decide(keys, nowMs, items) {
       const args: (string | number)[] = [nowMs];
       for (const it of items) args.push(it.participantId, it.position, it.appliedAtMs, it.gateDecidedAtMs ?? 0, it.giftCode);
-      const reply = (await lua.decide([keys.state, keys.apps], args)) as (number | string)[];
+      const second = Math.floor(nowMs / 1000);
+      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(second)], args)) as (number | string)[];
       if (reply[0] === 0) return null;
       return {
         epoch: String(reply[1]),

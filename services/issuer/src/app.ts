@@ -1,15 +1,19 @@
 import {
+  callUnary,
+  createGrpcClient,
   createGrpcServer,
   createKafka,
   createLogger,
   createRedis,
   createSequelize,
   createSes,
+  createTokenVerifier,
   startMetricsServer,
   type Logger,
 } from '@fcfs/kit';
 import { defineStockScripts } from '@fcfs/stock';
-import { IssuerServiceService } from '@fcfs/proto';
+import { AuthServiceClient, IssuerServiceService } from '@fcfs/proto';
+import type { JSONWebKeySet } from 'jose';
 import type { IssuerConfig } from './config';
 import { issuerHandlers } from './grpc/handlers';
 import { createIssuerConsumer } from './decisions/consumer';
@@ -90,8 +94,16 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
     logger,
   );
 
+  // Admin calls (RedeemGift) verify the forwarded token with the auth service's public keys, fetched on first use.
+  let authClient: AuthServiceClient | undefined;
+  const verifier = createTokenVerifier({
+    loadJwks: async () => {
+      authClient ??= createGrpcClient(AuthServiceClient, config.authAddress);
+      return JSON.parse((await callUnary(authClient.getPublicKeys.bind(authClient), {})).jwksJson) as JSONWebKeySet;
+    },
+  });
   const server = createGrpcServer({ host: config.grpc.host, port: config.grpc.port, logger });
-  server.add('fcfs.v1.IssuerService', IssuerServiceService, issuerHandlers({ redis, sequelize, prefix }));
+  server.add('fcfs.v1.IssuerService', IssuerServiceService, issuerHandlers({ redis, sequelize, prefix, verifier }));
 
   if (overrides.consume !== false) await consumer.start();
   await notifier?.start();
@@ -119,6 +131,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
         await metrics.close();
         await redis.quit().catch(() => undefined);
         await sequelize.close();
+        authClient?.close();
       })();
       return stopping;
     },

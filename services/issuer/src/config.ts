@@ -9,6 +9,8 @@ export const configSchema = z
     GRPC_HOST: env.host('0.0.0.0'),
     GRPC_PORT: env.port(50053),
     METRICS_PORT: env.port(9103),
+    /** The auth service, for the public keys that verify admin tokens (RedeemGift). */
+    AUTH_ADDRESS: env.address('127.0.0.1:50051'),
     /** Prefix of every Redis key of the line; the event service must use the same. */
     LINE_REDIS_PREFIX: z.string().max(64).default('fcfs:'),
     KAFKA_GROUP_ID: z.string().min(1).default('issuer'),
@@ -23,6 +25,7 @@ export const configSchema = z
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     mysqlUrl: e.MYSQL_URL,
+    authAddress: e.AUTH_ADDRESS,
     grpc: { host: e.GRPC_HOST, port: e.GRPC_PORT },
     metrics: { host: e.GRPC_HOST, port: e.METRICS_PORT },
     line: { redisPrefix: e.LINE_REDIS_PREFIX, chunkSize: e.ISSUER_CHUNK_SIZE },

@@ -74,6 +74,11 @@ export function createCatalog(deps: CatalogDeps) {
   return {
     hotState,
 
+    /** Gift codes of the event already redeemed (the issuer's RedeemGift marks them). */
+    redeemedCount(eventId: string): Promise<number> {
+      return models.Gift.count({ where: { event_id: eventId, redeemed_at: { [Op.ne]: null } } as never });
+    },
+
     async create(input: { name: unknown; stock: unknown; opensAtMs: number | undefined; closesAtMs: number | undefined }) {
       const name = parseName(input.name);
       const stock = parseStock(input.stock);

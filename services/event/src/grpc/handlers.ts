@@ -6,7 +6,7 @@ import type { Catalog } from '../events/catalog';
 import type { ApplyItem, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
 import type { LagReader } from '../stats/lag';
-import { appliesPerSecond } from '../stats/rate';
+import { ratesPerSecond } from '../stats/rate';
 import type { WatchHub } from '../watch/hub';
 
 export interface HandlerDeps {
@@ -111,9 +111,10 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
       const hot = await catalog.hotState(eventId);
-      const [lagCount, rate] = await Promise.all([
+      const [lagCount, rate, redeemed] = await Promise.all([
         lag.lagOf(eventId).catch(() => -1),
-        appliesPerSecond(redis, prefix, eventId, now()),
+        ratesPerSecond(redis, prefix, eventId, now()),
+        catalog.redeemedCount(eventId),
       ]);
       return {
         stats: {
@@ -125,7 +126,9 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           issued: hot.issued,
           soldOut: hot.soldOut,
           lag: lagCount,
-          appliesPerSecond: rate,
+          appliesPerSecond: rate.applies,
+          decisionsPerSecond: rate.decisions,
+          redeemed,
         },
       };
     },

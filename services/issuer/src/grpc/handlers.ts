@@ -1,4 +1,4 @@
-import { parseId, ServiceError, type Handlers } from '@fcfs/kit';
+import { parseId, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
 import {
   DECISIONS_SQL,
   eventKeys,
@@ -9,14 +9,17 @@ import {
   type DecisionRow,
   type StoredApplication,
 } from '@fcfs/stock';
-import { ApplicationStatus, type Difference, type Gift, type IssuerServiceService } from '@fcfs/proto';
+import { ApplicationStatus, type Difference, type IssuerServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { GIFT_COLUMNS, giftHandlers, toGift, type GiftRow } from './gifts';
 
 export interface IssuerHandlerDeps {
   redis: Redis;
   sequelize: Sequelize;
   prefix: string;
+  /** Verifies the forwarded admin token of admin calls (RedeemGift). */
+  verifier: TokenVerifier;
 }
 
 const MAX_PAGE = 1_000;
@@ -40,7 +43,7 @@ function describe(app: StoredApplication | undefined): string {
 }
 
 /** The issuer's internal gRPC surface: decisions, gifts, and a Redis-vs-MySQL reconciliation. */
-export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps): Handlers<typeof IssuerServiceService> {
+export function issuerHandlers({ redis, sequelize, prefix, verifier }: IssuerHandlerDeps): Handlers<typeof IssuerServiceService> {
   const requireEvent = async (eventId: string): Promise<{ stock: number }> => {
     const [event] = await sequelize.query<{ stock: number }>('SELECT stock FROM events WHERE id = ?', {
       replacements: [eventId],
@@ -51,6 +54,8 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
   };
 
   return {
+    ...giftHandlers({ sequelize, verifier }),
+
     async getDecision(req) {
       const eventId = parseId(req.eventId, 'eventId');
       const participantId = parseId(req.participantId, 'participantId');
@@ -75,14 +80,8 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
       const size = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
       const after = parsePageToken(req.pageToken);
       await requireEvent(eventId);
-      const rows = await sequelize.query<{
-        id: string | number;
-        participant_id: string | number;
-        code: string;
-        position: number;
-        issued_at: Date;
-      }>(
-        `SELECT id, participant_id, code, position, issued_at FROM gifts
+      const rows = await sequelize.query<GiftRow>(
+        `SELECT ${GIFT_COLUMNS} FROM gifts
           WHERE event_id = ? ${after ? 'AND (position > ? OR (position = ? AND id > ?))' : ''}
           ORDER BY position, id LIMIT ?`,
         {
@@ -91,13 +90,7 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
         },
       );
       const page = rows.slice(0, size);
-      const gifts: Gift[] = page.map((r) => ({
-        eventId,
-        participantId: String(r.participant_id),
-        code: r.code,
-        position: r.position,
-        issuedAtMs: r.issued_at.getTime(),
-      }));
+      const gifts = page.map(toGift);
       const last = page[page.length - 1];
       return { gifts, nextPageToken: rows.length > size && last ? pageToken(last.position, String(last.id)) : '' };
     },

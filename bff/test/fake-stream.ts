@@ -1,7 +1,7 @@
 // A fake WatchEvent stream for the hub's unit tests.
 import { EventEmitter } from 'node:events';
 import { ApplicationStatus, type Application, type Decision, type WatchEventResponse } from '@fcfs/proto';
-import type { WatchStream } from './watch-hub';
+import type { WatchStream } from '../src/live/watch-hub';
 
 export class FakeStream extends EventEmitter implements WatchStream {
   cancelled = false;

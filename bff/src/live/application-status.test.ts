@@ -1,7 +1,7 @@
 import { createLogger } from '@fcfs/kit';
-import { admitted, decision, FakeStream } from './__fake-stream';
+import { admitted, decision, FakeStream } from '../../test/fake-stream';
 import { watchApplication } from './application-status';
-import type { ApplicationView } from './mappers';
+import type { ApplicationView } from '../graphql/mappers';
 import { createWatchHub } from './watch-hub';
 
 const logger = createLogger('test', 'silent');

@@ -1,5 +1,5 @@
 import type { Logger } from '@fcfs/kit';
-import type { EventStatsView } from './mappers';
+import type { EventStatsView } from '../graphql/mappers';
 import { createPushIterator, type PushIterator } from './push-iterator';
 
 export interface StatsFeedOptions {

@@ -9,16 +9,13 @@ import {
   type GraphQLFieldResolver,
   type GraphQLSchema,
 } from 'graphql';
+import type { Resolvers } from './generated/resolvers-types';
 
 /** The served schema: the public contract, kept next to the package (bff/schema.graphql). */
-export const SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
+export const SCHEMA_PATH = join(__dirname, '..', '..', 'schema.graphql');
 
-export interface FieldResolvers {
-  resolve?: GraphQLFieldResolver<unknown, unknown>;
-  subscribe?: GraphQLFieldResolver<unknown, unknown>;
-}
-
-export type Resolvers = Record<string, Record<string, GraphQLFieldResolver<unknown, unknown> | FieldResolvers>>;
+type FieldResolver = GraphQLFieldResolver<unknown, unknown>;
+type FieldResolvers = FieldResolver | { resolve?: FieldResolver; subscribe?: FieldResolver };
 
 function parseDateTime(value: unknown): number {
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) {
@@ -47,10 +44,12 @@ const dateTime = {
 
 /** Builds the executable schema: the SDL with resolvers and the DateTime scalar attached. */
 export function buildExecutableSchema(resolvers: Resolvers, sdl: string = readFileSync(SCHEMA_PATH, 'utf8')): GraphQLSchema {
+  // The generated types check each resolver against its field; attaching them needs only their shape.
+  const byType = resolvers as Record<string, Record<string, FieldResolvers>>;
   const schema = buildSchema(sdl);
   const scalar = schema.getType('DateTime');
   if (scalar instanceof GraphQLScalarType) Object.assign(scalar, dateTime);
-  for (const [typeName, fields] of Object.entries(resolvers)) {
+  for (const [typeName, fields] of Object.entries(byType)) {
     const type = schema.getType(typeName);
     if (!isObjectType(type)) throw new Error(`resolvers for unknown type ${typeName}`);
     const defined = type.getFields();

@@ -16,16 +16,6 @@ export interface RequestContext {
   requireAdmin(): Promise<SessionClaims>;
 }
 
-let sequence = 0;
-const processTag = Math.random().toString(36).slice(2, 8);
-
-/** A cheap unique request id (no crypto on the hot path); a caller's X-Request-Id wins. */
-export function nextRequestId(given?: string): string {
-  if (given !== undefined && /^[\w.:-]{1,64}$/.test(given)) return given;
-  sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER;
-  return `${processTag}-${sequence.toString(36)}`;
-}
-
 export function createRequestContext({
   requestId,
   clientIp,

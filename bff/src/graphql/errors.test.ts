@@ -1,4 +1,4 @@
-import { GrpcStatus, ServiceError, testLoggerless } from './__test-helpers';
+import { GrpcStatus, ServiceError, testLoggerless } from '../../test/helpers';
 import { Metadata } from '@grpc/grpc-js';
 import { GraphQLError } from 'graphql';
 import { mapGrpcError, toGraphQLError } from './errors';
@@ -22,6 +22,7 @@ describe('mapGrpcError', () => {
     [info(GrpcStatus.INVALID_ARGUMENT, 'INVALID_CODE'), 'INVALID_CODE'],
     [info(GrpcStatus.INVALID_ARGUMENT, 'TOO_MANY_ATTEMPTS'), 'TOO_MANY_ATTEMPTS'],
     [info(GrpcStatus.FAILED_PRECONDITION), 'BAD_USER_INPUT'],
+    [info(GrpcStatus.FAILED_PRECONDITION, 'ALREADY_REDEEMED'), 'ALREADY_REDEEMED'],
     [info(GrpcStatus.NOT_FOUND), 'NOT_FOUND'],
     [info(GrpcStatus.PERMISSION_DENIED), 'FORBIDDEN'],
     [info(GrpcStatus.UNAUTHENTICATED), 'UNAUTHENTICATED'],

@@ -1,24 +1,19 @@
 import type { Server } from 'node:http';
-import type { Logger, TokenVerifier } from '@fcfs/kit';
+import type { Logger } from '@fcfs/kit';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, specifiedRules, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { formatError } from './apollo';
-import { createRequestContext, nextRequestId } from './context';
-import { createDocumentCache } from './document-cache';
-import { clientIp, tokenOf } from './http';
-import * as metrics from './metrics';
-import type { RateLimiter } from './rate-limit';
+import { formatError } from '../graphql/apollo';
+import { createDocumentCache } from '../graphql/document-cache';
+import type { Admitter } from './admission';
 
 export interface WsOptions {
   httpServer: Server;
   schema: GraphQLSchema;
-  verifier: TokenVerifier;
-  limiter: RateLimiter;
+  admitter: Admitter;
   logger: Logger;
   validationRules: ValidationRule[];
   production: boolean;
-  trustProxy: boolean;
   maxPayloadBytes: number;
 }
 
@@ -27,12 +22,12 @@ const CLOSE_TOO_MANY_REQUESTS = 4429;
 
 /**
  * graphql-ws on the HTTP server's `/graphql` path. The token comes from the
- * `connection_init` payload (`authorization`); a bad one is not refused here but answered
- * UNAUTHENTICATED by each operation that needs it, as over HTTP. Operations are validated
- * with the same depth and cost limits as HTTP. `dispose()` closes every socket.
+ * `connection_init` payload (`authorization`); each operation passes the same admission as an
+ * HTTP request (IP and participant limits, token, context), and is validated with the same depth
+ * and cost limits. `dispose()` closes every socket.
  */
 export function startWebSocketServer(options: WsOptions): { dispose(): Promise<void> } {
-  const { httpServer, schema, verifier, limiter, logger, production, trustProxy } = options;
+  const { httpServer, schema, admitter, logger, production } = options;
   const rules = [...specifiedRules, ...options.validationRules, ...(production ? [NoSchemaIntrospectionCustomRule] : [])];
   // Every subscriber sends the same few queries (twice each in a herd): parse and validate each text once.
   const documents = createDocumentCache(schema, rules);
@@ -42,41 +37,24 @@ export function startWebSocketServer(options: WsOptions): { dispose(): Promise<v
     {
       schema,
       onConnect(ctx) {
-        const ip = clientIp(ctx.extra.request, trustProxy);
-        const wait = limiter.take('ip', ip);
-        if (wait !== undefined) {
-          metrics.rateLimited.inc({ kind: 'ip' });
-          ctx.extra.socket.close(CLOSE_TOO_MANY_REQUESTS, `Too many requests; retry in ${wait} s`);
-          return false;
-        }
-        return true;
+        const refusal = admitter.admitConnection(ctx.extra.request);
+        if (refusal === undefined) return true;
+        ctx.extra.socket.close(CLOSE_TOO_MANY_REQUESTS, `Too many requests; retry in ${refusal.retryAfterSeconds} s`);
+        return false;
       },
-      onSubscribe(ctx, _id, payload) {
-        const wait = limiter.take('ip', clientIp(ctx.extra.request, trustProxy));
-        if (wait !== undefined) {
-          metrics.rateLimited.inc({ kind: 'ip' });
-          return [
-            new GraphQLError('too many requests from this address; retry later', {
-              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: wait },
-            }),
-          ];
+      async onSubscribe(ctx, _id, payload) {
+        const authorization = ctx.connectionParams?.['authorization'];
+        const admission = await admitter.admit(ctx.extra.request, typeof authorization === 'string' ? authorization : undefined);
+        if (!admission.admitted) {
+          const { message, retryAfterSeconds } = admission.refusal;
+          return [new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds } })];
         }
         const prepared = documents.prepare(payload.query);
         if (!prepared.ok) return prepared.errors;
-        const { document } = prepared;
-        const authorization = ctx.connectionParams?.['authorization'];
-        const token = tokenOf(typeof authorization === 'string' ? authorization : undefined);
-        const contextValue = createRequestContext({
-          requestId: nextRequestId(),
-          clientIp: clientIp(ctx.extra.request, trustProxy),
-          logger,
-          token,
-          verifier,
-        });
         return {
           schema,
-          document,
-          contextValue,
+          document: prepared.document,
+          contextValue: admission.context,
           variableValues: payload.variables ?? null,
           operationName: payload.operationName ?? null,
         };

@@ -1,5 +1,5 @@
 import type { Logger } from '@fcfs/kit';
-import { decisionToApplication, isFinal, type ApplicationView } from './mappers';
+import { decisionToApplication, isFinal, type ApplicationView } from '../graphql/mappers';
 import { createPushIterator, type PushIterator } from './push-iterator';
 import type { WatchHub, WatchUpdate } from './watch-hub';
 

@@ -1,7 +1,7 @@
 // Bad input through GraphQL: each gets its documented code, and the server keeps serving.
 import { generateKeyPair, SignJWT } from 'jose';
 import { randomSuffix } from '../../test/support';
-import { codeOf, gql, type GraphQLResponse } from '../../test/support/graphql';
+import { codeOf, gql, wsClient, type GraphQLResponse } from '../../test/support/graphql';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
 
 let platform: TestPlatform;
@@ -171,4 +171,35 @@ it('too many requests for one participant: RATE_LIMITED with retryAfterSeconds',
   }
   expect(limited?.status).toBe(429);
   expect(limited?.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+});
+
+it('too many WebSocket operations for one participant: RATE_LIMITED with retryAfterSeconds, as over HTTP', async () => {
+  const [busy] = await platform.mintTokens([`busy-ws-${randomSuffix()}@example.com`]);
+  const client = wsClient(platform.wsUrl, busy?.token);
+  type Answer = { data?: unknown; errors: { extensions?: { code?: string; retryAfterSeconds?: number } }[] };
+  const operation = () =>
+    new Promise<Answer>((resolve) => {
+      const answer: Answer = { errors: [] };
+      client.subscribe<{ me: { id: string } }>(
+        { query: '{ me { id } }' },
+        {
+          next: (result) => Object.assign(answer, { data: result.data, errors: [...answer.errors, ...(result.errors ?? [])] }),
+          error: (err) => resolve({ errors: Array.isArray(err) ? err : [err as Answer['errors'][number]] }),
+          complete: () => resolve(answer),
+        },
+      );
+    });
+  try {
+    const first = await operation();
+    expect(first).toEqual({ data: { me: { id: busy?.participantId } }, errors: [] });
+    // Windows are fixed minutes: enough operations that a minute boundary on the way cannot hide the limit (30).
+    let limited: Answer | undefined;
+    for (let i = 0; i < 100 && !limited; i++) {
+      const answer = await operation();
+      if (answer.errors[0]?.extensions?.code === 'RATE_LIMITED') limited = answer;
+    }
+    expect(limited?.errors[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+  } finally {
+    await client.dispose();
+  }
 });

@@ -1,5 +1,5 @@
 import { callUnary, createGrpcClient, type CallSettings } from '@fcfs/kit';
-import { AuthServiceClient, EventServiceClient } from '@fcfs/proto';
+import { AuthServiceClient, EventServiceClient, IssuerServiceClient } from '@fcfs/proto';
 import {
   makeClientConstructor,
   type Client,
@@ -29,6 +29,8 @@ const HealthClientCtor = makeClientConstructor(healthService as never, 'grpc.hea
 export interface Upstream {
   auth: AuthServiceClient;
   event: EventServiceClient;
+  /** Gifts (their pages, redeeming a code). */
+  issuer: IssuerServiceClient;
   /** Calls one unary method with the configured deadline. */
   call<Req, Res>(method: Unary<Req, Res>, request: Req, settings?: CallSettings): Promise<Res>;
   /** Whether the service answers its gRPC health check with SERVING. */
@@ -39,14 +41,17 @@ export interface Upstream {
 export function createUpstream({
   authAddress,
   eventAddress,
+  issuerAddress,
   timeoutMs,
 }: {
   authAddress: string;
   eventAddress: string;
+  issuerAddress: string;
   timeoutMs: number;
 }): Upstream {
   const auth = createGrpcClient(AuthServiceClient, authAddress);
   const event = createGrpcClient(EventServiceClient, eventAddress);
+  const issuer = createGrpcClient(IssuerServiceClient, issuerAddress);
   const health = {
     auth: createGrpcClient(HealthClientCtor, authAddress),
     event: createGrpcClient(HealthClientCtor, eventAddress),
@@ -54,6 +59,7 @@ export function createUpstream({
   return {
     auth,
     event,
+    issuer,
     call(method, request, settings = {}) {
       return callUnary(method, request, { deadlineMs: timeoutMs, ...settings });
     },
@@ -69,6 +75,7 @@ export function createUpstream({
     close() {
       auth.close();
       event.close();
+      issuer.close();
       health.auth.close();
       health.event.close();
     },

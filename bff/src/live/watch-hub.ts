@@ -1,6 +1,6 @@
 import type { Logger } from '@fcfs/kit';
 import type { Decision, Progress, WatchEventResponse } from '@fcfs/proto';
-import { toApplication, type ApplicationView } from './mappers';
+import { toApplication, type ApplicationView } from '../graphql/mappers';
 
 /** What one event's watchers hear: their own decisions, the line's progress, and "re-read now". */
 export type WatchUpdate =

@@ -11,6 +11,8 @@ export const CONTRACT_ERROR_CODES = [
   'TOO_MANY_ATTEMPTS',
   'RATE_LIMITED',
   'UNAVAILABLE',
+  'NOT_OFFERED',
+  'ALREADY_REDEEMED',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 
@@ -53,6 +55,7 @@ export function mapGrpcError(info: GrpcErrorInfo): MappedError | undefined {
     case GrpcStatus.ALREADY_EXISTS:
     case GrpcStatus.FAILED_PRECONDITION:
       if (reason === 'INVALID_CODE' || reason === 'TOO_MANY_ATTEMPTS') return withRetry(reason);
+      if (reason === 'ALREADY_REDEEMED') return { code: reason, message: info.message };
       return { code: 'BAD_USER_INPUT', message: info.message };
     case GrpcStatus.NOT_FOUND:
       return { code: 'NOT_FOUND', message: info.message };

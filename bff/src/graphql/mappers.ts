@@ -9,6 +9,7 @@ import {
   type Decision,
   type Event as ProtoEvent,
   type EventStats as ProtoEventStats,
+  type Gift as ProtoGift,
   type Participant as ProtoParticipant,
 } from '@fcfs/proto';
 
@@ -57,6 +58,17 @@ export interface EventStatsView {
   soldOut: number;
   lag: number;
   appliesPerSecond: number;
+  decisionsPerSecond: number;
+  redeemed: number;
+}
+
+export interface GiftView {
+  code: string;
+  eventId: string;
+  participantId: string;
+  position: number;
+  issuedAt: number;
+  redeemedAt: number | null;
 }
 
 export function applicationStatus(status: ProtoApplicationStatus): ApplicationStatus {
@@ -148,5 +160,18 @@ export function toEventStats(s: ProtoEventStats): EventStatsView {
     soldOut: s.soldOut,
     lag: s.lag,
     appliesPerSecond: s.appliesPerSecond,
+    decisionsPerSecond: s.decisionsPerSecond,
+    redeemed: s.redeemed,
+  };
+}
+
+export function toGift(g: ProtoGift): GiftView {
+  return {
+    code: g.code,
+    eventId: g.eventId,
+    participantId: g.participantId,
+    position: g.position,
+    issuedAt: g.issuedAtMs,
+    redeemedAt: g.redeemedAtMs ?? null,
   };
 }

@@ -1,5 +1,5 @@
 import { createLogger } from '@fcfs/kit';
-import { decision, FakeStream } from './__fake-stream';
+import { decision, FakeStream } from '../../test/fake-stream';
 import { createWatchHub, type WatchUpdate } from './watch-hub';
 
 const logger = createLogger('test', 'silent');
