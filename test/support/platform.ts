@@ -5,17 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  configSchema as authConfigSchema,
-  mintSessionTokens,
-  startAuth,
-  type AuthConfig,
-  type MintedToken,
-  type RunningAuth,
-} from '@fcfs/auth';
+import { configSchema as authConfigSchema, startAuth, type AuthConfig, type RunningAuth } from '@fcfs/auth';
 import { loadServiceConfig as loadEventConfig, startEvent, type EventApp } from '@fcfs/event';
 import { loadServiceConfig as loadIssuerConfig, startIssuer, type IssuerApp } from '@fcfs/issuer';
 import { configSchema as bffConfigSchema, startBff, type Bff } from '@fcfs/bff';
+import { mintSessionTokens, type MintedToken } from '../../tools/mint-tokens/src';
 import { createTestDatabase, createTestTopics, dropRedisKeys, randomSuffix, testLogger, urls, type TestDatabase } from './index';
 
 export interface TestPlatformOptions {

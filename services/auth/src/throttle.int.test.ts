@@ -2,7 +2,15 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { GrpcStatus } from '@fcfs/kit';
 import { emailsTo } from '../../../test/support';
-import { codeFor, createShared, failure, randomAddress, startTestAuth, type Shared, type TestAuth } from '../test/harness';
+import {
+  codeFor,
+  createShared,
+  failure,
+  randomAddress,
+  startTestAuth,
+  type Shared,
+  type TestAuth,
+} from '../../../test/support/auth';
 
 /** A local port nothing listens on: SES "down" for real, not a fake. */
 async function closedPort(): Promise<number> {
