@@ -13,7 +13,7 @@ import {
 } from '../../../../test/support';
 import { startIssuer, type IssuerApp } from '../app';
 import { loadServiceConfig } from '../config';
-import { emailsToDomain, insertParticipants, outboxRows, percentile } from './__fixtures__/outbox';
+import { emailsToDomain, insertParticipants, outboxRows, percentile } from '../../test/outbox';
 
 // End to end through the issuer: applications on Kafka -> decisions and outbox rows in MySQL ->
 // the notifier -> the SES emulator. The records are produced the way the event service produces them.

@@ -2,9 +2,17 @@ import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { createSes } from '@fcfs/kit';
 import { QueryTypes } from 'sequelize';
 import { z } from 'zod';
-import { createTestDatabase, eventually, randomSuffix, testLogger, urls, type TestDatabase } from '../../../../test/support';
-import { emailsToDomain, insertParticipants, outboxRows, percentile, seedDecidedEvent } from './__fixtures__/outbox';
-import { freePort, privateSes, type PrivateSes } from './__fixtures__/private-ses';
+import {
+  createTestDatabase,
+  eventually,
+  freePort,
+  randomSuffix,
+  testLogger,
+  urls,
+  type TestDatabase,
+} from '../../../../test/support';
+import { emailsToDomain, insertParticipants, outboxRows, percentile, seedDecidedEvent } from '../../test/outbox';
+import { privateSes, type PrivateSes } from '../../test/private-ses';
 import { createNotifier, notifierConfigSchema, sesSettings, type Notifier, type NotifierConfig } from './index';
 
 // The emulator has no send-rate limit, so tests raise the rate from the SES default of 14/s.

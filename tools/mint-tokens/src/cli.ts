@@ -1,10 +1,10 @@
 // Mints session tokens for load tests, straight from MySQL and the signing key:
-//   node services/auth/dist/mint-tokens.js --count 10000 --domain loadtest.local > tokens.json
-//   node services/auth/dist/mint-tokens.js --emails addresses.txt > tokens.json
+//   node tools/mint-tokens/dist/cli.js --count 10000 --domain loadtest.local > tokens.json
+//   node tools/mint-tokens/dist/cli.js --emails addresses.txt > tokens.json
 // Prints a JSON array of { participantId, email, token, expiresAtMs } on stdout.
 import { parseArgs } from 'node:util';
-import { loadServiceConfig } from './config';
-import { addressesFrom, USAGE } from './mint-addresses';
+import { loadServiceConfig } from '@fcfs/auth';
+import { addressesFrom, USAGE } from './addresses';
 import { mintSessionTokens } from './mint';
 
 async function main(): Promise<void> {

@@ -1,9 +1,5 @@
+import { createParticipants, parseEmail, resolveSigningKeys, roleOf, signSessionToken, type AuthConfig } from '@fcfs/auth';
 import { createLogger, createSequelize } from '@fcfs/kit';
-import type { AuthConfig } from './config';
-import { parseEmail } from './email-address';
-import { resolveSigningKeys } from './keys';
-import { createParticipants } from './participants';
-import { roleOf, signSessionToken } from './session-tokens';
 
 export interface MintedToken {
   participantId: string;

@@ -1,8 +1,8 @@
 import { QueryTypes } from 'sequelize';
 import { createTokenVerifier, GrpcStatus } from '@fcfs/kit';
-import { publicJwks, resolveSigningKeys } from './keys';
+import { publicJwks, resolveSigningKeys } from '@fcfs/auth';
+import { codeFor, createShared, randomAddress, startTestAuth, testConfig, type Shared } from '../../../test/support/auth';
 import { mintSessionTokens } from './mint';
-import { codeFor, createShared, randomAddress, startTestAuth, testConfig, type Shared } from '../test/harness';
 
 describe('mintSessionTokens (real MariaDB)', () => {
   let shared: Shared;

@@ -14,9 +14,8 @@ import {
   testLogger,
   urls,
   type TestDatabase,
-} from '../../../test/support';
-import { startAuth, type RunningAuth } from '../src/app';
-import { configSchema, type AuthConfig } from '../src/config';
+} from './index';
+import { configSchema, startAuth, type AuthConfig, type RunningAuth } from '@fcfs/auth';
 
 export interface Shared {
   db: TestDatabase;

@@ -1,5 +1,7 @@
+// The notifier's tests' own fixtures: seeded decisions, the outbox as stored, the e-mails sent.
 import { randomBytes } from 'node:crypto';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { sesStore, type StoredEmail } from '../../../test/support';
 
 export interface SeededApplicant {
   participantId: string;
@@ -110,20 +112,11 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-/** What the SES emulator stored of one e-mail (the fields these tests read). */
-export interface StoredEmail {
-  destination: { to: string[] };
-  subject: string;
-  body: { text?: string; html?: string };
-}
-
 /**
  * The e-mails the emulator holds for one domain, received since `sinceMs`. `?since=` keeps the answer
  * (and the shared emulator's work serialising its whole store) small.
  */
 export async function emailsToDomain(domain: string, sinceMs: number, endpoint: string): Promise<StoredEmail[]> {
-  const res = await fetch(`${endpoint}/store?since=${Math.floor(sinceMs / 1000) - 1}`);
-  if (!res.ok) throw new Error(`SES emulator store answered ${res.status}`);
-  const { emails } = (await res.json()) as { emails: StoredEmail[] };
+  const emails = await sesStore(endpoint, Math.floor(sinceMs / 1000) - 1);
   return emails.filter((e) => e.destination.to.some((to) => to.toLowerCase().endsWith(`@${domain}`)));
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addressesFrom } from './mint-addresses';
+import { addressesFrom } from './addresses';
 
 describe('mint-tokens addresses', () => {
   it('generates numbered addresses on the domain', () => {
