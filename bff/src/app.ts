@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { createLogger, createRedis, createTokenVerifier, type Logger, type TokenVerifier } from '@fcfs/kit';
+import { createLogger, createRedis, createTokenVerifier, type Logger, type RunningPart, type TokenVerifier } from '@fcfs/kit';
 import type { ApplyRequest, ApplyResponse } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
@@ -24,11 +24,10 @@ export interface BffOverrides {
   redis?: Redis;
 }
 
-export interface Bff {
-  httpPort: number;
+export interface RunningBff extends RunningPart {
+  readonly httpPort: number;
   /** http://host:port/graphql (also the WebSocket URL with ws://). */
-  url: string;
-  stop(): Promise<void>;
+  readonly url: string;
 }
 
 /**
@@ -37,16 +36,16 @@ export interface Bff {
  * same path. `stop()` drains in order: stop accepting, finish requests and close sockets,
  * flush the last applies, close streams, write the last rate-limit counts, disconnect.
  */
-export async function startBff(config: BffConfig, overrides: BffOverrides = {}): Promise<Bff> {
-  const logger = overrides.logger ?? createLogger('bff', config.LOG_LEVEL);
-  const production = config.NODE_ENV === 'production';
+export async function startBff(config: BffConfig, overrides: BffOverrides = {}): Promise<RunningBff> {
+  const logger = overrides.logger ?? createLogger('bff', config.logLevel);
+  const production = config.nodeEnv === 'production';
   const upstream = createUpstream({
-    authAddress: config.AUTH_ADDRESS,
-    eventAddress: config.EVENT_ADDRESS,
-    timeoutMs: config.BFF_UPSTREAM_TIMEOUT_MS,
+    authAddress: config.upstream.auth,
+    eventAddress: config.upstream.event,
+    timeoutMs: config.upstream.timeoutMs,
   });
   const ownRedis = overrides.redis === undefined;
-  const redis = overrides.redis ?? createRedis(config.REDIS_URL, logger);
+  const redis = overrides.redis ?? createRedis(config.redis.url, logger);
 
   const verifier: TokenVerifier = createTokenVerifier({
     loadJwks: async () => {
@@ -56,8 +55,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
   });
 
   const applyBatcher = createBatcher<ApplyRequest, ApplyResponse>({
-    maxItems: config.BFF_APPLY_BATCH_MAX,
-    maxWaitMs: config.BFF_APPLY_BATCH_WAIT_MS,
+    ...config.applyBatch,
     onBatch: (size) => metrics.applyBatchSize.observe(size),
     run: async (applications) => {
       const end = metrics.applyBatchSeconds.startTimer();
@@ -77,16 +75,16 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
   });
 
   const limiter = createRateLimiter({
-    limits: { ip: config.BFF_RATE_LIMIT_IP_PER_MINUTE, participant: config.BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE },
+    limits: config.rateLimit.perMinute,
     store: redisCounterStore(redis),
-    keyPrefix: config.BFF_REDIS_PREFIX,
-    syncIntervalMs: config.BFF_RATE_LIMIT_SYNC_MS,
+    keyPrefix: config.rateLimit.redisPrefix,
+    syncIntervalMs: config.rateLimit.syncMs,
     logger,
   });
 
   const stats = createStatsFeed({
     read: (eventId, token) => readEventStats(upstream, eventId, token),
-    intervalMs: config.BFF_STATS_INTERVAL_MS,
+    intervalMs: config.status.statsIntervalMs,
     logger,
   });
 
@@ -96,15 +94,15 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
       applyBatcher,
       hub,
       stats,
-      aheadIntervalMs: config.BFF_STATUS_AHEAD_INTERVAL_MS,
-      resyncMs: config.BFF_STATUS_RESYNC_MS,
-      waitResyncMs: config.BFF_STATUS_WAIT_RESYNC_MS,
+      aheadIntervalMs: config.status.aheadIntervalMs,
+      resyncMs: config.status.resyncMs,
+      waitResyncMs: config.status.waitResyncMs,
       logger,
     }),
   );
-  const validationRules = [depthLimitRule(config.BFF_MAX_DEPTH), costLimitRule(config.BFF_MAX_COST)];
+  const validationRules = [depthLimitRule(config.query.maxDepth), costLimitRule(config.query.maxCost)];
 
-  const readiness = async (): Promise<boolean> => {
+  const ready = async (): Promise<boolean> => {
     const redisUp = Promise.race([
       redis.ping().then(
         () => true,
@@ -125,8 +123,8 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     logger,
     validationRules,
     production,
-    trustProxy: config.BFF_TRUST_PROXY,
-    maxPayloadBytes: config.BFF_MAX_BODY_BYTES,
+    trustProxy: config.http.trustProxy,
+    maxPayloadBytes: config.http.maxBodyBytes,
   });
   const apollo = createApollo({
     schema,
@@ -146,27 +144,30 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
       verifier,
       limiter,
       logger,
-      maxBodyBytes: config.BFF_MAX_BODY_BYTES,
-      trustProxy: config.BFF_TRUST_PROXY,
-      readiness,
+      maxBodyBytes: config.http.maxBodyBytes,
+      trustProxy: config.http.trustProxy,
+      readiness: ready,
     }),
   );
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn).
-    httpServer.listen({ port: config.BFF_PORT, host: config.BFF_HOST, backlog: 4_096 }, () => {
+    httpServer.listen({ port: config.http.port, host: config.http.host, backlog: 4_096 }, () => {
       httpServer.off('error', reject);
       resolve();
     });
   });
   const httpPort = (httpServer.address() as AddressInfo).port;
-  const url = `http://${config.BFF_HOST.includes(':') ? `[${config.BFF_HOST}]` : config.BFF_HOST}:${httpPort}/graphql`;
+  const { host } = config.http;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}/graphql`;
   logger.info({ url }, 'BFF listening');
 
   let stopping: Promise<void> | undefined;
   return {
+    name: 'bff',
     httpPort,
     url,
+    ready,
     stop() {
       stopping ??= (async () => {
         // Apollo's drain: stop accepting, let requests finish, close WebSockets.

@@ -4,7 +4,7 @@ import { loadServiceConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadServiceConfig();
-  const logger = createLogger('bff', config.LOG_LEVEL);
+  const logger = createLogger('bff', config.logLevel);
   const bff = await startBff(config, { logger });
   const shutdown = createShutdown(logger);
   shutdown.add('bff', () => bff.stop());

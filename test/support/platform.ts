@@ -13,9 +13,9 @@ import {
   type MintedToken,
   type RunningAuth,
 } from '@fcfs/auth';
-import { loadServiceConfig as loadEventConfig, startEvent, type EventApp } from '@fcfs/event';
-import { loadServiceConfig as loadIssuerConfig, startIssuer, type IssuerApp } from '@fcfs/issuer';
-import { configSchema as bffConfigSchema, startBff, type Bff } from '@fcfs/bff';
+import { loadServiceConfig as loadEventConfig, startEvent, type RunningEvent } from '@fcfs/event';
+import { loadServiceConfig as loadIssuerConfig, startIssuer, type RunningIssuer } from '@fcfs/issuer';
+import { configSchema as bffConfigSchema, startBff, type RunningBff } from '@fcfs/bff';
 import { createTestDatabase, createTestTopics, dropRedisKeys, randomSuffix, testLogger, urls, type TestDatabase } from './index';
 
 export interface TestPlatformOptions {
@@ -41,11 +41,11 @@ export interface TestPlatform {
   db: TestDatabase;
   authConfig: AuthConfig;
   auth: RunningAuth;
-  event: EventApp;
-  issuer: IssuerApp;
-  bff: Bff;
+  event: RunningEvent;
+  issuer: RunningIssuer;
+  bff: RunningBff;
   /** The extra BFF replicas (`extraBffs`), each with its own URL. */
-  replicas: Bff[];
+  replicas: RunningBff[];
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   stop(): Promise<void>;
@@ -107,7 +107,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     });
     stops.push(() => issuer.stop());
 
-    const launchBff = async (): Promise<Bff> => {
+    const launchBff = async (): Promise<RunningBff> => {
       const started = await startBff(
         bffConfigSchema.parse({
           ...common,
@@ -124,7 +124,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       return started;
     };
     const bff = await launchBff();
-    const replicas: Bff[] = [];
+    const replicas: RunningBff[] = [];
     for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
 
     let stopped: Promise<void> | undefined;

@@ -13,8 +13,13 @@ import {
   urls,
   type TestDatabase,
 } from '../../../../test/support';
-import { startIssuer, loadServiceConfig as loadIssuerConfig, type IssuerApp, type IssuerOverrides } from '../../../issuer/src';
-import { startEvent, type EventApp } from '../app';
+import {
+  startIssuer,
+  loadServiceConfig as loadIssuerConfig,
+  type RunningIssuer,
+  type IssuerOverrides,
+} from '../../../issuer/src';
+import { startEvent, type RunningEvent } from '../app';
 import { loadServiceConfig } from '../config';
 
 export interface Tokens {
@@ -75,9 +80,12 @@ export async function startPipeline(options: PipelineOptions = {}) {
     METRICS_PORT: '0',
   };
   const tokens = await testTokens();
-  const event: EventApp = await startEvent(loadServiceConfig(env), { logger: testLogger('event'), loadJwks: tokens.loadJwks });
+  const event: RunningEvent = await startEvent(loadServiceConfig(env), {
+    logger: testLogger('event'),
+    loadJwks: tokens.loadJwks,
+  });
   const issuerConfig = loadIssuerConfig(env);
-  let issuer: IssuerApp | undefined;
+  let issuer: RunningIssuer | undefined;
   const startTheIssuer = async (overrides: IssuerOverrides = {}) => {
     issuer = await startIssuer(issuerConfig, {
       logger: testLogger('issuer'),

@@ -11,7 +11,7 @@ import {
   urls,
   type TestDatabase,
 } from '../../../../test/support';
-import { startIssuer, type IssuerApp } from '../app';
+import { startIssuer, type RunningIssuer } from '../app';
 import { loadServiceConfig } from '../config';
 import { emailsToDomain, insertParticipants, outboxRows, percentile } from './__fixtures__/outbox';
 
@@ -19,7 +19,7 @@ import { emailsToDomain, insertParticipants, outboxRows, percentile } from './__
 // the notifier -> the SES emulator. The records are produced the way the event service produces them.
 describe('result e-mails of an event decided by the issuer (Kafka, Redis, MariaDB, SES emulator)', () => {
   let db: TestDatabase;
-  let issuer: IssuerApp | undefined;
+  let issuer: RunningIssuer | undefined;
   const prefix = `t${randomSuffix()}:`;
 
   beforeAll(async () => {
