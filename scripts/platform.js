@@ -23,17 +23,15 @@ const net = require('node:net');
 const ROOT = path.resolve(__dirname, '..');
 const LOG_DIR = path.join(ROOT, '.infra', 'logs');
 
-/** The development defaults every part gets unless the environment says otherwise. */
+/**
+ * What every part gets unless the environment says otherwise. Ports and addresses are not here: the
+ * parts' own defaults (packages/kit/src/config/shared.ts) are what this script runs.
+ */
 const DEFAULT_ENV = Object.freeze({
   NODE_ENV: 'development',
   LOG_LEVEL: 'info',
   /** Admins are configured e-mail addresses; this one signs in as admin in development. */
   AUTH_ADMIN_EMAILS: 'admin@fcfs.local',
-  AUTH_ADDRESS: '127.0.0.1:7051',
-  EVENT_ADDRESS: '127.0.0.1:7052',
-  ISSUER_ADDRESS: '127.0.0.1:7053',
-  BFF_HOST: '127.0.0.1',
-  BFF_PORT: '4000',
   KAFKAJS_NO_PARTITIONER_WARNING: '1',
 });
 
@@ -68,8 +66,7 @@ const TIME_WAIT_GRACE_MS = 75_000;
  * ours, and the platform would report "up" while our part died on EADDRINUSE.
  * A port in Linux's ephemeral range (32768-60999) can be held with nobody listening: by the local
  * end of an outgoing connection, or one closed a moment ago and now in TIME_WAIT. Such a port is
- * waited for, not refused. (The local platform's own ports lie below that range for this reason:
- * the services' default gRPC ports, 50051-50053, do not.)
+ * waited for, not refused. (The parts' default ports lie below that range for this reason.)
  * @param {{ what: string, host: string, port: number }[]} wanted
  * @param {(line: string) => void} [log]
  */
@@ -101,38 +98,58 @@ async function assertPortsFree(wanted, log = () => undefined) {
   }
 }
 
+/** @typedef {{ host: string, port: number }} Listener */
+/** @typedef {{ grpc?: Listener, metrics?: Listener, http?: Listener }} PartConfig what this script reads of a part's config */
 /**
- * Each part's process; `ports` are its own defaults (GRPC_PORT / METRICS_PORT are per part,
- * so they are never taken from the shared environment), `ready` is where readiness is asked.
- * @typedef {{ name: string, main: string, ports: Record<string, string>, ready: (env: Record<string, string>) => string }} Part
+ * Each part's process: `dir` holds its built `config.js` (its own schema, read here as the part reads
+ * it), `own` what it gets apart from the shared environment (GRPC_HOST / GRPC_PORT / METRICS_PORT are
+ * per part, so they are never taken from the shared environment).
+ * @typedef {{ name: 'auth' | 'event' | 'issuer' | 'bff', dir: string, own: Record<string, string> }} Part
  */
+/** Services on this machine listen on loopback only. */
+const LOCAL = { GRPC_HOST: '127.0.0.1' };
 /** @type {Part[]} */
 const PARTS = [
-  {
-    name: 'auth',
-    main: 'services/auth/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7051', METRICS_PORT: '9101' },
-    ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
-  },
-  {
-    name: 'event',
-    main: 'services/event/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7052', METRICS_PORT: '9102' },
-    ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
-  },
-  {
-    name: 'issuer',
-    main: 'services/issuer/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7053', METRICS_PORT: '9103' },
-    ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
-  },
-  {
-    name: 'bff',
-    main: 'bff/dist/main.js',
-    ports: {},
-    ready: (env) => `http://${hostForUrl(env.BFF_HOST)}:${env.BFF_PORT}/readyz`,
-  },
+  { name: 'auth', dir: 'services/auth', own: LOCAL },
+  { name: 'event', dir: 'services/event', own: LOCAL },
+  { name: 'issuer', dir: 'services/issuer', own: LOCAL },
+  { name: 'bff', dir: 'bff', own: {} },
 ];
+/** @param {Part} part */
+const mainOf = (part) => `${part.dir}/dist/main.js`;
+
+/**
+ * The part's configuration as the part itself will read it from `env`; its problems, before it starts.
+ * @param {Part} part
+ * @param {Record<string, string>} env
+ * @returns {PartConfig}
+ */
+function configOf(part, env) {
+  const { configSchema } = require(path.join(ROOT, part.dir, 'dist/config.js'));
+  const { describeProblems } = require(path.join(ROOT, 'packages/kit/dist/config/load.js'));
+  const result = configSchema.safeParse(env);
+  if (!result.success) throw new Error(`${part.name}: ${describeProblems(result.error.issues)}`);
+  return result.data;
+}
+
+/**
+ * The ports the part will hold, and the HTTP server that answers /readyz (the BFF's also serves /graphql).
+ * @param {PartConfig} config
+ * @returns {{ http: string, ports: [string, Listener][] }}
+ */
+function listenersOf(config) {
+  if (config.http) {
+    return { http: `http://${hostForUrl(config.http.host)}:${config.http.port}`, ports: [['HTTP', config.http]] };
+  }
+  const metrics = /** @type {Listener} */ (config.metrics);
+  return {
+    http: `http://127.0.0.1:${metrics.port}`,
+    ports: [
+      ['gRPC', /** @type {Listener} */ (config.grpc)],
+      ['metrics', metrics],
+    ],
+  };
+}
 
 /** Order of `stop()`: the entry point first, the service everyone depends on last. */
 const STOP_ORDER = ['bff', 'event', 'issuer', 'auth'];
@@ -187,7 +204,7 @@ function spawnPart(part, env, io) {
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${part.name}.log`);
   const file = fs.createWriteStream(logFile, { flags: 'a' });
-  const proc = spawn(process.execPath, [path.join(ROOT, part.main)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [path.join(ROOT, mainOf(part))], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = `[${part.name}]`.padEnd(9);
   /** @param {NodeJS.ReadableStream} stream */
   const pipe = (stream) => {
@@ -280,6 +297,37 @@ async function terminate(child, graceMs = STOP_GRACE_MS) {
 }
 
 /**
+ * Each part's environment, and where it will listen as its own config reads that environment. A
+ * service moved off its default port (AUTH_GRPC_PORT=..., or `parts.auth.GRPC_PORT`) is found there by
+ * the others, unless the caller gave its address.
+ * @param {Record<string, string>} shared
+ * @param {Record<string, string>} overrides
+ * @param {Partial<Record<Part['name'], Record<string, string>>>} partOverrides
+ */
+function configureParts(shared, overrides, partOverrides) {
+  const { DEFAULT_PORTS } = require(path.join(ROOT, 'packages/kit/dist/config/shared.js'));
+  /** @param {Part} part @returns {Record<string, string>} */
+  const envOf = (part) => {
+    /** @type {Record<string, string>} */
+    const own = { ...part.own };
+    for (const key of PER_PART_KEYS) {
+      const specific = process.env[`${part.name.toUpperCase()}_${key}`];
+      if (specific) own[key] = specific;
+    }
+    return { ...shared, ...own, ...(partOverrides[part.name] ?? {}) };
+  };
+  for (const part of PARTS.filter((p) => p.name !== 'bff')) {
+    const key = `${part.name.toUpperCase()}_ADDRESS`;
+    const port = configOf(part, envOf(part)).grpc?.port;
+    if (overrides[key] === undefined && port !== DEFAULT_PORTS[part.name].grpc) shared[key] = `127.0.0.1:${port}`;
+  }
+  return PARTS.map((part) => {
+    const env = envOf(part);
+    return { part, env, ...listenersOf(configOf(part, env)) };
+  });
+}
+
+/**
  * @typedef {object} Platform
  * @property {string} bffUrl            the GraphQL endpoint (HTTP POST and WebSocket)
  * @property {string} sesUrl            where the sent e-mails can be read (the SES emulator's store)
@@ -308,7 +356,7 @@ async function startPlatform(options = {}) {
     ((name, code) => log(`[${name}] exited unexpectedly (code ${code}); see ${path.join(LOG_DIR, `${name}.log`)}`));
 
   for (const part of PARTS) {
-    if (!fs.existsSync(path.join(ROOT, part.main))) throw new Error(`${part.main} is missing: run \`npm run build\` first`);
+    if (!fs.existsSync(path.join(ROOT, mainOf(part)))) throw new Error(`${mainOf(part)} is missing: run \`npm run build\` first`);
   }
 
   const infra = require('../infra/infra.js');
@@ -320,32 +368,11 @@ async function startPlatform(options = {}) {
   for (const [key, value] of Object.entries({ ...DEFAULT_ENV, ...process.env, ...up.env, ...overrides })) {
     if (value !== undefined && !PER_PART_KEYS.includes(key)) shared[key] = String(value);
   }
-  /** @param {Part} part */
-  const envOf = (part) => {
-    /** @type {Record<string, string>} */
-    const own = { ...part.ports };
-    for (const key of PER_PART_KEYS) {
-      const specific = process.env[`${part.name.toUpperCase()}_${key}`];
-      if (specific) own[key] = specific;
-    }
-    return { ...shared, ...own, ...(partOverrides[/** @type {'auth'} */ (part.name)] ?? {}) };
-  };
-  // The services find each other at their own gRPC ports.
-  const portOf = (/** @type {string} */ name) => envOf(/** @type {Part} */ (PARTS.find((p) => p.name === name))).GRPC_PORT;
-  shared.AUTH_ADDRESS = overrides.AUTH_ADDRESS ?? `127.0.0.1:${portOf('auth')}`;
-  shared.EVENT_ADDRESS = overrides.EVENT_ADDRESS ?? `127.0.0.1:${portOf('event')}`;
-  shared.ISSUER_ADDRESS = overrides.ISSUER_ADDRESS ?? `127.0.0.1:${portOf('issuer')}`;
-
+  const configured = configureParts(shared, overrides, partOverrides);
   await assertPortsFree(
-    PARTS.flatMap((part) => {
-      const env = envOf(part);
-      return part.name === 'bff'
-        ? [{ what: 'bff HTTP', host: env.BFF_HOST ?? '127.0.0.1', port: Number(env.BFF_PORT) }]
-        : [
-            { what: `${part.name} gRPC`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.GRPC_PORT) },
-            { what: `${part.name} metrics`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.METRICS_PORT) },
-          ];
-    }),
+    configured.flatMap(({ part, ports }) =>
+      ports.map(([what, { host, port }]) => ({ what: `${part.name} ${what}`, host, port })),
+    ),
     (line) => log(`platform: ${line}`),
   );
 
@@ -378,32 +405,31 @@ async function startPlatform(options = {}) {
     }
   };
 
-  /** @param {Part[]} group */
-  const startGroup = async (group) => {
+  /** @param {string[]} names */
+  const startGroup = async (names) => {
     await Promise.all(
-      group.map(async (part) => {
-        const env = envOf(part);
-        const child = spawnPart(part, env, io);
-        children.set(part.name, child);
-        await waitReady(child, part.ready(env));
-        log(`platform: ${part.name} ready (pid ${child.proc.pid})`);
-      }),
+      configured
+        .filter(({ part }) => names.includes(part.name))
+        .map(async ({ part, env, http }) => {
+          const child = spawnPart(part, env, io);
+          children.set(part.name, child);
+          await waitReady(child, `${http}/readyz`);
+          log(`platform: ${part.name} ready (pid ${child.proc.pid})`);
+        }),
     );
   };
 
   try {
-    const byName = (/** @type {string} */ name) => /** @type {Part} */ (PARTS.find((p) => p.name === name));
-    await startGroup([byName('auth')]);
-    await startGroup([byName('event'), byName('issuer')]);
-    await startGroup([byName('bff')]);
+    await startGroup(['auth']);
+    await startGroup(['event', 'issuer']);
+    await startGroup(['bff']);
   } catch (err) {
     await stop();
     throw err;
   }
 
-  const bffEnv = envOf(/** @type {Part} */ (PARTS.find((p) => p.name === 'bff')));
   return {
-    bffUrl: `http://${hostForUrl(bffEnv.BFF_HOST ?? '127.0.0.1')}:${bffEnv.BFF_PORT}/graphql`,
+    bffUrl: `${configured.find(({ part }) => part.name === 'bff')?.http}/graphql`,
     sesUrl: `${(shared.SES_ENDPOINT ?? 'http://127.0.0.1:8005').replace(/\/+$/, '')}/store`,
     adminEmail: (shared.AUTH_ADMIN_EMAILS ?? '').split(',')[0]?.trim() ?? '',
     env: shared,
