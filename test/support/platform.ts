@@ -93,8 +93,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     const lineEnv = {
       ...common,
       AUTH_ADDRESS: authAddress,
-      LINE_REDIS_PREFIX: prefixes.line,
-      KAFKA_GROUP_ID: group,
+      STOCK_REDIS_PREFIX: prefixes.line,
       KAFKA_ISSUER_GROUP: group,
     };
     const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), { logger: testLogger('event') });

@@ -3,6 +3,18 @@ import { z } from 'zod';
 /** `host:port`, as gRPC targets and Kafka brokers are written. */
 const HOST_PORT = /^[^\s:]+:\d+$/;
 
+/** A comma-separated list, blanks dropped. */
+const list = (fallback = '') =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
 /** Building blocks for one environment variable each, with working development defaults. */
 export const env = {
   nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
@@ -13,28 +25,10 @@ export const env = {
   /** `host:port` of another gRPC service. */
   address: (fallback: string) => z.string().regex(HOST_PORT, 'expected host:port').default(fallback),
   brokers: (fallback = '127.0.0.1:9092') =>
-    z
-      .string()
-      .default(fallback)
-      .transform((s) =>
-        s
-          .split(',')
-          .map((b) => b.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(HOST_PORT, 'expected host:port')).min(1)),
+    list(fallback).pipe(z.array(z.string().regex(HOST_PORT, 'expected host:port')).min(1)),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   nonNegativeInt: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
-  list: (fallback = '') =>
-    z
-      .string()
-      .default(fallback)
-      .transform((s) =>
-        s
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean),
-      ),
+  list,
   bool: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0'])
