@@ -1,3 +1,7 @@
+import type { Runtime } from './config';
+import { createLogger, type Logger } from './logger';
+import { createShutdown } from './shutdown';
+
 /**
  * What every part's `startX` returns. Parts add their own fields by extending it; a launcher (npm
  * start, test/support/platform.ts) needs only these.
@@ -17,4 +21,27 @@ export interface RunningService extends RunningPart {
   readonly grpcPort: number;
   /** /metrics, /healthz, /readyz; undefined when started without them. */
   readonly metricsPort: number | undefined;
+}
+
+/**
+ * A part's process (its `main.ts`): read the config (a bad one exits with every problem printed),
+ * start the part, and stop it once, in order, on SIGTERM or SIGINT.
+ */
+export function runPart<C extends Runtime>(
+  name: string,
+  load: () => C,
+  start: (config: C, logger: Logger) => Promise<RunningPart>,
+): void {
+  const run = async (): Promise<void> => {
+    const config = load();
+    const logger = createLogger(name, config.logLevel);
+    const part = await start(config, logger);
+    const shutdown = createShutdown(logger);
+    shutdown.add(name, () => part.stop());
+    shutdown.trap();
+  };
+  run().catch((err: unknown) => {
+    process.stderr.write(`${name} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 }
