@@ -29,6 +29,11 @@ describe('defineConfig', () => {
     );
   });
 
+  it("prints a fragment's own rules together with the malformed variables of others", () => {
+    const issues = schema.safeParse({ NODE_ENV: 'production', MAX_ITEMS: 'many' }).error?.issues;
+    expect(issues?.map((i) => i.path.join('.'))).toEqual(['MAX_ITEMS', 'SECRET']);
+  });
+
   it("applies a fragment's production rules, naming the variable", () => {
     const result = schema.safeParse({ NODE_ENV: 'production' });
     expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['SECRET', 'required in production']]);

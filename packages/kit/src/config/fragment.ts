@@ -84,15 +84,30 @@ function mergeShapes(fragments: Fragment<EnvShape, unknown>[]): EnvShape {
  * them), turned into `{ nodeEnv, logLevel, ...one key per fragment }`.
  */
 export function defineConfig<F extends Record<string, Fragment<EnvShape, unknown>>>(fragments: F) {
-  const all = Object.entries(fragments);
-  const shape = mergeShapes([runtime, ...all.map(([, f]) => f)]);
-  return z.object(shape).transform((e, ctx): ConfigOf<F> => {
-    const base = runtime.read(e as ParsedEnv<typeof runtime.shape>, { production: false, problem: () => undefined });
-    const context: ReadContext = {
-      production: base.nodeEnv === 'production',
-      problem: (variable, message) => ctx.addIssue({ code: 'custom', path: [variable], message }),
-    };
-    const settings = Object.fromEntries(all.map(([key, f]) => [key, f.read(e, context)]));
-    return { ...base, ...settings } as ConfigOf<F>;
+  const all = Object.values(fragments);
+  const shape = mergeShapes([runtime, ...all]);
+  const contextOf = (e: Record<string, unknown>, ctx: z.RefinementCtx): ReadContext => ({
+    production: e['NODE_ENV'] === 'production',
+    problem: (variable, message) => ctx.addIssue({ code: 'custom', path: [variable], message }),
   });
+  return (
+    z
+      .object(shape)
+      // Zod skips the transform once a variable is malformed: the rules of the fragments whose own
+      // variables are fine run here instead, so one start prints every problem.
+      .superRefine(
+        (e, ctx) => {
+          const malformed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
+          if (malformed.size === 0) return;
+          const context = contextOf(e, ctx);
+          for (const f of all.filter((f) => Object.keys(f.shape).every((k) => !malformed.has(k)))) f.read(e, context);
+        },
+        { when: () => true },
+      )
+      .transform((e, ctx): ConfigOf<F> => {
+        const context = contextOf(e, ctx);
+        const settings = Object.fromEntries(Object.entries(fragments).map(([key, f]) => [key, f.read(e, context)]));
+        return { ...runtime.read(e as ParsedEnv<typeof runtime.shape>, context), ...settings } as ConfigOf<F>;
+      })
+  );
 }
