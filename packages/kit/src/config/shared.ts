@@ -40,7 +40,7 @@ export const kafka = fragment(
   }),
 );
 
-/** Prefix of the stock's Redis keys (packages/line): the event service and the issuer read the same variable. */
+/** Prefix of the stock's Redis keys (the shared stock package): the event service and the issuer read this one variable. */
 const stockPrefix = renamed('STOCK_REDIS_PREFIX', 'LINE_REDIS_PREFIX', z.string().max(64).default('fcfs:'));
 
 export const stock = fragment(stockPrefix.shape, (e, context) => ({ redisPrefix: stockPrefix.read(e, context) }));
