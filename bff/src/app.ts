@@ -1,4 +1,4 @@
-import { createLogger, createRedis, createTokenVerifier, type Logger, type TokenVerifier } from '@fcfs/kit';
+import { createLogger, createRedis, createTokenVerifier, type Logger, type RunningPart, type TokenVerifier } from '@fcfs/kit';
 import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
 import type { BffConfig } from './config';
@@ -21,11 +21,10 @@ export interface BffOverrides {
   redis?: Redis;
 }
 
-export interface Bff {
-  httpPort: number;
+export interface RunningBff extends RunningPart {
+  readonly httpPort: number;
   /** http://host:port/graphql (also the WebSocket URL with ws://). */
-  url: string;
-  stop(): Promise<void>;
+  readonly url: string;
 }
 
 /** Verifies session tokens locally with the auth service's public keys (fetched once, refetched for an unknown key). */
@@ -59,37 +58,35 @@ function readinessOf(upstream: Upstream, redis: Redis): () => Promise<boolean> {
  * same path. `stop()` drains in order: stop accepting, finish requests and close sockets,
  * flush the last applies, close streams, write the last rate-limit counts, disconnect.
  */
-export async function startBff(config: BffConfig, overrides: BffOverrides = {}): Promise<Bff> {
-  const logger = overrides.logger ?? createLogger('bff', config.LOG_LEVEL);
+export async function startBff(config: BffConfig, overrides: BffOverrides = {}): Promise<RunningBff> {
+  const logger = overrides.logger ?? createLogger('bff', config.logLevel);
   const upstream = createUpstream({
-    authAddress: config.AUTH_ADDRESS,
-    eventAddress: config.EVENT_ADDRESS,
-    issuerAddress: config.ISSUER_ADDRESS,
-    timeoutMs: config.BFF_UPSTREAM_TIMEOUT_MS,
+    authAddress: config.upstream.auth,
+    eventAddress: config.upstream.event,
+    issuerAddress: config.upstream.issuer,
+    timeoutMs: config.upstream.timeoutMs,
   });
   const ownRedis = overrides.redis === undefined;
-  const redis = overrides.redis ?? createRedis(config.REDIS_URL, logger);
+  const redis = overrides.redis ?? createRedis(config.redis.url, logger);
 
   const verifier = tokenVerifier(upstream);
-  const applyBatcher = createApplyBatcher(upstream, {
-    maxItems: config.BFF_APPLY_BATCH_MAX,
-    maxWaitMs: config.BFF_APPLY_BATCH_WAIT_MS,
-  });
+  const ready = readinessOf(upstream, redis);
+  const applyBatcher = createApplyBatcher(upstream, config.applyBatch);
   const hub = createWatchHub({
     open: (eventId) => upstream.event.watchEvent({ eventId }),
     logger,
     onStreams: (n) => metrics.watchStreams.set(n),
   });
   const limiter = createRateLimiter({
-    limits: { ip: config.BFF_RATE_LIMIT_IP_PER_MINUTE, participant: config.BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE },
+    limits: config.rateLimit.perMinute,
     store: redisCounterStore(redis),
-    keyPrefix: config.BFF_REDIS_PREFIX,
-    syncIntervalMs: config.BFF_RATE_LIMIT_SYNC_MS,
+    keyPrefix: config.rateLimit.redisPrefix,
+    syncIntervalMs: config.rateLimit.syncMs,
     logger,
   });
   const stats = createStatsFeed({
     read: async (eventId, token) => toEventStats(await readEventStats(upstream, eventId, token)),
-    intervalMs: config.BFF_STATS_INTERVAL_MS,
+    intervalMs: config.status.statsIntervalMs,
     logger,
   });
 
@@ -99,29 +96,31 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
       applyBatcher,
       hub,
       stats,
-      aheadIntervalMs: config.BFF_STATUS_AHEAD_INTERVAL_MS,
-      resyncMs: config.BFF_STATUS_RESYNC_MS,
-      waitResyncMs: config.BFF_STATUS_WAIT_RESYNC_MS,
+      aheadIntervalMs: config.status.aheadIntervalMs,
+      resyncMs: config.status.resyncMs,
+      waitResyncMs: config.status.waitResyncMs,
       logger,
     }),
   );
   const server = await startServer({
     schema,
-    admitter: createAdmitter({ verifier, limiter, logger, trustProxy: config.BFF_TRUST_PROXY }),
-    validationRules: [depthLimitRule(config.BFF_MAX_DEPTH), costLimitRule(config.BFF_MAX_COST)],
-    production: config.NODE_ENV === 'production',
+    admitter: createAdmitter({ verifier, limiter, logger, trustProxy: config.http.trustProxy }),
+    validationRules: [depthLimitRule(config.query.maxDepth), costLimitRule(config.query.maxCost)],
+    production: config.nodeEnv === 'production',
     logger,
-    host: config.BFF_HOST,
-    port: config.BFF_PORT,
-    maxBodyBytes: config.BFF_MAX_BODY_BYTES,
-    readiness: readinessOf(upstream, redis),
+    host: config.http.host,
+    port: config.http.port,
+    maxBodyBytes: config.http.maxBodyBytes,
+    readiness: ready,
   });
   logger.info({ url: server.url }, 'BFF listening');
 
   let stopping: Promise<void> | undefined;
   return {
+    name: 'bff',
     httpPort: server.httpPort,
     url: server.url,
+    ready,
     stop() {
       stopping ??= (async () => {
         await server.stop();

@@ -15,8 +15,8 @@ import {
   urls,
   type TestDatabase,
 } from '../support';
-import { loadServiceConfig, startEvent, type EventApp } from '@fcfs/event';
-import { startIssuer, loadServiceConfig as loadIssuerConfig, type IssuerApp, type IssuerOverrides } from '@fcfs/issuer';
+import { loadServiceConfig, startEvent, type RunningEvent } from '@fcfs/event';
+import { startIssuer, loadServiceConfig as loadIssuerConfig, type RunningIssuer, type IssuerOverrides } from '@fcfs/issuer';
 
 export interface Tokens {
   admin: string;
@@ -67,18 +67,20 @@ export async function startPipeline(options: PipelineOptions = {}) {
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_APPLICATIONS_TOPIC: topic,
     KAFKA_DLQ_TOPIC: dlq,
-    KAFKA_GROUP_ID: group,
     KAFKA_ISSUER_GROUP: group,
     SES_ENDPOINT: urls.ses,
-    LINE_REDIS_PREFIX: prefix,
+    STOCK_REDIS_PREFIX: prefix,
     GRPC_HOST: '127.0.0.1',
     GRPC_PORT: '0',
     METRICS_PORT: '0',
   };
   const tokens = await testTokens();
-  const event: EventApp = await startEvent(loadServiceConfig(env), { logger: testLogger('event'), loadJwks: tokens.loadJwks });
+  const event: RunningEvent = await startEvent(loadServiceConfig(env), {
+    logger: testLogger('event'),
+    loadJwks: tokens.loadJwks,
+  });
   const issuerConfig = loadIssuerConfig(env);
-  let issuer: IssuerApp | undefined;
+  let issuer: RunningIssuer | undefined;
   const startTheIssuer = async (overrides: IssuerOverrides = {}) => {
     issuer = await startIssuer(issuerConfig, {
       logger: testLogger('issuer'),

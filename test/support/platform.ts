@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema as authConfigSchema, startAuth, type AuthConfig, type RunningAuth } from '@fcfs/auth';
-import { loadServiceConfig as loadEventConfig, startEvent, type EventApp } from '@fcfs/event';
-import { loadServiceConfig as loadIssuerConfig, startIssuer, type IssuerApp } from '@fcfs/issuer';
-import { configSchema as bffConfigSchema, startBff, type Bff } from '@fcfs/bff';
+import { loadServiceConfig as loadEventConfig, startEvent, type RunningEvent } from '@fcfs/event';
+import { loadServiceConfig as loadIssuerConfig, startIssuer, type RunningIssuer } from '@fcfs/issuer';
+import { configSchema as bffConfigSchema, startBff, type RunningBff } from '@fcfs/bff';
 import { mintSessionTokens, type MintedToken } from '../../tools/mint-tokens/src';
 import { createTestDatabase, createTestTopics, dropRedisKeys, randomSuffix, testLogger, urls, type TestDatabase } from './index';
 
@@ -35,11 +35,11 @@ export interface TestPlatform {
   db: TestDatabase;
   authConfig: AuthConfig;
   auth: RunningAuth;
-  event: EventApp;
-  issuer: IssuerApp;
-  bff: Bff;
+  event: RunningEvent;
+  issuer: RunningIssuer;
+  bff: RunningBff;
   /** The extra BFF replicas (`extraBffs`), each with its own URL. */
-  replicas: Bff[];
+  replicas: RunningBff[];
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   stop(): Promise<void>;
@@ -77,8 +77,7 @@ async function startServices(
   const lineEnv = {
     ...common,
     AUTH_ADDRESS: authAddress,
-    LINE_REDIS_PREFIX: prefixes.line,
-    KAFKA_GROUP_ID: group,
+    STOCK_REDIS_PREFIX: prefixes.line,
     KAFKA_ISSUER_GROUP: group,
   };
   const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), { logger: testLogger('event') });
@@ -91,7 +90,7 @@ async function startServices(
   });
   stops.push(() => issuer.stop());
 
-  const launchBff = async (): Promise<Bff> => {
+  const launchBff = async (): Promise<RunningBff> => {
     const started = await startBff(
       bffConfigSchema.parse({
         ...common,
@@ -109,7 +108,7 @@ async function startServices(
     return started;
   };
   const bff = await launchBff();
-  const replicas: Bff[] = [];
+  const replicas: RunningBff[] = [];
   for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
   return { authConfig, auth, event, issuer, bff, replicas };
 }

@@ -12,7 +12,8 @@ function setting(overlay: (typeof OVERLAYS)[number], partName: string, key: stri
   const env = containerEnvironment(render(overlay), find(render(overlay), 'Deployment', partName), placeholderSecrets);
   const config = loadPartConfig(part);
   if (!config.keys.includes(key)) return undefined;
-  return env[key] ?? String(defaultOf(config, key));
+  const fallback = defaultOf(config, key);
+  return env[key] ?? (fallback === undefined ? undefined : String(fallback));
 }
 
 const topicNamed = (objects: K8sObject[], name: string): K8sObject | undefined =>

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './running-part';
 export * from './logger';
 export * from './errors';
 export * from './grpc-server';

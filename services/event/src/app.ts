@@ -9,6 +9,7 @@ import {
   createTokenVerifier,
   startMetricsServer,
   type Logger,
+  type RunningService,
   type TokenVerifier,
 } from '@fcfs/kit';
 import { defineModels } from '@fcfs/db';
@@ -26,43 +27,39 @@ import { createWatchHub } from './watch/hub';
 
 /**
  * What a test or an in-process launcher may replace. Everything that comes from the environment
- * (Redis and MySQL URLs, brokers, topic, the issuer's group for lag, the Redis key prefix) is in the
+ * (Redis and MySQL URLs, brokers, topic, the issuer's group for lag, the stock's Redis key prefix) is in the
  * config: build it with `loadServiceConfig({ ...process.env, REDIS_URL, KAFKA_APPLICATIONS_TOPIC, ... })`.
  */
 export interface EventOverrides {
   logger?: Logger;
   /** Verifies admin tokens; default: a verifier over `loadJwks`. */
   verifier?: TokenVerifier;
-  /** Fetches the JWKS; default: AuthService.GetPublicKeys at `config.authAddress`. */
+  /** Fetches the JWKS; default: AuthService.GetPublicKeys at `config.upstream.auth`. */
   loadJwks?: () => Promise<JSONWebKeySet>;
   now?: () => number;
 }
 
-export interface EventApp {
-  grpcPort: number;
-  metricsPort: number;
-  stop(): Promise<void>;
-}
+export type RunningEvent = RunningService;
 
-export async function startEvent(config: EventConfig, overrides: EventOverrides = {}): Promise<EventApp> {
+export async function startEvent(config: EventConfig, overrides: EventOverrides = {}): Promise<RunningEvent> {
   const logger = overrides.logger ?? createLogger('event', config.logLevel);
   const now = overrides.now ?? Date.now;
-  const prefix = config.line.redisPrefix;
+  const prefix = config.stock.redisPrefix;
 
-  const redis = createRedis(config.redisUrl, logger);
-  const subscriber = createRedis(config.redisUrl, logger, { maxRetriesPerRequest: null });
-  const sequelize = createSequelize(config.mysqlUrl, logger);
+  const redis = createRedis(config.redis.url, logger);
+  const subscriber = createRedis(config.redis.url, logger, { maxRetriesPerRequest: null });
+  const sequelize = createSequelize(config.mysql.url, logger);
   const models = defineModels(sequelize);
   const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers }, logger);
-  const producer = createApplicationsProducer(kafka, config.kafka.topic, logger);
+  const producer = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
   const admin = kafka.admin();
 
   let authClient: AuthServiceClient | undefined;
   const loadJwks =
     overrides.loadJwks ??
     (async () => {
-      authClient ??= createGrpcClient(AuthServiceClient, config.authAddress);
+      authClient ??= createGrpcClient(AuthServiceClient, config.upstream.auth);
       const { jwksJson } = await callUnary(authClient.getPublicKeys.bind(authClient), {});
       return JSON.parse(jwksJson) as JSONWebKeySet;
     });
@@ -74,11 +71,11 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const catalog = createCatalog({ ...rebuildDeps, models, now });
   const gate = createGate({ ...rebuildDeps, producer, logger, now, ...config.gate });
   const hub = createWatchHub(subscriber, prefix, logger);
-  const lag = createLagReader(admin, config.kafka.topic, config.kafka.issuerGroup);
+  const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({
     ...rebuildDeps,
     admin,
-    topic: config.kafka.topic,
+    topic: config.kafka.applicationsTopic,
     issuerGroup: config.kafka.issuerGroup,
     logger,
     now,
@@ -86,7 +83,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
     intervalMs: config.sweep.intervalMs,
   });
 
-  const server = createGrpcServer({ host: config.grpc.host, port: config.grpc.port, logger });
+  const server = createGrpcServer({ ...config.grpc, logger });
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
@@ -94,17 +91,15 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   );
   const grpcPort = await server.start();
   sweeper.start();
-  const metrics = await startMetricsServer({
-    host: config.metrics.host,
-    port: config.metrics.port,
-    logger,
-    readiness: async () => (await redis.ping()) === 'PONG',
-  });
+  const ready = async (): Promise<boolean> => (await redis.ping()) === 'PONG';
+  const metrics = await startMetricsServer({ ...config.metrics, logger, readiness: ready });
 
   let stopping: Promise<void> | undefined;
   return {
+    name: 'event',
     grpcPort,
     metricsPort: metrics.port,
+    ready,
     stop() {
       stopping ??= (async () => {
         await sweeper.stop();

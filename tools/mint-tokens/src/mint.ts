@@ -18,7 +18,7 @@ export async function mintSessionTokens(config: AuthConfig, emails: string[]): P
   const [key] = resolveSigningKeys(config.tokens, config.nodeEnv);
   if (key === undefined) throw new Error('no signing key');
   const unique = [...new Set(emails.map((email) => parseEmail(email)))];
-  const sequelize = createSequelize(config.mysqlUrl, createLogger('auth-mint', config.logLevel));
+  const sequelize = createSequelize(config.mysql.url, createLogger('auth-mint', config.logLevel));
   try {
     const ids = new Map((await createParticipants(sequelize).ensureMany(unique)).map((p) => [p.email, p.id]));
     const now = Date.now();

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { startPipeline, type Pipeline } from '../../../../test/pipeline/harness';
 import { eventually, testKafka, testLogger, urls } from '../../../../test/support';
-import { startEvent, type EventApp } from '../app';
+import { startEvent, type RunningEvent } from '../app';
 import { loadServiceConfig } from '../config';
 import { pendingSwept } from '../metrics';
 import { createSweeper, type Sweeper } from './sweeper';
@@ -44,7 +44,7 @@ describe('the sweeper of orphaned PENDING applications (real Kafka, Redis, Maria
 
   describe('started by startEvent, with a short grace and interval', () => {
     let p: Pipeline;
-    let replica: EventApp;
+    let replica: RunningEvent;
 
     beforeAll(async () => {
       p = await startPipeline();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { env, loadConfig } from './config';
+import { env } from './env';
+import { loadConfig } from './load';
 
 const schema = z.object({
   PORT: env.port(50051),
