@@ -22,6 +22,7 @@ const shared = {
   transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: {
     '^@fcfs/kit$': '<rootDir>/packages/kit/src',
+    '^@fcfs/kit/(kafka|mysql|ses)$': '<rootDir>/packages/kit/src/$1',
     '^@fcfs/db$': '<rootDir>/packages/db/src',
     '^@fcfs/stock$': '<rootDir>/packages/stock/src',
     '^@fcfs/proto$': '<rootDir>/proto/src',

@@ -1,4 +1,5 @@
-import { bearerMetadata, callUnary, createGrpcClient, createLogger, createSequelize } from '@fcfs/kit';
+import { bearerMetadata, callUnary, createGrpcClient, createLogger } from '@fcfs/kit';
+import { createSequelize } from '@fcfs/kit/mysql';
 import { IssuerServiceClient, type ReconcileResponse } from '@fcfs/proto';
 import { QueryTypes } from 'sequelize';
 import type { EventStats } from './graphql';

@@ -1,7 +1,8 @@
 // Helpers for integration tests: every test isolates itself with its own database,
 // Redis key prefix, topic and consumer group, so suites can run side by side.
 import { randomBytes } from 'node:crypto';
-import { createLogger, createSequelize, type Logger } from '@fcfs/kit';
+import { createLogger, type Logger } from '@fcfs/kit';
+import { createSequelize } from '@fcfs/kit/mysql';
 import { createMigrator, ensureDatabase } from '@fcfs/db';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `node packages/db/dist/cli.js up|down|status`: runs the versioned migrations against MYSQL_URL.
-import { createLogger, createSequelize, defineConfig, env, fragment, loadConfig, mysql } from '@fcfs/kit';
+import { createLogger, defineConfig, env, fragment, loadConfig, mysql } from '@fcfs/kit';
+import { createSequelize } from '@fcfs/kit/mysql';
 import { createMigrator, ensureDatabase } from './migrate';
 
 /** `createDatabase`: create the database named in MYSQL_URL when it is missing (DB_CREATE). */

@@ -22,23 +22,23 @@ describe('migrations on the real MariaDB', () => {
   it('enforces one application and one gift per participant and event, and unique gift codes', async () => {
     const m = defineModels(db.sequelize);
     const event = await m.Event.create({ name: 'e', status: 'OPEN', stock: 2, opens_at: null, closes_at: null });
-    const now = new Date();
-    const app = {
-      event_id: event.id,
-      participant_id: '9',
-      position: 1,
-      status: 'ISSUED' as const,
-      applied_at: now,
-      decided_at: now,
-    };
-    await m.Application.create(app);
-    await expect(m.Application.create({ ...app, position: 2 })).rejects.toBeInstanceOf(UniqueConstraintError);
-    await m.Gift.create({ event_id: event.id, participant_id: '9', code: 'CODE1', position: 1, issued_at: now });
+    const insert = (table: 'applications' | 'gifts', row: Record<string, string | number>) =>
+      db.sequelize.query(
+        `INSERT INTO ${table} (${Object.keys(row).join(', ')}, ${table === 'gifts' ? 'issued_at' : 'applied_at, decided_at'})
+         VALUES (${Object.keys(row)
+           .map(() => '?')
+           .join(', ')}, NOW(3)${table === 'gifts' ? '' : ', NOW(3)'})`,
+        { replacements: Object.values(row), type: QueryTypes.INSERT },
+      );
+    const app = { event_id: event.id, participant_id: '9', position: 1, status: 'ISSUED' };
+    await insert('applications', app);
+    await expect(insert('applications', { ...app, position: 2 })).rejects.toBeInstanceOf(UniqueConstraintError);
+    await insert('gifts', { event_id: event.id, participant_id: '9', code: 'CODE1', position: 1 });
+    await expect(insert('gifts', { event_id: event.id, participant_id: '9', code: 'CODE2', position: 1 })).rejects.toBeInstanceOf(
+      UniqueConstraintError,
+    );
     await expect(
-      m.Gift.create({ event_id: event.id, participant_id: '9', code: 'CODE2', position: 1, issued_at: now }),
-    ).rejects.toBeInstanceOf(UniqueConstraintError);
-    await expect(
-      m.Gift.create({ event_id: event.id, participant_id: '10', code: 'CODE1', position: 2, issued_at: now }),
+      insert('gifts', { event_id: event.id, participant_id: '10', code: 'CODE1', position: 2 }),
     ).rejects.toBeInstanceOf(UniqueConstraintError);
   });
 

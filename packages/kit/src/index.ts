@@ -6,7 +6,7 @@ export * from './grpc-server';
 export * from './grpc-client';
 export * from './metrics';
 export * from './shutdown';
-export * from './clients';
+export * from './redis';
 export * from './lua';
 export * from './batcher';
 export * from './ids';

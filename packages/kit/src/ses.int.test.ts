@@ -1,6 +1,6 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { emailsTo, randomSuffix, urls } from '../../../test/support';
-import { createSes } from './clients';
+import { createSes } from './ses';
 
 describe('SES v2 through the local emulator', () => {
   it('sends an e-mail that the emulator stores', async () => {

@@ -1,14 +1,7 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import {
-  createGrpcServer,
-  createLogger,
-  createRedis,
-  createSequelize,
-  createSes,
-  startMetricsServer,
-  type Logger,
-  type RunningService,
-} from '@fcfs/kit';
+import { createGrpcServer, createLogger, createRedis, startMetricsServer, type Logger, type RunningService } from '@fcfs/kit';
+import { createSequelize } from '@fcfs/kit/mysql';
+import { createSes } from '@fcfs/kit/ses';
 import { AuthServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import { createCodeStore } from './code-store';

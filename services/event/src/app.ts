@@ -2,16 +2,16 @@ import {
   callUnary,
   createGrpcClient,
   createGrpcServer,
-  createKafka,
   createLogger,
   createRedis,
-  createSequelize,
   createTokenVerifier,
   startMetricsServer,
   type Logger,
   type RunningService,
   type TokenVerifier,
 } from '@fcfs/kit';
+import { createKafka } from '@fcfs/kit/kafka';
+import { createSequelize } from '@fcfs/kit/mysql';
 import { defineModels } from '@fcfs/db';
 import { defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, EventServiceService } from '@fcfs/proto';

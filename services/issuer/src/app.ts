@@ -2,16 +2,16 @@ import {
   callUnary,
   createGrpcClient,
   createGrpcServer,
-  createKafka,
   createLogger,
   createRedis,
-  createSequelize,
-  createSes,
   createTokenVerifier,
   startMetricsServer,
   type Logger,
   type RunningService,
 } from '@fcfs/kit';
+import { createKafka } from '@fcfs/kit/kafka';
+import { createSequelize } from '@fcfs/kit/mysql';
+import { createSes } from '@fcfs/kit/ses';
 import { defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, IssuerServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';

@@ -1,5 +1,6 @@
 import { createParticipants, parseEmail, resolveSigningKeys, roleOf, signSessionToken, type AuthConfig } from '@fcfs/auth';
-import { createLogger, createSequelize } from '@fcfs/kit';
+import { createLogger } from '@fcfs/kit';
+import { createSequelize } from '@fcfs/kit/mysql';
 
 export interface MintedToken {
   participantId: string;

@@ -2,8 +2,7 @@ import { ServiceError } from '@fcfs/kit';
 import type { EventRow, Models } from '@fcfs/db';
 import { eventKeys, readHotState, rebuildEventState, type EventSettings, type HotState, type RebuildDeps } from '@fcfs/stock';
 import type { Event } from '@fcfs/proto';
-import type { Sequelize } from 'sequelize';
-import { Op } from 'sequelize';
+import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import { effectiveStatus } from './status';
 import { parseName, parseSchedule, parseStock } from './validation';
 
@@ -75,8 +74,12 @@ export function createCatalog(deps: CatalogDeps) {
     hotState,
 
     /** Gift codes of the event already redeemed (the issuer's RedeemGift marks them). */
-    redeemedCount(eventId: string): Promise<number> {
-      return models.Gift.count({ where: { event_id: eventId, redeemed_at: { [Op.ne]: null } } as never });
+    async redeemedCount(eventId: string): Promise<number> {
+      const [row] = await deps.sequelize.query<{ n: number | string }>(
+        'SELECT COUNT(*) AS n FROM gifts WHERE event_id = ? AND redeemed_at IS NOT NULL',
+        { replacements: [eventId], type: QueryTypes.SELECT },
+      );
+      return Number(row?.n ?? 0);
     },
 
     async create(input: { name: unknown; stock: unknown; opensAtMs: number | undefined; closesAtMs: number | undefined }) {

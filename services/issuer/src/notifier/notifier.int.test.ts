@@ -1,5 +1,5 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { createSes } from '@fcfs/kit';
+import { createSes } from '@fcfs/kit/ses';
 import { QueryTypes } from 'sequelize';
 import {
   createTestDatabase,
