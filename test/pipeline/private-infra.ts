@@ -1,19 +1,9 @@
 // Private servers for tests that stop, flush or break one: the shared ones are never touched.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../support';
+import { createTestDatabase, freePort, type TestDatabase } from '../support';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 export interface PrivateRedis {
   url: string;
