@@ -17,6 +17,7 @@ import { buildExecutableSchema } from './schema';
 import { createStatsFeed } from './stats-feed';
 import { createUpstream } from './upstream';
 import { createWatchHub } from './watch-hub';
+import { DEFAULT_WEB_DIR, createWebAssets } from './web-assets';
 import { startWebSocketServer } from './ws';
 
 export interface BffOverrides {
@@ -149,6 +150,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
       maxBodyBytes: config.BFF_MAX_BODY_BYTES,
       trustProxy: config.BFF_TRUST_PROXY,
       readiness,
+      webAssets: createWebAssets(config.BFF_WEB_DIR ?? DEFAULT_WEB_DIR),
     }),
   );
   await new Promise<void>((resolve, reject) => {

@@ -41,6 +41,8 @@ export const configSchema = z.object({
   BFF_STATS_INTERVAL_MS: env.positiveInt(250),
   /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
   BFF_TRUST_PROXY: env.bool(false),
+  /** The built web app served at `/` (default: the repository's web/dist). */
+  BFF_WEB_DIR: z.string().min(1).optional(),
 });
 
 export type BffConfig = z.infer<typeof configSchema>;

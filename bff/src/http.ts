@@ -13,6 +13,8 @@ export interface HttpHandlerOptions {
   maxBodyBytes: number;
   trustProxy: boolean;
   readiness: () => Promise<boolean>;
+  /** The web app's files (web-assets.ts); true when it answered the request. */
+  webAssets?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** The client's address: X-Forwarded-For's first entry only behind a trusted proxy. */
@@ -210,7 +212,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
           res.writeHead(500).end();
         },
       );
-    } else {
+    } else if (!options.webAssets?.(req, res)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   };
