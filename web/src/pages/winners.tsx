@@ -72,7 +72,7 @@ export function Winners({ eventId, token }: { eventId: string; token: string }) 
             <tr>
               <th scope="col">{t('position')}</th>
               <th scope="col">{t('participant')}</th>
-              <th scope="col">{t('giftCode')}</th>
+              <th scope="col">{t('codeLabel')}</th>
               <th scope="col">{t('issuedAt')}</th>
               <th scope="col">{t('redeemedAt')}</th>
             </tr>
@@ -128,7 +128,7 @@ export function Redeem({ token }: { token: string }) {
       }}
     >
       <h2 id="redeem-heading">{t('redeemTitle')}</h2>
-      <label for="redeem-code">{t('giftCode')}</label>
+      <label for="redeem-code">{t('codeLabel')}</label>
       <p class="row">
         <input id="redeem-code" required autocomplete="off" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
         <button type="submit" disabled={busy}>

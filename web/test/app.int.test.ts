@@ -1,0 +1,177 @@
+// The web app end to end: the whole platform in-process, the BFF serving web/dist, and the
+// system Chromium driving the pages as an organiser and two participants would.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { randomSuffix } from '../../test/support';
+import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
+import { ARTIFACTS, axeViolations, launchBrowser, openPage, screenshots, signIn, WEB_DIST, type TestPage } from './browser';
+
+// TODO(wave2-bff): the page speaks the whole contract (shared/api/schema.graphql): Event's claim
+// and waiting-room fields, `gifts`, `redeemGift`, `EventStats.decisionsPerSecond`. The BFF serves
+// them from the wave2-bff branch on; without them every page's query fails validation, so this
+// suite waits for that merge rather than test against a schema the page was never written for.
+const bffSchema = readFileSync(join(__dirname, '..', '..', 'bff', 'schema.graphql'), 'utf8');
+const bffServesContract = ['waitingRoomOpensAt', 'redeemGift', 'decisionsPerSecond'].every((name) => bffSchema.includes(name));
+const describeWithContract = bffServesContract ? describe : describe.skip;
+
+const text = (page: Page, selector: string): Promise<string> => page.locator(selector).innerText();
+
+describeWithContract('the web app in Chromium', () => {
+  let platform: TestPlatform;
+  let browser: Browser;
+  let base: string;
+  let admin: TestPage;
+  const suffix = randomSuffix();
+  const alice = `alice-${suffix}@fcfs.test`;
+  const bob = `bob-${suffix}@fcfs.test`;
+  const participants: Record<string, TestPage> = {};
+  let eventId = '';
+
+  beforeAll(async () => {
+    [platform, browser] = await Promise.all([startTestPlatform({ bff: { BFF_WEB_DIR: WEB_DIST } }), launchBrowser()]);
+    base = platform.url.replace(/\/graphql$/, '');
+    admin = await openPage(browser, 'en-US');
+  });
+
+  afterEach(async () => {
+    // What the organiser saw last: the first thing to look at when a step fails.
+    await admin?.page.screenshot({ path: join(ARTIFACTS, 'last-organiser.png'), fullPage: true }).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  it('lets the organiser sign in, create an event and open it', async () => {
+    const { page } = admin;
+    await page.goto(`${base}/#/signin`);
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshots(page, 'sign-in');
+    await signIn(page, base, platform.adminEmail, 'type');
+
+    await page.goto(`${base}/#/organiser`);
+    await page.locator('#f-name').fill(`Launch drop ${suffix}`);
+    await page.locator('#f-stock').fill('1');
+    await page.locator('#f-claimWindowSeconds').fill('0');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByText(`Event “Launch drop ${suffix}” created.`).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshots(page, 'organiser');
+
+    await page.getByRole('link', { name: `Manage: Launch drop ${suffix}` }).click();
+    eventId = /#\/organiser\/(\d+)/.exec(page.url())?.[1] ?? '';
+    expect(eventId).toMatch(/^\d+$/);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.locator('.badge-open').waitFor();
+  });
+
+  it('signs two participants in with e-mailed codes; both apply at the same moment and see the result live', async () => {
+    for (const [email, locale, how] of [
+      [alice, 'en-US', 'type'],
+      [bob, 'ko-KR', 'paste'],
+    ] as const) {
+      const tab = await openPage(browser, locale);
+      await tab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+      await signIn(tab.page, base, email, how);
+      await tab.page.goto(`${base}/#/events/${eventId}`);
+      await tab.page.locator('button.big:not([disabled])').waitFor();
+      participants[email] = tab;
+    }
+    const pages = [alice, bob].map((email) => (participants[email] as TestPage).page);
+    expect(await text(pages[1] as Page, 'button.big')).toBe('응모하기');
+    const applies = pages.map(() => 0);
+    pages.forEach((page, i) =>
+      page.on('request', (req) => {
+        if (req.url().endsWith('/graphql') && (req.postData() ?? '').includes('mutation Apply')) applies[i]! += 1;
+      }),
+    );
+
+    // Both at once, and each button pressed five times in a row: still one apply each.
+    await Promise.all(
+      pages.map((page) => page.evaluate("for (let i = 0; i < 5; i++) document.querySelector('button.big').click()")),
+    );
+    const finals = await Promise.all(
+      pages.map(async (page) => {
+        await page.locator('[data-status="ISSUED"], [data-status="SOLD_OUT"]').waitFor({ timeout: 30_000 });
+        return page.locator('.status-text').getAttribute('data-status');
+      }),
+    );
+    expect(applies).toEqual([1, 1]);
+    expect([...finals].sort()).toEqual(['ISSUED', 'SOLD_OUT']);
+
+    const winner = pages[finals.indexOf('ISSUED')] as Page;
+    const loser = pages[finals.indexOf('SOLD_OUT')] as Page;
+    const code = await text(winner, 'output.code');
+    expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    for (const page of pages) {
+      // The result is announced (a live region) and focus has moved to it.
+      expect(await page.locator('.status-text').getAttribute('aria-live')).toBe('polite');
+      expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('status-heading');
+      expect(await axeViolations(page)).toEqual([]);
+    }
+    await winner.locator('.gift button').click();
+    expect(await winner.evaluate('navigator.clipboard.readText()')).toBe(code);
+    expect(await loser.locator('output.code').count()).toBe(0);
+    await screenshots(winner, 'event-won');
+    await screenshots(loser, 'event-lost');
+
+    const list = participants[alice] as TestPage;
+    await list.page.goto(`${base}/#/`);
+    await list.page.getByRole('link', { name: `Launch drop ${suffix}` }).waitFor();
+    expect(await axeViolations(list.page)).toEqual([]);
+    await screenshots(list.page, 'events');
+    for (const tab of [admin, ...Object.values(participants)]) expect(tab.problems).toEqual([]);
+  });
+
+  it("shows the counts in the organiser's live view, lists the winner and redeems the code once", async () => {
+    const { page } = admin;
+    for (const [stat, value] of [
+      // The loser met SOLD_OUT at the gate: only the winner was admitted into the line.
+      ['admitted', '1'],
+      ['issued', '1'],
+      ['soldOut', '1'],
+      ['remaining', '0'],
+      ['pending', '0'],
+    ])
+      await page
+        .locator(`[data-stat="${stat}"]`)
+        .filter({ hasText: new RegExp(`^${value}$`) })
+        .waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Load winners' }).click();
+    const code = await page.locator('table code').innerText();
+    expect(await page.locator('table tbody tr').count()).toBe(1);
+
+    await page.locator('#redeem-code').fill(code);
+    await page.getByRole('button', { name: 'Redeem', exact: true }).click();
+    await page.getByText(`Redeemed ${code}`).waitFor();
+    await page.getByRole('button', { name: 'Redeem', exact: true }).click();
+    await page.getByText('This code was already redeemed.').waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshots(page, 'organiser-event');
+    expect(admin.problems).toEqual([]);
+  });
+
+  it('waits as a 429 RATE_LIMITED answer says, then loads', async () => {
+    const { page, context } = await openPage(browser, 'en-US');
+    const seen: number[] = [];
+    await page.route('**/graphql', async (route) => {
+      seen.push(Date.now());
+      if (seen.length > 1) return route.continue();
+      return route.fulfill({
+        status: 429,
+        headers: { 'content-type': 'application/json', 'retry-after': '2' },
+        body: JSON.stringify({
+          errors: [{ message: 'too many requests', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 2 } }],
+        }),
+      });
+    });
+    await page.goto(`${base}/#/`);
+    await page.getByText(/The server is busy\. Trying again in [23] s\./).waitFor();
+    await page.getByRole('link', { name: `Launch drop ${suffix}` }).waitFor({ timeout: 10_000 });
+    expect(seen).toHaveLength(2);
+    expect((seen[1] as number) - (seen[0] as number)).toBeGreaterThanOrEqual(2_000);
+    await context.close();
+  });
+});
