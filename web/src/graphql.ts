@@ -61,18 +61,23 @@ export interface RetryOptions {
   /** Told before each wait, e.g. to show "retrying in 3 s". */
   onWait?: (ms: number, err: ApiError) => void;
   maxAttempts?: number;
+  /** Which failures are worth another try; default: the transient ones. */
+  retryable?: (err: unknown) => err is ApiError;
 }
 
 /**
  * Runs `op` until it answers or fails for a reason retrying cannot mend. Between tries it waits
  * with jittered exponential backoff, never less than the server's `retryAfterSeconds`.
  */
-export async function withRetry<T>(op: () => Promise<T>, { signal, onWait, maxAttempts = 8 }: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  op: () => Promise<T>,
+  { signal, onWait, maxAttempts = 8, retryable = isTransient }: RetryOptions = {},
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await op();
     } catch (err) {
-      if (!isTransient(err) || attempt + 1 >= maxAttempts || signal?.aborted) throw err;
+      if (!retryable(err) || attempt + 1 >= maxAttempts || signal?.aborted) throw err;
       const ms = backoffDelayMs(attempt, err.retryAfterSeconds);
       onWait?.(ms, err);
       await sleep(ms, signal);

@@ -23,8 +23,6 @@ export const en = {
   resend: 'Send a new code',
   resendIn: 'You can ask for a new code in {seconds} s.',
   changeEmail: 'Use another address',
-  invalidCode: 'That code is not right. Check the e-mail and try again.',
-  tooManyAttempts: 'Too many tries with this code. Ask for a new one.',
   badEmail: 'Enter a valid e-mail address.',
   // events
   eventsTitle: 'Events',
@@ -116,7 +114,6 @@ export const en = {
   codeLabel: 'Gift code',
   redeem: 'Redeem',
   redeemedOk: 'Redeemed {code} ({email}).',
-  alreadyRedeemed: 'This code was already redeemed.',
   unknownCode: 'No gift has this code.',
   // errors
   err_UNAUTHENTICATED: 'Your session has ended. Sign in again.',
@@ -126,6 +123,9 @@ export const en = {
   err_UNAVAILABLE: 'The service is busy. Try again shortly.',
   err_NETWORK: 'No connection to the server.',
   err_NOT_OFFERED: 'There is no open offer to claim or decline.',
+  err_INVALID_CODE: 'That code is not right. Check the e-mail and try again.',
+  err_TOO_MANY_ATTEMPTS: 'Too many tries with this code. Ask for a new one.',
+  err_ALREADY_REDEEMED: 'This code was already redeemed.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -153,8 +153,6 @@ export const ko: Record<MessageKey, string> = {
   resend: '새 코드 받기',
   resendIn: '{seconds}초 후에 새 코드를 받을 수 있습니다.',
   changeEmail: '다른 주소 사용',
-  invalidCode: '코드가 올바르지 않습니다. 이메일을 확인하고 다시 시도하세요.',
-  tooManyAttempts: '이 코드로 너무 많이 시도했습니다. 새 코드를 받으세요.',
   badEmail: '올바른 이메일 주소를 입력하세요.',
   eventsTitle: '이벤트',
   noEvents: '아직 이벤트가 없습니다.',
@@ -243,7 +241,6 @@ export const ko: Record<MessageKey, string> = {
   codeLabel: '기프트 코드',
   redeem: '사용 처리',
   redeemedOk: '{code} 사용 처리됨 ({email}).',
-  alreadyRedeemed: '이미 사용된 코드입니다.',
   unknownCode: '이 코드의 기프트가 없습니다.',
   err_UNAUTHENTICATED: '세션이 끝났습니다. 다시 로그인하세요.',
   err_FORBIDDEN: '주최자만 할 수 있습니다.',
@@ -252,4 +249,7 @@ export const ko: Record<MessageKey, string> = {
   err_UNAVAILABLE: '서비스가 바쁩니다. 잠시 후 다시 시도하세요.',
   err_NETWORK: '서버에 연결할 수 없습니다.',
   err_NOT_OFFERED: '받거나 사양할 제안이 없습니다.',
+  err_INVALID_CODE: '코드가 올바르지 않습니다. 이메일을 확인하고 다시 시도하세요.',
+  err_TOO_MANY_ATTEMPTS: '이 코드로 너무 많이 시도했습니다. 새 코드를 받으세요.',
+  err_ALREADY_REDEEMED: '이미 사용된 코드입니다.',
 };

@@ -19,8 +19,16 @@ export function useSession(): SessionState {
   return useContext(SessionContext);
 }
 
-/** The message for an API error in the reader's language; the server's own words when we have none. */
+/** A problem the page itself names; translated when shown, so a language switch changes it too. */
+export class PageError extends Error {
+  constructor(readonly key: MessageKey) {
+    super(key);
+  }
+}
+
+/** The message for an error in the reader's language; the server's own words when we have none. */
 export function errorText(t: Translate, err: unknown): string {
+  if (err instanceof PageError) return t(err.key);
   if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err);
   const key = `err_${err.code}`;
   return key in en ? t(key as MessageKey) : err.message;

@@ -15,6 +15,22 @@ const bffSchema = readFileSync(join(__dirname, '..', '..', 'bff', 'schema.graphq
 const bffServesContract = ['waitingRoomOpensAt', 'redeemGift', 'decisionsPerSecond'].every((name) => bffSchema.includes(name));
 const describeWithContract = bffServesContract ? describe : describe.skip;
 
+const HOUR = 3_600_000;
+
+/** A datetime-local input's value `ms` from now (the browser and the test share this machine's zone). */
+function localInput(ms: number): string {
+  const d = new Date(Date.now() + ms);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Fills the organiser's form (fields by their input ids) and waits for "created". */
+async function createEvent(page: Page, fields: Record<string, string>): Promise<void> {
+  for (const [id, value] of Object.entries(fields)) await page.locator(`#f-${id}`).fill(value);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByText(`Event “${fields['name']}” created.`).waitFor();
+}
+
 const text = (page: Page, selector: string): Promise<string> => page.locator(selector).innerText();
 
 describeWithContract('the web app in Chromium', () => {
@@ -26,6 +42,7 @@ describeWithContract('the web app in Chromium', () => {
   const alice = `alice-${suffix}@fcfs.test`;
   const bob = `bob-${suffix}@fcfs.test`;
   const participants: Record<string, TestPage> = {};
+  const tabs: TestPage[] = [];
   let eventId = '';
 
   beforeAll(async () => {
@@ -37,6 +54,8 @@ describeWithContract('the web app in Chromium', () => {
   afterEach(async () => {
     // What the organiser saw last: the first thing to look at when a step fails.
     await admin?.page.screenshot({ path: join(ARTIFACTS, 'last-organiser.png'), fullPage: true }).catch(() => undefined);
+    for (const [i, tab] of tabs.entries())
+      await tab.page.screenshot({ path: join(ARTIFACTS, `last-participant-${i}.png`), fullPage: true }).catch(() => undefined);
   });
 
   afterAll(async () => {
@@ -52,11 +71,16 @@ describeWithContract('the web app in Chromium', () => {
     await signIn(page, base, platform.adminEmail, 'type');
 
     await page.goto(`${base}/#/organiser`);
-    await page.locator('#f-name').fill(`Launch drop ${suffix}`);
-    await page.locator('#f-stock').fill('1');
-    await page.locator('#f-claimWindowSeconds').fill('0');
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByText(`Event “Launch drop ${suffix}” created.`).waitFor();
+    // A later event with its times set (waiting rooms are not built on the server yet): the
+    // participants' list counts down to it.
+    await createEvent(page, {
+      name: `Evening drop ${suffix}`,
+      stock: '50',
+      opensAt: localInput(2 * HOUR),
+      closesAt: localInput(3 * HOUR),
+      claimWindowSeconds: '0',
+    });
+    await createEvent(page, { name: `Launch drop ${suffix}`, stock: '1' });
     expect(await axeViolations(page)).toEqual([]);
     await screenshots(page, 'organiser');
 
@@ -73,6 +97,7 @@ describeWithContract('the web app in Chromium', () => {
       [bob, 'ko-KR', 'paste'],
     ] as const) {
       const tab = await openPage(browser, locale);
+      tabs.push(tab);
       await tab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
       await signIn(tab.page, base, email, how);
       await tab.page.goto(`${base}/#/events/${eventId}`);
@@ -120,6 +145,7 @@ describeWithContract('the web app in Chromium', () => {
     const list = participants[alice] as TestPage;
     await list.page.goto(`${base}/#/`);
     await list.page.getByRole('link', { name: `Launch drop ${suffix}` }).waitFor();
+    expect(await list.page.locator('.card').allInnerTexts()).toContainEqual(expect.stringMatching(/Opens in 1:5\d:\d\d/));
     expect(await axeViolations(list.page)).toEqual([]);
     await screenshots(list.page, 'events');
     for (const tab of [admin, ...Object.values(participants)]) expect(tab.problems).toEqual([]);

@@ -27,7 +27,7 @@ export interface TestPage {
 }
 
 export async function openPage(browser: Browser, locale: 'en-US' | 'ko-KR'): Promise<TestPage> {
-  const context = await browser.newContext({ locale, viewport: { width: 960, height: 720 }, deviceScaleFactor: 1 });
+  const context = await browser.newContext({ locale, viewport: { width: 960, height: 600 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (msg) => {

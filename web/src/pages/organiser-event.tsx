@@ -74,6 +74,7 @@ function Controls({ event, token, onChange }: { event: EventInfo; token: string;
 
 function OrganiserEvent({ eventId, token }: { eventId: string; token: string }) {
   const { t } = useI18n();
+  const [redeemed, setRedeemed] = useState(0);
   const [load, reload, replace] = useLoad(`organiser-event:${eventId}`, () =>
     request<{ event: EventInfo | null }>(EVENT, { id: eventId }, token),
   );
@@ -92,12 +93,12 @@ function OrganiserEvent({ eventId, token }: { eventId: string; token: string }) 
               <p>
                 <StatusBadge status={event.status} />
               </p>
-              <Controls event={event} token={token} onChange={(next) => replace({ event: next })} />
-              <LiveStats eventId={eventId} token={token} />
               <div class="columns">
-                <Winners eventId={eventId} token={token} />
-                <Redeem token={token} />
+                <Controls event={event} token={token} onChange={(next) => replace({ event: next })} />
+                <Redeem token={token} onRedeemed={() => setRedeemed((n) => n + 1)} />
               </div>
+              <LiveStats eventId={eventId} token={token} />
+              <Winners eventId={eventId} token={token} redeemed={redeemed} />
             </>
           )
         }

@@ -79,7 +79,7 @@ function CreateEventForm({ token, onCreated }: { token: string; onCreated(event:
     };
     try {
       const data = await request<{ createEvent: EventInfo }>(CREATE_EVENT, { input }, token);
-      setDone(t('created', { name: data.createEvent.name }));
+      setDone(data.createEvent.name);
       setValues({});
       onCreated(data.createEvent);
     } catch (err) {
@@ -116,7 +116,7 @@ function CreateEventForm({ token, onCreated }: { token: string; onCreated(event:
           {t('create')}
         </button>
       </p>
-      {done && <p role="status">{done}</p>}
+      <p role="status">{done === undefined ? '' : t('created', { name: done })}</p>
       <ErrorMessage error={error} />
     </form>
   );
@@ -124,6 +124,7 @@ function CreateEventForm({ token, onCreated }: { token: string; onCreated(event:
 
 function EventTable({ events }: { events: EventInfo[] }) {
   const { t } = useI18n();
+  if (events.length === 0) return <p>{t('noEvents')}</p>;
   return (
     <table>
       <caption>{t('allEvents')}</caption>

@@ -1,10 +1,10 @@
 import { useRef, useState } from 'preact/hooks';
-import { ApiError, request, withRetry } from '../graphql';
+import { ApiError, isTransient, request, withRetry } from '../graphql';
 import { navigate, useNow } from '../hooks';
 import { useI18n } from '../i18n';
 import { SEND_CODE, VERIFY_CODE } from '../operations';
 import type { Session } from '../session';
-import { ErrorMessage, PageTitle, useSession } from '../ui';
+import { ErrorMessage, PageError, PageTitle, useSession } from '../ui';
 
 /** Six digits from whatever was pasted or typed ("123 456", "Code: 123456"). */
 function digitsOf(text: string): string {
@@ -28,7 +28,11 @@ export function SignInPage({ next }: { next: string }) {
     setBusy(true);
     setError(undefined);
     try {
-      const data = await request<{ sendVerificationCode: { expiresInSeconds: number } }>(SEND_CODE, { email: address });
+      // A busy server is tried again; the send cooldown (RATE_LIMITED) is shown instead.
+      const data = await withRetry(
+        () => request<{ sendVerificationCode: { expiresInSeconds: number } }>(SEND_CODE, { email: address }),
+        { retryable: (err): err is ApiError => isTransient(err) && err.code !== 'RATE_LIMITED', maxAttempts: 4 },
+      );
       setSentTo({ email: address, minutes: Math.round(data.sendVerificationCode.expiresInSeconds / 60) });
       setTimeout(() => codeInput.current?.focus(), 0);
     } catch (err) {
@@ -36,7 +40,7 @@ export function SignInPage({ next }: { next: string }) {
       if (err instanceof ApiError && err.code === 'RATE_LIMITED' && err.retryAfterSeconds) {
         setResendAt(Date.now() + err.retryAfterSeconds * 1000);
         if (!sentTo) setSentTo({ email: address, minutes: 5 });
-      } else setError(err instanceof ApiError && err.code === 'BAD_USER_INPUT' ? new Error(t('badEmail')) : err);
+      } else setError(err instanceof ApiError && err.code === 'BAD_USER_INPUT' ? new PageError('badEmail') : err);
     } finally {
       setBusy(false);
     }
@@ -51,14 +55,7 @@ export function SignInPage({ next }: { next: string }) {
       setSession(data.verifyCode);
       navigate(next.startsWith('/') && !next.startsWith('/signin') ? next : '/');
     } catch (err) {
-      const code = err instanceof ApiError ? err.code : '';
-      setError(
-        code === 'INVALID_CODE'
-          ? new Error(t('invalidCode'))
-          : code === 'TOO_MANY_ATTEMPTS'
-            ? new Error(t('tooManyAttempts'))
-            : err,
-      );
+      setError(err);
       setBusy(false);
     }
   };

@@ -1,9 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request, withRetry } from '../graphql';
 import { useI18n } from '../i18n';
 import { GIFTS, REDEEM, type Gift } from '../operations';
 import { toCsv } from '../status';
-import { ErrorMessage } from '../ui';
+import { ErrorMessage, PageError } from '../ui';
 
 /** Every page of the event's gifts, in line order. */
 async function allGifts(eventId: string, token: string): Promise<Gift[]> {
@@ -28,7 +28,7 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1_000);
 }
 
-export function Winners({ eventId, token }: { eventId: string; token: string }) {
+export function Winners({ eventId, token, redeemed }: { eventId: string; token: string; redeemed: number }) {
   const { t, date } = useI18n();
   const [gifts, setGifts] = useState<Gift[]>();
   const [busy, setBusy] = useState(false);
@@ -47,6 +47,11 @@ export function Winners({ eventId, token }: { eventId: string; token: string }) 
       setBusy(false);
     }
   };
+  const shown = gifts !== undefined;
+  useEffect(() => {
+    // A code redeemed on this page: a list already shown picks up its redeemedAt.
+    if (shown && redeemed > 0) void load();
+  }, [redeemed]);
   const exportCsv = async (): Promise<void> => {
     const list = await load();
     if (!list) return;
@@ -96,24 +101,22 @@ export function Winners({ eventId, token }: { eventId: string; token: string }) 
   );
 }
 
-export function Redeem({ token }: { token: string }) {
+export function Redeem({ token, onRedeemed }: { token: string; onRedeemed(): void }) {
   const { t } = useI18n();
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string }>();
+  const [redeemed, setRedeemed] = useState<Gift>();
   const [error, setError] = useState<unknown>();
   const submit = async (): Promise<void> => {
     setBusy(true);
-    setResult(undefined);
+    setRedeemed(undefined);
     setError(undefined);
     try {
       const data = await request<{ redeemGift: Gift }>(REDEEM, { code: code.trim() }, token);
-      setResult({ ok: true, text: t('redeemedOk', { code: data.redeemGift.code, email: data.redeemGift.participant.email }) });
+      setRedeemed(data.redeemGift);
+      onRedeemed();
     } catch (err) {
-      const known =
-        err instanceof ApiError ? { ALREADY_REDEEMED: t('alreadyRedeemed'), NOT_FOUND: t('unknownCode') }[err.code] : undefined;
-      if (known) setResult({ ok: false, text: known });
-      else setError(err);
+      setError(err instanceof ApiError && err.code === 'NOT_FOUND' ? new PageError('unknownCode') : err);
     } finally {
       setBusy(false);
     }
@@ -135,8 +138,8 @@ export function Redeem({ token }: { token: string }) {
           {t('redeem')}
         </button>
       </p>
-      <p role="status" class={result?.ok === false ? 'error' : 'ok'}>
-        {result?.text ?? ''}
+      <p role="status" class="ok">
+        {redeemed ? t('redeemedOk', { code: redeemed.code, email: redeemed.participant.email }) : ''}
       </p>
       <ErrorMessage error={error} />
     </form>
