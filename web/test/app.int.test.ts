@@ -68,7 +68,7 @@ describeWithContract('the web app in Chromium', () => {
     await page.goto(`${base}/#/signin`);
     expect(await axeViolations(page)).toEqual([]);
     await screenshots(page, 'sign-in');
-    await signIn(page, base, platform.adminEmail, 'type');
+    await signIn(page, base, platform.adminEmail, 'type', true);
 
     await page.goto(`${base}/#/organiser`);
     // A later event with its times set (waiting rooms are not built on the server yet): the

@@ -80,12 +80,24 @@ export async function emailedCode(email: string, after: number): Promise<string>
 }
 
 /** Signs in through the page: the address, then the e-mailed code, pasted (as "123 456") or typed. */
-export async function signIn(page: Page, baseUrl: string, email: string, how: 'paste' | 'type'): Promise<void> {
+export async function signIn(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  how: 'paste' | 'type',
+  tryResend = false,
+): Promise<void> {
   await page.goto(`${baseUrl}/#/signin`);
   const asked = Date.now();
   await page.locator('#email').fill(email);
   await page.locator('form button[type=submit]').click();
   await page.locator('#code').waitFor();
+  if (tryResend) {
+    // Too soon: the server's cooldown (RATE_LIMITED, retryAfterSeconds) is shown and the button waits it out.
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await page.getByText(/^You can ask for a new code in \d+ s\.$/).waitFor();
+    expect(await page.getByRole('button', { name: 'Send a new code' }).isDisabled()).toBe(true);
+  }
   const code = await emailedCode(email, asked);
   if (how === 'paste') {
     await page.locator('#code').focus();
