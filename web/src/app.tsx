@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { onSessionEnded } from './graphql';
 import { navigate, useRoute } from './hooks';
 import { I18nContext, LANGS, initialLang, rememberLang, translator, useI18n, type I18n, type Lang } from './i18n';
 import { EventPage } from './pages/event';
@@ -76,6 +77,14 @@ export function App() {
   const [lang, setLangState] = useState<Lang>(initialLang);
   const [session, setSessionState] = useState<Session | undefined>(loadSession);
   useEffect(() => rememberLang(lang), [lang]);
+  useEffect(
+    () =>
+      onSessionEnded(() => {
+        saveSession(undefined);
+        setSessionState(undefined);
+      }),
+    [],
+  );
   const i18n = useMemo<I18n>(() => {
     const format = new Intl.DateTimeFormat(lang === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
     return { lang, t: translator(lang), setLang: setLangState, date: (iso) => format.format(new Date(iso)) };

@@ -29,6 +29,13 @@ function retryAfterHeader(res: Response): number | undefined {
   return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
+let sessionEnded: () => void = () => undefined;
+
+/** Called when the server refuses the page's token (expired, or signed by a retired key). */
+export function onSessionEnded(handler: () => void): void {
+  sessionEnded = handler;
+}
+
 /** One operation over HTTP POST to the page's own origin. */
 export async function request<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
   let res: Response;
@@ -50,6 +57,7 @@ export async function request<T>(query: string, variables: Record<string, unknow
   const first = body.errors?.[0];
   if (first) {
     const code = first.extensions?.code ?? (res.status === 429 ? 'RATE_LIMITED' : 'INTERNAL_SERVER_ERROR');
+    if (code === 'UNAUTHENTICATED' && token) sessionEnded();
     throw new ApiError(code, first.message, first.extensions?.retryAfterSeconds ?? retryAfterHeader(res));
   }
   if (!body.data) throw new ApiError('UNAVAILABLE', `HTTP ${res.status} without data`);
