@@ -12,13 +12,13 @@ function wsUrl(): string {
 }
 
 /**
- * One WebSocket per page (per token), opened when the first subscription starts. It reconnects
- * forever, each time after a jittered, growing wait that honours a rate-limit close's "retry in".
+ * One WebSocket per page (per token), opened when the first subscription starts. A dropped
+ * connection is reopened after a jittered, growing wait; a close graphql-ws treats as final (the
+ * server's rate-limit close among them) ends the subscriptions, and `subscribe` starts them again.
  */
 export function liveClient(token: string | undefined): Client {
   if (shared && shared.token === token) return shared.client;
   void shared?.client.dispose();
-  let retryAfterSeconds: number | undefined;
   const client = createClient({
     url: wsUrl(),
     lazy: true,
@@ -26,16 +26,7 @@ export function liveClient(token: string | undefined): Client {
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: Number.MAX_SAFE_INTEGER,
     shouldRetry: () => true,
-    retryWait: async (retries) => {
-      await sleep(backoffDelayMs(retries, retryAfterSeconds));
-      retryAfterSeconds = undefined;
-    },
-    on: {
-      closed: (event) => {
-        const close = event as { code?: number; reason?: string };
-        if (close.code === CLOSE_TOO_MANY_REQUESTS) retryAfterSeconds = Number(/(\d+)\s*s/.exec(close.reason ?? '')?.[1] ?? 5);
-      },
-    },
+    retryWait: (retries) => sleep(backoffDelayMs(retries)),
   });
   shared = { token, client };
   return client;
@@ -47,6 +38,12 @@ interface WireError {
 }
 
 function toApiError(err: unknown): ApiError {
+  const close = err as { code?: unknown; reason?: unknown } | undefined;
+  if (close && typeof close === 'object' && close.code === CLOSE_TOO_MANY_REQUESTS) {
+    // "Too many requests; retry in 3 s"
+    const seconds = Number(/(\d+)\s*s\b/.exec(String(close.reason ?? ''))?.[1]);
+    return new ApiError('RATE_LIMITED', String(close.reason ?? 'too many requests'), seconds > 0 ? seconds : undefined);
+  }
   const first = (Array.isArray(err) ? err[0] : err) as WireError | undefined;
   if (first && typeof first === 'object' && 'message' in first) {
     return new ApiError(first.extensions?.code ?? 'UNAVAILABLE', first.message, first.extensions?.retryAfterSeconds);

@@ -179,6 +179,24 @@ describeWithContract('the web app in Chromium', () => {
     expect(admin.problems).toEqual([]);
   });
 
+  it("reconnects the live status after the server's rate-limit close, no sooner than it says", async () => {
+    const { page } = participants[alice] as TestPage;
+    const connects: number[] = [];
+    await page.routeWebSocket('**/graphql', (ws) => {
+      connects.push(Date.now());
+      if (connects.length === 1) void ws.close({ code: 4429, reason: 'Too many requests; retry in 2 s' });
+      else ws.connectToServer();
+    });
+    // A new document: WebSocket routing applies to pages loaded after it is set.
+    await page.goto('about:blank');
+    await page.goto(`${base}/#/events/${eventId}`);
+    await page.getByText(/^Live updates paused; reconnecting in [23] s\.$/).waitFor();
+    await page.getByText(/^Live updates paused/).waitFor({ state: 'detached', timeout: 10_000 });
+    expect(connects).toHaveLength(2);
+    expect((connects[1] as number) - (connects[0] as number)).toBeGreaterThanOrEqual(2_000);
+    await page.unrouteAll();
+  });
+
   it('waits as a 429 RATE_LIMITED answer says, then loads', async () => {
     const { page, context } = await openPage(browser, 'en-US');
     const seen: number[] = [];
