@@ -4,14 +4,14 @@
 #   bff/dist/main.js (also serves the web app from web/dist) | packages/db/dist/cli.js up   (migrations)
 # Build: docker build -t registry.example.com/fcfs:<tag> .   (see deploy/k8s/README.md)
 
-# ---- build: all dependencies (buf and ts-proto generate the gRPC code), compile, then drop dev deps
+# ---- build: all dependencies (buf and ts-proto generate the gRPC code, graphql-codegen the BFF resolver types), compile, then drop dev deps
 FROM node:24-slim AS build
 WORKDIR /app
 # Every workspace's package.json first, so `npm ci` is cached until a dependency changes.
 COPY package.json package-lock.json ./
 COPY packages/kit/package.json packages/kit/
 COPY packages/db/package.json packages/db/
-COPY packages/line/package.json packages/line/
+COPY packages/stock/package.json packages/stock/
 COPY proto/package.json proto/
 COPY services/auth/package.json services/auth/
 COPY services/event/package.json services/event/
@@ -26,7 +26,7 @@ COPY packages packages
 COPY services services
 COPY bff bff
 COPY web web
-RUN npx buf generate \
+RUN npm run generate \
  && npx tsc -b packages/db services/auth services/event services/issuer bff \
  && npm run build -w web \
  && npm prune --omit=dev --no-audit --no-fund

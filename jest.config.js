@@ -23,7 +23,7 @@ const shared = {
   moduleNameMapper: {
     '^@fcfs/kit$': '<rootDir>/packages/kit/src',
     '^@fcfs/db$': '<rootDir>/packages/db/src',
-    '^@fcfs/line$': '<rootDir>/packages/line/src',
+    '^@fcfs/stock$': '<rootDir>/packages/stock/src',
     '^@fcfs/proto$': '<rootDir>/proto/src',
     // test/support/platform.ts runs every part in-process from its sources.
     '^@fcfs/(auth|event|issuer)$': '<rootDir>/services/$1/src',

@@ -1,6 +1,6 @@
 // The broker's storage is formatted with a fresh cluster id; one that starts with '-' was
 // read by Kafka's argument parser as an option and failed the format (1 run in 64).
-const { newKafkaClusterId } = require('./infra.js') as { newKafkaClusterId(): string };
+import { newKafkaClusterId } from './infra';
 
 describe('newKafkaClusterId', () => {
   it('is 22 base64url characters and never starts with "-"', () => {

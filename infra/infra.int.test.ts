@@ -6,51 +6,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-
-interface Started {
-  started: boolean;
-  pid: number | null;
-}
-interface UpResult {
-  kafka: Started & { brokers: string[]; topics: { applications: string; applicationsDlq: string } };
-  redis: Started & { url: string };
-  mysql: Started & { url: string };
-  ses: Started & { endpoint: string };
-  env: { KAFKA_BROKERS: string; REDIS_URL: string; MYSQL_URL: string; SES_ENDPOINT: string };
-}
-interface PrivateKafka {
-  brokers: string[];
-  port: number;
-  dir: string;
-  pid: number | null;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-}
-interface PrivateMariadb {
-  url: string;
-  port: number;
-  dir: string;
-  pid: number | null;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-}
-interface InfraModule {
-  up(opts?: { quiet?: boolean; only?: string[] }): Promise<UpResult>;
-  status(opts?: { quiet?: boolean }): Promise<{ name: string; up: boolean; where: string; ours: boolean; pid: number | null }[]>;
-  config(): { kafkaBrokers: string[]; redisUrl: string; mysqlUrl: string; sesEndpoint: string; applicationsPartitions: number };
-  kafkaAnswers(brokers: string[], timeoutMs?: number): Promise<boolean>;
-  waitForLeaders(admin: import('kafkajs').Admin, topics: string[], timeoutMs?: number): Promise<void>;
-  startPrivateKafka(opts?: { port?: number; dir?: string; quiet?: boolean }): Promise<PrivateKafka>;
-  stopPrivateKafka(handle: PrivateKafka): Promise<void>;
-  startPrivateMariadb(opts?: { port?: number; dir?: string; database?: string; quiet?: boolean }): Promise<PrivateMariadb>;
-  stopPrivateMariadb(handle: PrivateMariadb): Promise<void>;
-  TOPIC_APPLICATIONS: string;
-  TOPIC_APPLICATIONS_DLQ: string;
-}
-
-const infra = require('./infra.js') as InfraModule;
+import * as infra from './infra';
+import type { UpResult } from './infra';
 
 jest.setTimeout(120_000);
 

@@ -1,9 +1,8 @@
 // @ts-check
-/* global AbortSignal */
 /**
  * The whole platform on one machine: the missing infrastructure (infra/infra.js), the
- * migrations, then auth, event, issuer and the BFF as child processes, each waited for
- * until it is ready. Used by `npm start` (scripts/start.js) and by the load test:
+ * migrations, then auth, event, issuer and the BFF as child processes (parts.js), each waited
+ * for until it is ready. Used by `npm start` (scripts/start.js) and by the load test:
  *
  *   const { startPlatform } = require('./scripts/platform.js');
  *   const platform = await startPlatform({ env: { BFF_RATE_LIMIT_IP_PER_MINUTE: '0' } });
@@ -17,11 +16,10 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
-const net = require('node:net');
-
-const ROOT = path.resolve(__dirname, '..');
-const LOG_DIR = path.join(ROOT, '.infra', 'logs');
+const { spawnSync } = require('node:child_process');
+const { canListen, hasListener } = require('../infra/lib/net.js');
+const { sleep } = require('../infra/lib/process.js');
+const { ROOT, LOG_DIR, PARTS, STOP_ORDER, partNamed, hostForUrl, spawnPart, waitReady, stopPart } = require('./parts.js');
 
 /** The development defaults every part gets unless the environment says otherwise. */
 const DEFAULT_ENV = Object.freeze({
@@ -37,28 +35,7 @@ const DEFAULT_ENV = Object.freeze({
   KAFKAJS_NO_PARTITIONER_WARNING: '1',
 });
 
-/** Whether `port` can be listened on now. */
-function canListen(host, port) {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
-  });
-}
-
-/** Whether something accepts connections on `port`. */
-function hasListener(host, port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (answer) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.setTimeout(1_000, () => done(false));
-  });
-}
+const PER_PART_KEYS = ['GRPC_HOST', 'GRPC_PORT', 'METRICS_PORT'];
 
 /** How long a port held only by a closed connection's TIME_WAIT is waited for (Linux keeps it 60 s). */
 const TIME_WAIT_GRACE_MS = 75_000;
@@ -77,11 +54,13 @@ async function assertPortsFree(wanted, log = () => undefined) {
   const deadline = Date.now() + TIME_WAIT_GRACE_MS;
   let told = false;
   for (;;) {
+    /** @type {string[]} */
     const busy = [];
+    /** @type {string[]} */
     const held = [];
     for (const { what, host, port } of wanted) {
       if (!port || (await canListen(host, port))) continue;
-      ((await hasListener(host, port)) ? busy : held).push(`${what} ${host}:${port}`);
+      ((await hasListener(host, port, 1_000)) ? busy : held).push(`${what} ${host}:${port}`);
     }
     if (busy.length > 0) {
       throw new Error(
@@ -97,186 +76,108 @@ async function assertPortsFree(wanted, log = () => undefined) {
       log(`waiting for ${held.join(', ')}: nobody listens, a closed connection's TIME_WAIT holds it (up to 60 s)`);
       told = true;
     }
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sleep(1_000);
   }
 }
 
 /**
- * Each part's process; `ports` are its own defaults (GRPC_PORT / METRICS_PORT are per part,
- * so they are never taken from the shared environment), `ready` is where readiness is asked.
- * @typedef {{ name: string, main: string, ports: Record<string, string>, ready: (env: Record<string, string>) => string }} Part
+ * The environment every part shares, and each part's own on top of it.
+ * @param {Record<string, string>} infraEnv what infra.up() answered
+ * @param {Record<string, string>} overrides @param {Partial<Record<string, Record<string, string>>>} partOverrides
  */
-/** @type {Part[]} */
-const PARTS = [
-  {
-    name: 'auth',
-    main: 'services/auth/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7051', METRICS_PORT: '9101' },
-    ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
-  },
-  {
-    name: 'event',
-    main: 'services/event/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7052', METRICS_PORT: '9102' },
-    ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
-  },
-  {
-    name: 'issuer',
-    main: 'services/issuer/dist/main.js',
-    ports: { GRPC_HOST: '127.0.0.1', GRPC_PORT: '7053', METRICS_PORT: '9103' },
-    ready: (env) => `http://127.0.0.1:${env.METRICS_PORT}/readyz`,
-  },
-  {
-    name: 'bff',
-    main: 'bff/dist/main.js',
-    ports: {},
-    ready: (env) => `http://${hostForUrl(env.BFF_HOST)}:${env.BFF_PORT}/readyz`,
-  },
-];
-
-/** Order of `stop()`: the entry point first, the service everyone depends on last. */
-const STOP_ORDER = ['bff', 'event', 'issuer', 'auth'];
-const READY_TIMEOUT_MS = 90_000;
-const STOP_GRACE_MS = 20_000;
-const PER_PART_KEYS = ['GRPC_HOST', 'GRPC_PORT', 'METRICS_PORT'];
-
-/** @param {string} host */
-function hostForUrl(host) {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A short terminal line for a pino JSON line worth showing (warn and above, and the few
- * lifecycle messages), or undefined.
- * @param {string} line
- */
-function summarize(line) {
-  if (!line.startsWith('{')) return line.trim() ? line : undefined;
-  try {
-    const entry = JSON.parse(line);
-    const level = String(entry.level);
-    const lifecycle = /listening|shutting down|shutdown complete/.test(String(entry.msg));
-    if (!['warn', 'error', 'fatal', '40', '50', '60'].includes(level) && !lifecycle) return undefined;
-    const err = entry.err ? `: ${typeof entry.err === 'string' ? entry.err : entry.err.message}` : '';
-    return `${level === 'info' || level === '30' ? '' : `${level.toUpperCase()} `}${entry.msg}${err}`;
-  } catch {
-    return line;
+function environment(infraEnv, overrides, partOverrides) {
+  /** @type {Record<string, string>} */
+  const shared = {};
+  for (const [key, value] of Object.entries({ ...DEFAULT_ENV, ...process.env, ...infraEnv, ...overrides })) {
+    if (value !== undefined && !PER_PART_KEYS.includes(key)) shared[key] = String(value);
   }
-}
-
-/**
- * @typedef {object} Child
- * @property {string} name
- * @property {import('node:child_process').ChildProcess} proc
- * @property {string} logFile
- * @property {Promise<number | null>} exited
- * @property {boolean} stopping
- */
-
-/**
- * @param {Part} part
- * @param {Record<string, string>} env
- * @param {{ log: (line: string) => void, stdio: 'summary' | 'inherit' | 'quiet', onUnexpectedExit: (name: string, code: number | null) => void }} io
- * @returns {Child}
- */
-function spawnPart(part, env, io) {
-  fs.mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = path.join(LOG_DIR, `${part.name}.log`);
-  const file = fs.createWriteStream(logFile, { flags: 'a' });
-  const proc = spawn(process.execPath, [path.join(ROOT, part.main)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = `[${part.name}]`.padEnd(9);
-  /** @param {NodeJS.ReadableStream} stream */
-  const pipe = (stream) => {
-    let rest = '';
-    // Node's process warnings (e.g. the AWS SDK's Node version notice) span several lines; the log file keeps them.
-    let inWarning = false;
-    stream.on('data', (chunk) => {
-      file.write(chunk);
-      if (io.stdio === 'quiet') return;
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        if (io.stdio === 'summary') {
-          if (/^\(node:\d+\) \w*Warning/.test(line)) inWarning = true;
-          if (inWarning) {
-            if (/^\(Use `node --trace-warnings/.test(line) || line.startsWith('{')) inWarning = false;
-            if (!line.startsWith('{')) continue;
-          }
-        }
-        const shown = io.stdio === 'inherit' ? line : summarize(line);
-        if (shown !== undefined) io.log(`${prefix} ${shown}`);
-      }
-    });
-  };
-  if (proc.stdout) pipe(proc.stdout);
-  if (proc.stderr) pipe(proc.stderr);
-  /** @type {Child} */
-  const child = {
-    name: part.name,
-    proc,
-    logFile,
-    stopping: false,
-    exited: new Promise((resolve) => {
-      proc.on('exit', (code, signal) => {
-        file.end();
-        if (!child.stopping) io.onUnexpectedExit(part.name, code ?? (signal ? 128 : null));
-        resolve(code);
-      });
-      proc.on('error', (err) => {
-        io.log(`${prefix} could not start: ${err.message}`);
-        resolve(1);
-      });
-    }),
-  };
-  return child;
-}
-
-/** @param {string} file */
-function tail(file, lines = 15) {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-/**
- * Polls `url` until it answers 200, the process exits, or the timeout passes.
- * @param {Child} child
- * @param {string} url
- */
-async function waitReady(child, url) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  for (;;) {
-    if (exited) throw new Error(`${child.name} exited during startup; the end of ${child.logFile}:\n${tail(child.logFile)}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
+  /** @param {import('./parts.js').Part} part @returns {Record<string, string>} */
+  const envOf = (part) => {
+    /** @type {Record<string, string>} */
+    const own = { ...part.ports };
+    for (const key of PER_PART_KEYS) {
+      const specific = process.env[`${part.name.toUpperCase()}_${key}`];
+      if (specific) own[key] = specific;
     }
-    if (Date.now() > deadline)
-      throw new Error(`${child.name} was not ready at ${url} after ${READY_TIMEOUT_MS / 1000} s; see ${child.logFile}`);
-    await sleep(250);
-  }
+    return { ...shared, ...own, ...(partOverrides[part.name] ?? {}) };
+  };
+  // The services find each other at their own gRPC ports.
+  const portOf = (/** @type {string} */ name) => envOf(partNamed(name)).GRPC_PORT;
+  shared.AUTH_ADDRESS = overrides.AUTH_ADDRESS ?? `127.0.0.1:${portOf('auth')}`;
+  shared.EVENT_ADDRESS = overrides.EVENT_ADDRESS ?? `127.0.0.1:${portOf('event')}`;
+  shared.ISSUER_ADDRESS = overrides.ISSUER_ADDRESS ?? `127.0.0.1:${portOf('issuer')}`;
+  return { shared, envOf };
 }
 
-/** @param {Child} child */
-async function terminate(child, graceMs = STOP_GRACE_MS) {
-  child.stopping = true;
-  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
-  child.proc.kill('SIGTERM');
-  const timer = sleep(graceMs).then(() => 'timeout');
-  if ((await Promise.race([child.exited, timer])) === 'timeout') {
-    child.proc.kill('SIGKILL');
-    await child.exited;
+/** Every port a part will listen on. @param {(part: import('./parts.js').Part) => Record<string, string>} envOf */
+function listenersOf(envOf) {
+  return PARTS.flatMap((part) => {
+    const env = envOf(part);
+    return part.name === 'bff'
+      ? [{ what: 'bff HTTP', host: env.BFF_HOST ?? '127.0.0.1', port: Number(env.BFF_PORT) }]
+      : [
+          { what: `${part.name} gRPC`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.GRPC_PORT) },
+          { what: `${part.name} metrics`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.METRICS_PORT) },
+        ];
+  });
+}
+
+/** @param {Record<string, string>} env */
+function migrate(env) {
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'packages/db/dist/cli.js'), 'up'], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`migrations failed:\n${run.stderr || run.stdout}`);
+}
+
+/**
+ * Starts the parts in dependency order (auth; event and issuer; the BFF); on a failure, stops what started.
+ * @param {(part: import('./parts.js').Part) => Record<string, string>} envOf
+ * @param {(line: string) => void} log @param {'summary' | 'inherit' | 'quiet'} stdio
+ * @param {(name: string, code: number | null) => void} onUnexpectedExit
+ */
+async function startParts(envOf, log, stdio, onUnexpectedExit) {
+  /** @type {Map<string, import('./parts.js').Child>} */
+  const children = new Map();
+  let stopping = false;
+  const io = {
+    log,
+    stdio,
+    onUnexpectedExit: (/** @type {string} */ name, /** @type {number | null} */ code) => {
+      if (!stopping) onUnexpectedExit(name, code);
+    },
+  };
+  const stop = async () => {
+    stopping = true;
+    for (const name of STOP_ORDER) {
+      const child = children.get(name);
+      if (!child) continue;
+      await stopPart(child);
+      log(`platform: ${name} stopped`);
+    }
+  };
+  /** @param {string[]} group */
+  const startGroup = (group) =>
+    Promise.all(
+      group.map(async (name) => {
+        const part = partNamed(name);
+        const child = spawnPart(part, envOf(part), io);
+        children.set(name, child);
+        await waitReady(child, part.ready(envOf(part)));
+        log(`platform: ${name} ready (pid ${child.proc.pid})`);
+      }),
+    );
+  try {
+    await startGroup(['auth']);
+    await startGroup(['event', 'issuer']);
+    await startGroup(['bff']);
+  } catch (err) {
+    await stop();
+    throw err;
   }
+  return { children, stop };
 }
 
 /**
@@ -314,94 +215,14 @@ async function startPlatform(options = {}) {
   const infra = require('../infra/infra.js');
   log('platform: starting the infrastructure (Kafka, MariaDB, Redis, SES emulator)...');
   const up = await infra.up();
-
-  /** @type {Record<string, string>} */
-  const shared = {};
-  for (const [key, value] of Object.entries({ ...DEFAULT_ENV, ...process.env, ...up.env, ...overrides })) {
-    if (value !== undefined && !PER_PART_KEYS.includes(key)) shared[key] = String(value);
-  }
-  /** @param {Part} part */
-  const envOf = (part) => {
-    /** @type {Record<string, string>} */
-    const own = { ...part.ports };
-    for (const key of PER_PART_KEYS) {
-      const specific = process.env[`${part.name.toUpperCase()}_${key}`];
-      if (specific) own[key] = specific;
-    }
-    return { ...shared, ...own, ...(partOverrides[/** @type {'auth'} */ (part.name)] ?? {}) };
-  };
-  // The services find each other at their own gRPC ports.
-  const portOf = (/** @type {string} */ name) => envOf(/** @type {Part} */ (PARTS.find((p) => p.name === name))).GRPC_PORT;
-  shared.AUTH_ADDRESS = overrides.AUTH_ADDRESS ?? `127.0.0.1:${portOf('auth')}`;
-  shared.EVENT_ADDRESS = overrides.EVENT_ADDRESS ?? `127.0.0.1:${portOf('event')}`;
-  shared.ISSUER_ADDRESS = overrides.ISSUER_ADDRESS ?? `127.0.0.1:${portOf('issuer')}`;
-
-  await assertPortsFree(
-    PARTS.flatMap((part) => {
-      const env = envOf(part);
-      return part.name === 'bff'
-        ? [{ what: 'bff HTTP', host: env.BFF_HOST ?? '127.0.0.1', port: Number(env.BFF_PORT) }]
-        : [
-            { what: `${part.name} gRPC`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.GRPC_PORT) },
-            { what: `${part.name} metrics`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.METRICS_PORT) },
-          ];
-    }),
-    (line) => log(`platform: ${line}`),
-  );
+  const { shared, envOf } = environment(up.env, overrides, partOverrides);
+  await assertPortsFree(listenersOf(envOf), (line) => log(`platform: ${line}`));
 
   log('platform: running the migrations...');
-  const migrate = spawnSync(process.execPath, [path.join(ROOT, 'packages/db/dist/cli.js'), 'up'], {
-    cwd: ROOT,
-    env: shared,
-    encoding: 'utf8',
-  });
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stderr || migrate.stdout}`);
+  migrate(shared);
+  const { children, stop } = await startParts(envOf, log, stdio, onUnexpectedExit);
 
-  /** @type {Map<string, Child>} */
-  const children = new Map();
-  let stopping = false;
-  const io = {
-    log,
-    stdio,
-    onUnexpectedExit: (/** @type {string} */ name, /** @type {number | null} */ code) => {
-      if (!stopping) onUnexpectedExit(name, code);
-    },
-  };
-
-  const stop = async () => {
-    stopping = true;
-    for (const name of STOP_ORDER) {
-      const child = children.get(name);
-      if (!child) continue;
-      await terminate(child);
-      log(`platform: ${name} stopped`);
-    }
-  };
-
-  /** @param {Part[]} group */
-  const startGroup = async (group) => {
-    await Promise.all(
-      group.map(async (part) => {
-        const env = envOf(part);
-        const child = spawnPart(part, env, io);
-        children.set(part.name, child);
-        await waitReady(child, part.ready(env));
-        log(`platform: ${part.name} ready (pid ${child.proc.pid})`);
-      }),
-    );
-  };
-
-  try {
-    const byName = (/** @type {string} */ name) => /** @type {Part} */ (PARTS.find((p) => p.name === name));
-    await startGroup([byName('auth')]);
-    await startGroup([byName('event'), byName('issuer')]);
-    await startGroup([byName('bff')]);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-
-  const bffEnv = envOf(/** @type {Part} */ (PARTS.find((p) => p.name === 'bff')));
+  const bffEnv = envOf(partNamed('bff'));
   return {
     bffUrl: `http://${hostForUrl(bffEnv.BFF_HOST ?? '127.0.0.1')}:${bffEnv.BFF_PORT}/graphql`,
     sesUrl: `${(shared.SES_ENDPOINT ?? 'http://127.0.0.1:8005').replace(/\/+$/, '')}/store`,

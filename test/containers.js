@@ -1,18 +1,7 @@
 // Starts the integration tests' real components with Testcontainers, for machines
 // that have a container runtime (a Docker socket) but not the local servers.
 // Returns the environment the tests and infra/infra.js then use.
-const net = require('node:net');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const { freePort } = require('../infra/lib/net.js');
 
 async function startContainers() {
   const { GenericContainer, Wait } = require('testcontainers');

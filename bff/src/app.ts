@@ -1,111 +1,46 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { createLogger, createRedis, createTokenVerifier, type Logger, type TokenVerifier } from '@fcfs/kit';
-import type { ApplyRequest, ApplyResponse } from '@fcfs/proto';
+import { createLogger, createRedis, createTokenVerifier, type Logger, type RunningPart, type TokenVerifier } from '@fcfs/kit';
 import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
-import { createApollo } from './apollo';
-import { createBatcher } from './batcher';
 import type { BffConfig } from './config';
-import { createHttpHandler } from './http';
-import { costLimitRule, depthLimitRule } from './limits';
+import { toEventStats } from './graphql/mappers';
+import { costLimitRule, depthLimitRule } from './graphql/limits';
+import { createResolvers } from './graphql/resolvers';
+import { buildExecutableSchema } from './graphql/schema';
+import { createStatsFeed } from './live/stats-feed';
+import { createWatchHub } from './live/watch-hub';
 import * as metrics from './metrics';
-import { createRateLimiter, redisCounterStore } from './rate-limit';
-import { batchItem, createResolvers, readEventStats } from './resolvers';
-import { buildExecutableSchema } from './schema';
-import { createStatsFeed } from './stats-feed';
-import { createUpstream } from './upstream';
-import { createWatchHub } from './watch-hub';
-import { DEFAULT_WEB_DIR, createWebAssets } from './web-assets';
-import { startWebSocketServer } from './ws';
+import { createAdmitter } from './transport/admission';
+import { createRateLimiter, redisCounterStore } from './transport/rate-limit';
+import { startServer } from './transport/server';
+import { DEFAULT_WEB_DIR } from './transport/web-assets';
+import { createApplyBatcher } from './upstream/apply';
+import { createUpstream, type Upstream } from './upstream/clients';
+import { readEventStats } from './upstream/event-stats';
 
 export interface BffOverrides {
   logger?: Logger;
   redis?: Redis;
 }
 
-export interface Bff {
-  httpPort: number;
+export interface RunningBff extends RunningPart {
+  readonly httpPort: number;
   /** http://host:port/graphql (also the WebSocket URL with ws://). */
-  url: string;
-  stop(): Promise<void>;
+  readonly url: string;
 }
 
-/**
- * Wires the BFF: gRPC clients (one channel per service), the token verifier, the apply
- * batcher, the watch hub, rate limits, Apollo on a raw `http` server and graphql-ws on the
- * same path. `stop()` drains in order: stop accepting, finish requests and close sockets,
- * flush the last applies, close streams, write the last rate-limit counts, disconnect.
- */
-export async function startBff(config: BffConfig, overrides: BffOverrides = {}): Promise<Bff> {
-  const logger = overrides.logger ?? createLogger('bff', config.LOG_LEVEL);
-  const production = config.NODE_ENV === 'production';
-  const upstream = createUpstream({
-    authAddress: config.AUTH_ADDRESS,
-    eventAddress: config.EVENT_ADDRESS,
-    timeoutMs: config.BFF_UPSTREAM_TIMEOUT_MS,
-  });
-  const ownRedis = overrides.redis === undefined;
-  const redis = overrides.redis ?? createRedis(config.REDIS_URL, logger);
-
-  const verifier: TokenVerifier = createTokenVerifier({
+/** Verifies session tokens locally with the auth service's public keys (fetched once, refetched for an unknown key). */
+function tokenVerifier(upstream: Upstream): TokenVerifier {
+  return createTokenVerifier({
     loadJwks: async () => {
       const res = await upstream.call(upstream.auth.getPublicKeys.bind(upstream.auth), {});
       return JSON.parse(res.jwksJson) as JSONWebKeySet;
     },
   });
+}
 
-  const applyBatcher = createBatcher<ApplyRequest, ApplyResponse>({
-    maxItems: config.BFF_APPLY_BATCH_MAX,
-    maxWaitMs: config.BFF_APPLY_BATCH_WAIT_MS,
-    onBatch: (size) => metrics.applyBatchSize.observe(size),
-    run: async (applications) => {
-      const end = metrics.applyBatchSeconds.startTimer();
-      try {
-        const res = await upstream.call(upstream.event.applyBatch.bind(upstream.event), { applications });
-        return applications.map((_, i) => batchItem(res.results[i]));
-      } finally {
-        end();
-      }
-    },
-  });
-
-  const hub = createWatchHub({
-    open: (eventId) => upstream.event.watchEvent({ eventId }),
-    logger,
-    onStreams: (n) => metrics.watchStreams.set(n),
-  });
-
-  const limiter = createRateLimiter({
-    limits: { ip: config.BFF_RATE_LIMIT_IP_PER_MINUTE, participant: config.BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE },
-    store: redisCounterStore(redis),
-    keyPrefix: config.BFF_REDIS_PREFIX,
-    syncIntervalMs: config.BFF_RATE_LIMIT_SYNC_MS,
-    logger,
-  });
-
-  const stats = createStatsFeed({
-    read: (eventId, token) => readEventStats(upstream, eventId, token),
-    intervalMs: config.BFF_STATS_INTERVAL_MS,
-    logger,
-  });
-
-  const schema = buildExecutableSchema(
-    createResolvers({
-      upstream,
-      applyBatcher,
-      hub,
-      stats,
-      aheadIntervalMs: config.BFF_STATUS_AHEAD_INTERVAL_MS,
-      resyncMs: config.BFF_STATUS_RESYNC_MS,
-      waitResyncMs: config.BFF_STATUS_WAIT_RESYNC_MS,
-      logger,
-    }),
-  );
-  const validationRules = [depthLimitRule(config.BFF_MAX_DEPTH), costLimitRule(config.BFF_MAX_COST)];
-
-  const readiness = async (): Promise<boolean> => {
+/** Ready when auth and event answer their health check and Redis answers PING (within a second). */
+function readinessOf(upstream: Upstream, redis: Redis): () => Promise<boolean> {
+  return async () => {
     const redisUp = Promise.race([
       redis.ping().then(
         () => true,
@@ -116,63 +51,81 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     const checks = await Promise.all([upstream.healthy('auth'), upstream.healthy('event'), redisUp]);
     return checks.every(Boolean);
   };
+}
 
-  const httpServer = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 });
-  const ws = startWebSocketServer({
-    httpServer,
-    schema,
-    verifier,
-    limiter,
-    logger,
-    validationRules,
-    production,
-    trustProxy: config.BFF_TRUST_PROXY,
-    maxPayloadBytes: config.BFF_MAX_BODY_BYTES,
+/**
+ * Wires the BFF: gRPC clients (one channel per service), the token verifier, the apply
+ * batcher, the watch hub, rate limits, Apollo on a raw `http` server and graphql-ws on the
+ * same path. `stop()` drains in order: stop accepting, finish requests and close sockets,
+ * flush the last applies, close streams, write the last rate-limit counts, disconnect.
+ */
+export async function startBff(config: BffConfig, overrides: BffOverrides = {}): Promise<RunningBff> {
+  const logger = overrides.logger ?? createLogger('bff', config.logLevel);
+  const upstream = createUpstream({
+    authAddress: config.upstream.auth,
+    eventAddress: config.upstream.event,
+    issuerAddress: config.upstream.issuer,
+    timeoutMs: config.upstream.timeoutMs,
   });
-  const apollo = createApollo({
-    schema,
-    production,
-    validationRules,
+  const ownRedis = overrides.redis === undefined;
+  const redis = overrides.redis ?? createRedis(config.redis.url, logger);
+
+  const verifier = tokenVerifier(upstream);
+  const ready = readinessOf(upstream, redis);
+  const applyBatcher = createApplyBatcher(upstream, config.applyBatch);
+  const hub = createWatchHub({
+    open: (eventId) => upstream.event.watchEvent({ eventId }),
     logger,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
-      { serverWillStart: () => Promise.resolve({ drainServer: () => ws.dispose() }) },
-    ],
+    onStreams: (n) => metrics.watchStreams.set(n),
   });
-  await apollo.start();
-  httpServer.on(
-    'request',
-    createHttpHandler({
-      apollo,
-      verifier,
-      limiter,
+  const limiter = createRateLimiter({
+    limits: config.rateLimit.perMinute,
+    store: redisCounterStore(redis),
+    keyPrefix: config.rateLimit.redisPrefix,
+    syncIntervalMs: config.rateLimit.syncMs,
+    logger,
+  });
+  const stats = createStatsFeed({
+    read: async (eventId, token) => toEventStats(await readEventStats(upstream, eventId, token)),
+    intervalMs: config.status.statsIntervalMs,
+    logger,
+  });
+
+  const schema = buildExecutableSchema(
+    createResolvers({
+      upstream,
+      applyBatcher,
+      hub,
+      stats,
+      aheadIntervalMs: config.status.aheadIntervalMs,
+      resyncMs: config.status.resyncMs,
+      waitResyncMs: config.status.waitResyncMs,
       logger,
-      maxBodyBytes: config.BFF_MAX_BODY_BYTES,
-      trustProxy: config.BFF_TRUST_PROXY,
-      readiness,
-      webAssets: createWebAssets(config.BFF_WEB_DIR ?? DEFAULT_WEB_DIR),
     }),
   );
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn).
-    httpServer.listen({ port: config.BFF_PORT, host: config.BFF_HOST, backlog: 4_096 }, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
+  const server = await startServer({
+    schema,
+    admitter: createAdmitter({ verifier, limiter, logger, trustProxy: config.http.trustProxy }),
+    validationRules: [depthLimitRule(config.query.maxDepth), costLimitRule(config.query.maxCost)],
+    production: config.nodeEnv === 'production',
+    logger,
+    host: config.http.host,
+    port: config.http.port,
+    maxBodyBytes: config.http.maxBodyBytes,
+    readiness: ready,
+    webDir: config.http.webDir ?? DEFAULT_WEB_DIR,
   });
-  const httpPort = (httpServer.address() as AddressInfo).port;
-  const url = `http://${config.BFF_HOST.includes(':') ? `[${config.BFF_HOST}]` : config.BFF_HOST}:${httpPort}/graphql`;
-  logger.info({ url }, 'BFF listening');
+  logger.info({ url: server.url }, 'BFF listening');
 
   let stopping: Promise<void> | undefined;
   return {
-    httpPort,
-    url,
+    name: 'bff',
+    httpPort: server.httpPort,
+    url: server.url,
+    ready,
     stop() {
       stopping ??= (async () => {
-        // Apollo's drain: stop accepting, let requests finish, close WebSockets.
-        await apollo.stop();
+        await server.stop();
         await applyBatcher.flush().catch(() => undefined);
         hub.close();
         stats.close();

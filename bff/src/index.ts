@@ -1,2 +1,2 @@
-export { startBff, type Bff, type BffOverrides } from './app';
+export { startBff, type BffOverrides, type RunningBff } from './app';
 export { configSchema, loadServiceConfig, type BffConfig } from './config';

@@ -12,10 +12,10 @@ export interface MintedToken {
 }
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
-const MINT_CLI = path.join(REPO_ROOT, 'services/auth/dist/mint-tokens.js');
+const MINT_CLI = path.join(REPO_ROOT, 'tools/mint-tokens/dist/cli.js');
 
 /**
- * Mints tokens with the auth service's operator command (never through an API): it upserts the
+ * Mints tokens with the operator's command (tools/mint-tokens) (never through an API): it upserts the
  * participants in MySQL and signs with the key `env` configures, as the auth service would.
  */
 export async function mintTokens(emails: string[], env: Record<string, string | undefined>): Promise<MintedToken[]> {

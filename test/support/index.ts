@@ -6,6 +6,10 @@ import { createMigrator, ensureDatabase } from '@fcfs/db';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Sequelize } from 'sequelize';
+import { waitForLeaders } from '../../infra/topics';
+
+// One copy of the port helpers for infra/, scripts/ and the tests.
+export { freePort } from '../../infra/lib/net';
 
 /** The real components' addresses: env URLs when set, else the local infrastructure's. */
 export const urls = {
@@ -75,11 +79,7 @@ export function testKafka(brokers = urls.kafkaBrokers): Kafka {
   return new Kafka({ clientId: `test-${randomSuffix()}`, brokers, logLevel: logLevel.NOTHING });
 }
 
-/**
- * Creates a fresh topic (and its DLQ twin) and returns their names once every partition has a
- * leader. kafkajs's own `waitForLeaders` gives up on "This server does not host this
- * topic-partition", which a broker that has just started answers for a moment.
- */
+/** Creates a fresh topic (and its DLQ twin) and returns their names once every partition has a leader. */
 export async function createTestTopics(partitions = 3, brokers = urls.kafkaBrokers): Promise<{ topic: string; dlq: string }> {
   const suffix = randomSuffix();
   const topic = `test.applications.${suffix}`;
@@ -94,15 +94,7 @@ export async function createTestTopics(partitions = 3, brokers = urls.kafkaBroke
         { topic: dlq, numPartitions: 1, replicationFactor: 1 },
       ],
     });
-    await eventually(
-      async () => {
-        const { topics } = await admin.fetchTopicMetadata({ topics: [topic, dlq] });
-        const led = topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-        return led ? true : undefined;
-      },
-      30_000,
-      `leaders for ${topic}`,
-    );
+    await waitForLeaders(admin, [topic, dlq]);
   } finally {
     await admin.disconnect();
   }

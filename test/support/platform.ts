@@ -5,17 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  configSchema as authConfigSchema,
-  mintSessionTokens,
-  startAuth,
-  type AuthConfig,
-  type MintedToken,
-  type RunningAuth,
-} from '@fcfs/auth';
-import { loadServiceConfig as loadEventConfig, startEvent, type EventApp } from '@fcfs/event';
-import { loadServiceConfig as loadIssuerConfig, startIssuer, type IssuerApp } from '@fcfs/issuer';
-import { configSchema as bffConfigSchema, startBff, type Bff } from '@fcfs/bff';
+import { configSchema as authConfigSchema, startAuth, type AuthConfig, type RunningAuth } from '@fcfs/auth';
+import { loadServiceConfig as loadEventConfig, startEvent, type RunningEvent } from '@fcfs/event';
+import { loadServiceConfig as loadIssuerConfig, startIssuer, type RunningIssuer } from '@fcfs/issuer';
+import { configSchema as bffConfigSchema, startBff, type RunningBff } from '@fcfs/bff';
+import { mintSessionTokens, type MintedToken } from '../../tools/mint-tokens/src';
 import { createTestDatabase, createTestTopics, dropRedisKeys, randomSuffix, testLogger, urls, type TestDatabase } from './index';
 
 export interface TestPlatformOptions {
@@ -41,14 +35,82 @@ export interface TestPlatform {
   db: TestDatabase;
   authConfig: AuthConfig;
   auth: RunningAuth;
-  event: EventApp;
-  issuer: IssuerApp;
-  bff: Bff;
+  event: RunningEvent;
+  issuer: RunningIssuer;
+  bff: RunningBff;
   /** The extra BFF replicas (`extraBffs`), each with its own URL. */
-  replicas: Bff[];
+  replicas: RunningBff[];
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   stop(): Promise<void>;
+}
+
+interface Isolation {
+  /** The environment every part shares: the real components, this platform's database and topics. */
+  common: Record<string, string>;
+  prefixes: { auth: string; line: string; bff: string };
+  group: string;
+  keyDir: string;
+  adminEmail: string;
+}
+
+type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas'>;
+
+/** Auth, then event and issuer, then the BFF and its replicas; each one's stop is pushed onto `stops`. */
+async function startServices(
+  { common, prefixes, group, keyDir, adminEmail }: Isolation,
+  options: TestPlatformOptions,
+  stops: (() => Promise<void>)[],
+): Promise<Services> {
+  const authConfig = authConfigSchema.parse({
+    ...common,
+    AUTH_REDIS_PREFIX: prefixes.auth,
+    AUTH_DEV_KEY_FILE: join(keyDir, 'dev-key.json'),
+    AUTH_CODE_SECRET: 'platform-test-code-secret',
+    AUTH_ADMIN_EMAILS: adminEmail,
+    ...options.auth,
+  });
+  const auth = await startAuth(authConfig, { logger: testLogger('auth'), metrics: false });
+  stops.push(() => auth.stop());
+  const authAddress = `127.0.0.1:${auth.grpcPort}`;
+
+  const lineEnv = {
+    ...common,
+    AUTH_ADDRESS: authAddress,
+    STOCK_REDIS_PREFIX: prefixes.line,
+    KAFKA_ISSUER_GROUP: group,
+  };
+  const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), { logger: testLogger('event') });
+  stops.push(() => event.stop());
+  const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
+    logger: testLogger('issuer'),
+    backoffMs: 50,
+    maxBackoffMs: 500,
+    ...(options.notifier === false ? { notifier: false as const } : {}),
+  });
+  stops.push(() => issuer.stop());
+
+  const launchBff = async (): Promise<RunningBff> => {
+    const started = await startBff(
+      bffConfigSchema.parse({
+        ...common,
+        BFF_HOST: '127.0.0.1',
+        BFF_PORT: '0',
+        AUTH_ADDRESS: authAddress,
+        EVENT_ADDRESS: `127.0.0.1:${event.grpcPort}`,
+        ISSUER_ADDRESS: `127.0.0.1:${issuer.grpcPort}`,
+        BFF_REDIS_PREFIX: prefixes.bff,
+        ...options.bff,
+      }),
+      { logger: testLogger('bff') },
+    );
+    stops.push(() => started.stop());
+    return started;
+  };
+  const bff = await launchBff();
+  const replicas: RunningBff[] = [];
+  for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
+  return { authConfig, auth, event, issuer, bff, replicas };
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -78,67 +140,15 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
   try {
-    const authConfig = authConfigSchema.parse({
-      ...common,
-      AUTH_REDIS_PREFIX: prefixes.auth,
-      AUTH_DEV_KEY_FILE: join(keyDir, 'dev-key.json'),
-      AUTH_CODE_SECRET: 'platform-test-code-secret',
-      AUTH_ADMIN_EMAILS: adminEmail,
-      ...options.auth,
-    });
-    const auth = await startAuth(authConfig, { logger: testLogger('auth'), metrics: false });
-    stops.push(() => auth.stop());
-    const authAddress = `127.0.0.1:${auth.grpcPort}`;
-
-    const lineEnv = {
-      ...common,
-      AUTH_ADDRESS: authAddress,
-      LINE_REDIS_PREFIX: prefixes.line,
-      KAFKA_GROUP_ID: group,
-      KAFKA_ISSUER_GROUP: group,
-    };
-    const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), { logger: testLogger('event') });
-    stops.push(() => event.stop());
-    const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
-      logger: testLogger('issuer'),
-      backoffMs: 50,
-      maxBackoffMs: 500,
-      ...(options.notifier === false ? { notifier: false as const } : {}),
-    });
-    stops.push(() => issuer.stop());
-
-    const launchBff = async (): Promise<Bff> => {
-      const started = await startBff(
-        bffConfigSchema.parse({
-          ...common,
-          BFF_HOST: '127.0.0.1',
-          BFF_PORT: '0',
-          AUTH_ADDRESS: authAddress,
-          EVENT_ADDRESS: `127.0.0.1:${event.grpcPort}`,
-          BFF_REDIS_PREFIX: prefixes.bff,
-          ...options.bff,
-        }),
-        { logger: testLogger('bff') },
-      );
-      stops.push(() => started.stop());
-      return started;
-    };
-    const bff = await launchBff();
-    const replicas: Bff[] = [];
-    for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
-
+    const services = await startServices({ common, prefixes, group, keyDir, adminEmail }, options, stops);
+    const { authConfig, bff } = services;
     let stopped: Promise<void> | undefined;
     return {
+      ...services,
       url: bff.url,
       wsUrl: bff.url.replace(/^http/, 'ws'),
       adminEmail,
       db,
-      authConfig,
-      auth,
-      event,
-      issuer,
-      bff,
-      replicas,
       mintTokens: (emails, ttlSeconds) =>
         mintSessionTokens(
           ttlSeconds === undefined ? authConfig : { ...authConfig, tokens: { ...authConfig.tokens, ttlSeconds } },

@@ -91,7 +91,7 @@ describe('Dockerfile', () => {
     const parts = [
       'packages/kit',
       'packages/db',
-      'packages/line',
+      'packages/stock',
       'proto',
       'services/auth',
       'services/event',

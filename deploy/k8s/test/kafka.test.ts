@@ -12,7 +12,8 @@ function setting(overlay: (typeof OVERLAYS)[number], partName: string, key: stri
   const env = containerEnvironment(render(overlay), find(render(overlay), 'Deployment', partName), placeholderSecrets);
   const config = loadPartConfig(part);
   if (!config.keys.includes(key)) return undefined;
-  return env[key] ?? String(defaultOf(config, key));
+  const fallback = defaultOf(config, key);
+  return env[key] ?? (fallback === undefined ? undefined : String(fallback));
 }
 
 const topicNamed = (objects: K8sObject[], name: string): K8sObject | undefined =>
@@ -49,15 +50,20 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(kafka.spec.kafka.config['auto.create.topics.enable']).toBe(false);
   });
 
-  it('runs no more issuers than the applications topic has partitions', () => {
+  it('runs no more issuers than the applications topic has partitions, and scales them on that topic', () => {
     const name = setting(overlay, 'event', 'KAFKA_APPLICATIONS_TOPIC') ?? 'applications';
     const topic = topicNamed(objects(), name);
     const issuer = find(objects(), 'Deployment', 'issuer');
-    expect({ issuerReplicas: issuer.spec.replicas ?? 1, fits: (issuer.spec.replicas ?? 1) <= topic?.spec.partitions }).toEqual({
-      issuerReplicas: issuer.spec.replicas ?? 1,
-      fits: true,
-    });
+    const scaled = all(objects(), 'ScaledObject').find((o) => o.spec.scaleTargetRef.name === 'issuer');
+    const most = scaled?.spec.maxReplicaCount ?? issuer.spec.replicas ?? 1;
+    expect({ issuerReplicas: most, fits: most <= topic?.spec.partitions }).toEqual({ issuerReplicas: most, fits: true });
     expect(all(objects(), 'HorizontalPodAutoscaler').filter((h) => h.spec.scaleTargetRef.name === 'issuer')).toEqual([]);
+    if (scaled) {
+      const lag = scaled.spec.triggers.find((t: any) => t.type === 'kafka')?.metadata;
+      const brokers = setting(overlay, 'issuer', 'KAFKA_BROKERS');
+      const group = setting(overlay, 'issuer', 'KAFKA_GROUP_ID') ?? setting(overlay, 'issuer', 'KAFKA_ISSUER_GROUP');
+      expect(lag).toMatchObject({ bootstrapServers: brokers, consumerGroup: group, topic: name, allowIdleConsumers: 'false' });
+    }
   });
 
   it('watches the lag of the consumer group the issuer joins and the event service reports', () => {
@@ -78,12 +84,18 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('lets only the Kafka clients (event, issuer) reach the brokers', () => {
+  it('lets only the Kafka clients (event, issuer) and KEDA reach the brokers', () => {
     const listeners = all(objects(), 'Kafka')[0]!.spec.kafka.listeners;
     const [host, port] = (setting(overlay, 'event', 'KAFKA_BROKERS') ?? '').split(':');
     expect(host).toBe(`${all(objects(), 'Kafka')[0]!.metadata.name}-kafka-bootstrap`);
     const listener = listeners.find((l: { port: number }) => l.port === Number(port));
-    const peers = listener.networkPolicyPeers.map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']).sort();
-    expect(peers).toEqual(['event', 'issuer']);
+    const peers = listener.networkPolicyPeers
+      .map((p: any) => {
+        const app = p.podSelector.matchLabels['app.kubernetes.io/name'];
+        const ns = p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'];
+        return ns ? `${ns}/${app}` : app;
+      })
+      .sort();
+    expect(peers).toEqual(['event', 'issuer', 'keda/keda-operator']);
   });
 });

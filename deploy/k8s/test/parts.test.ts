@@ -141,13 +141,24 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           continue;
         }
         const targetContainer = container(find(objects, 'Deployment', host));
-        const reaches = portNumber(targetContainer, servicePort.targetPort ?? servicePort.port, `Service/${host}`);
+        // A headless Service's DNS names the pods: clients connect to the address's port itself.
+        const headless = service.spec.clusterIP === 'None';
+        const reaches = headless
+          ? Number(port)
+          : portNumber(targetContainer, servicePort.targetPort ?? servicePort.port, `Service/${host}`);
         const grpcPort = configs.has(host) ? Number(effective(overlay, target, 'GRPC_PORT')) : reaches;
         if (reaches !== grpcPort)
           problems.push(`Service/${host} port ${port} reaches ${reaches}, but ${host} serves gRPC on ${grpcPort}`);
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('makes the Service of every gRPC part headless, so its clients balance over the pods', () => {
+    const grpcServices = PARTS.filter((p) => p.protocol === 'grpc').map((p) => find(render(overlay), 'Service', p.name));
+    expect(grpcServices.map((s) => [s.metadata.name, s.spec.clusterIP])).toEqual(
+      grpcServices.map((s) => [s.metadata.name, 'None']),
+    );
   });
 
   it('selects a Deployment with every Service, and targets ports its containers declare', () => {
@@ -234,8 +245,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           Object.entries(environment(overlay, p)).some(([k, v]) => k.endsWith('_ADDRESS') && v.startsWith(`${part.name}:`)),
         )
         .map((p) => p.name);
-      // The BFF serves /metrics on its HTTP port: Prometheus is its second peer there.
-      const expected = part.protocol === 'http' ? ['namespace ingress-nginx', 'namespace monitoring'] : callers;
+      // The BFF takes outside traffic from the Gateway's proxies (Envoy Gateway's namespace) and
+      // serves /metrics on its HTTP port: Prometheus is its second peer there.
+      const expected = part.protocol === 'http' ? ['namespace envoy-gateway-system', 'namespace monitoring'] : callers;
       const seen = [...allowed].sort();
       if (JSON.stringify(seen) !== JSON.stringify([...expected].sort())) {
         problems.push(

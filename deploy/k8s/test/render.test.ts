@@ -1,5 +1,14 @@
 // Every overlay renders with `kubectl kustomize`, and every object validates: Kubernetes kinds
-// against the Kubernetes OpenAPI schema (kubernetes-models), Strimzi kinds against strimzi.ts.
+// against the Kubernetes OpenAPI schema (kubernetes-models), Gateway API, Prometheus Operator and
+// KEDA kinds against their @kubernetes-models packages (none of these rejects unknown fields),
+// Strimzi kinds against the CRDs of the pinned Strimzi release (strimzi.ts), which must also
+// reject a set of known-wrong resources.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import * as gatewayV1 from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+import * as kedaV1alpha1 from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import * as monitoringV1 from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import * as appsV1 from 'kubernetes-models/apps/v1';
 import * as autoscalingV2 from 'kubernetes-models/autoscaling/v2';
 import * as batchV1 from 'kubernetes-models/batch/v1';
@@ -7,7 +16,8 @@ import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1';
 import * as policyV1 from 'kubernetes-models/policy/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { OVERLAYS, describe_, render, type K8sObject } from './manifests';
-import { validateStrimzi, STRIMZI_KINDS } from './strimzi';
+import { validateStrimzi, validateStrimziSchema, STRIMZI_KINDS } from './strimzi';
+import { strimziCrds } from './strimzi-crds';
 
 type Model = new (data: unknown) => { validate(): void };
 const MODELS: Record<string, Record<string, unknown>> = {
@@ -17,6 +27,9 @@ const MODELS: Record<string, Record<string, unknown>> = {
   'autoscaling/v2': autoscalingV2,
   'policy/v1': policyV1,
   'networking.k8s.io/v1': networkingV1,
+  'gateway.networking.k8s.io/v1': gatewayV1,
+  'monitoring.coreos.com/v1': monitoringV1,
+  'keda.sh/v1alpha1': kedaV1alpha1,
 };
 
 function validateKubernetes(object: K8sObject): void {
@@ -32,11 +45,16 @@ function validateKubernetes(object: K8sObject): void {
   }
 }
 
+// The first run generates Strimzi's CRDs with Maven (downloads included), later runs read the cache.
+beforeAll(() => strimziCrds(), 600_000);
+
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
   it('renders with kubectl kustomize', () => {
     const objects = render(overlay);
     const kinds = new Set(objects.map((o) => o.kind));
-    for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap', 'Job', 'Ingress', 'NetworkPolicy']) {
+    const expected = ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap', 'Job', 'Gateway', 'HTTPRoute', 'NetworkPolicy'];
+    if (overlay === 'prod') expected.push('ScaledObject', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule');
+    for (const kind of expected) {
       expect({ overlay, kind, present: kinds.has(kind) }).toEqual({ overlay, kind, present: true });
     }
   });
@@ -59,5 +77,39 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const namespaces = new Set(objects.map((o) => o.metadata.namespace));
     expect([...namespaces]).toEqual([overlay === 'prod' ? 'fcfs' : 'fcfs-dev']);
     expect(objects.filter((o) => o.kind === 'Secret').map(describe_)).toEqual([]);
+  });
+});
+
+describe('the Strimzi check', () => {
+  const wrong = parseAllDocuments(readFileSync(join(__dirname, 'fixtures/strimzi-invalid.yaml'), 'utf8')).map(
+    (doc) => doc.toJS() as K8sObject,
+  );
+  const rejection = (object: K8sObject): string => {
+    try {
+      validateStrimziSchema(object);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it.each([
+    [
+      'Kafka/legacy',
+      [
+        /spec\.zookeeper|unknown field zookeeper/,
+        /unknown field replicas/,
+        /unknown field storage/,
+        /strimzi\.io\/kraft is ignored/,
+      ],
+    ],
+    ['Kafka/old-api', [/kafka\.strimzi\.io\/v1beta2 is not served .*served: kafka\.strimzi\.io\/v1\)/]],
+    ['KafkaTopic/typo', [/spec: unknown field partiton/]],
+    ['KafkaNodePool/zk', [/spec\.roles\.1: must be equal to one of the allowed values/]],
+  ])('rejects the wrong fixture %s for the expected reasons', (name, reasons) => {
+    const object = wrong.find((o) => `${o.kind}/${o.metadata.name}` === name);
+    expect(object).toBeDefined();
+    const message = rejection(object!);
+    for (const reason of reasons) expect(message).toMatch(reason);
   });
 });

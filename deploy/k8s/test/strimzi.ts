@@ -1,124 +1,97 @@
-// Strimzi's custom resources are not in kubernetes-models: a hand-written zod check of the fields
-// this platform relies on (KRaft with node pools, listeners, replication, topics), strict where a
-// typo would silently change behaviour (a KafkaTopic's spec).
-import { z } from 'zod';
+/* eslint-disable @typescript-eslint/no-explicit-any -- CRD schemas and rendered manifests are untyped JSON */
+// Strimzi's custom resources against the real CRDs of the pinned Strimzi release (strimzi-crds.ts),
+// checked with ajv against each served version's openAPIV3Schema, read the way the API server
+// reads it with strict field validation (kubectl's default): an unknown field is an error unless
+// the schema preserves unknown fields. CEL rules (x-kubernetes-validations) are not evaluated.
+// Then the cross-object rules the schema cannot express (a topic's cluster, replicas <= brokers).
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { describe_, type K8sObject } from './manifests';
+import { strimziCrds } from './strimzi-crds';
 
+export const STRIMZI_GROUP = 'kafka.strimzi.io';
 export const STRIMZI_KINDS = new Set(['Kafka', 'KafkaNodePool', 'KafkaTopic']);
-const API_VERSION = z.literal('kafka.strimzi.io/v1beta2');
-const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a DNS-1123 subdomain');
-const positiveInt = z.number().int().positive();
-const kafkaConfig = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
-const resources = z
-  .object({
-    requests: z.object({ cpu: z.string(), memory: z.string() }).strict(),
-    limits: z.object({ cpu: z.string(), memory: z.string() }).strict(),
-  })
-  .strict();
-const clusterLabel = z.object({ 'strimzi.io/cluster': name }).passthrough();
+// Pre-1.0 switches that Strimzi 1.x no longer reads: KRaft and node pools are the only mode.
+const OBSOLETE_ANNOTATIONS = ['strimzi.io/kraft', 'strimzi.io/node-pools'];
+// The Kafka versions Strimzi 1.2.0 ships images for (its release notes; the CRD leaves
+// spec.kafka.version a free string). Change with strimzi.version in strimzi-crds/pom.xml.
+export const STRIMZI_KAFKA_VERSIONS = ['4.2.0', '4.2.1', '4.3.0', '4.3.1'];
 
-const kafka = z.object({
-  apiVersion: API_VERSION,
-  kind: z.literal('Kafka'),
-  metadata: z.object({
-    name,
-    annotations: z
-      .object({ 'strimzi.io/kraft': z.literal('enabled'), 'strimzi.io/node-pools': z.literal('enabled') })
-      .passthrough(),
-  }),
-  spec: z
-    .object({
-      kafka: z
-        .object({
-          version: z.string().regex(/^\d+\.\d+\.\d+$/),
-          metadataVersion: z.string().optional(),
-          rack: z.object({ topologyKey: z.string() }).strict().optional(),
-          listeners: z
-            .array(
-              z
-                .object({
-                  name: z.string().regex(/^[a-z0-9]{1,11}$/),
-                  port: z.number().int().min(9092),
-                  type: z.enum(['internal', 'cluster-ip', 'route', 'loadbalancer', 'nodeport', 'ingress']),
-                  tls: z.boolean(),
-                  networkPolicyPeers: z
-                    .array(z.object({ podSelector: z.object({ matchLabels: z.record(z.string(), z.string()) }) }))
-                    .optional(),
-                })
-                .strict(),
-            )
-            .min(1),
-          config: kafkaConfig,
-        })
-        .strict(),
-      // KRaft: no ZooKeeper section.
-      entityOperator: z
-        .object({ topicOperator: z.object({}).passthrough(), userOperator: z.object({}).passthrough().optional() })
-        .strict(),
-      kafkaExporter: z.object({ groupRegex: z.string(), topicRegex: z.string() }).passthrough().optional(),
-    })
-    .strict(),
-});
-
-const nodePool = z.object({
-  apiVersion: API_VERSION,
-  kind: z.literal('KafkaNodePool'),
-  metadata: z.object({ name, labels: clusterLabel }),
-  spec: z
-    .object({
-      replicas: positiveInt,
-      roles: z.array(z.enum(['controller', 'broker'])).min(1),
-      storage: z
-        .object({
-          type: z.literal('jbod'),
-          volumes: z
-            .array(
-              z
-                .object({
-                  id: z.number().int().min(0),
-                  type: z.literal('persistent-claim'),
-                  size: z.string().regex(/^\d+(Gi|Ti)$/),
-                  deleteClaim: z.boolean(),
-                  kraftMetadata: z.literal('shared').optional(),
-                })
-                .strict(),
-            )
-            .min(1),
-        })
-        .strict(),
-      resources,
-      jvmOptions: z.object({ '-Xms': z.string(), '-Xmx': z.string() }).strict().optional(),
-    })
-    .strict(),
-});
-
-const topic = z.object({
-  apiVersion: API_VERSION,
-  kind: z.literal('KafkaTopic'),
-  metadata: z.object({ name, labels: clusterLabel }),
-  spec: z
-    .object({
-      topicName: z
-        .string()
-        .regex(/^[a-zA-Z0-9._-]{1,249}$/)
-        .optional(),
-      partitions: positiveInt,
-      replicas: positiveInt.max(32767),
-      config: kafkaConfig.optional(),
-    })
-    .strict(),
-});
-
-const SCHEMAS: Record<string, z.ZodType> = { Kafka: kafka, KafkaNodePool: nodePool, KafkaTopic: topic };
-
-/** Throws naming the object and the field when a Strimzi resource is malformed or inconsistent. */
-export function validateStrimzi(object: K8sObject, objects: K8sObject[]): void {
-  const result = SCHEMAS[object.kind]!.safeParse(object);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`${describe_(object)} is not a valid Strimzi ${object.kind}: ${issues}`);
+/** A structural CRD schema as a JSON schema: closed objects, int-or-string as a union. */
+function toJsonSchema(node: any): any {
+  if (Array.isArray(node)) return node.map(toJsonSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const out: any = {};
+  for (const [key, value] of Object.entries(node)) {
+    // Field names under `properties` are data, not keywords: convert their schemas only.
+    out[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, toJsonSchema(v)]))
+        : toJsonSchema(value);
   }
-  if (object.kind === 'Kafka') return;
+  if (out['x-kubernetes-int-or-string'] === true) {
+    delete out.type;
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  const open = out['x-kubernetes-preserve-unknown-fields'] === true || 'additionalProperties' in out;
+  if (out.type === 'object' && out.properties && !open) out.additionalProperties = false;
+  return out;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(kind: string, version: string): ValidateFunction | undefined {
+  const key = `${kind}/${version}`;
+  const cached = validators.get(key);
+  if (cached) return cached;
+  const crd = strimziCrds().get(kind);
+  if (!crd) throw new Error(`no Strimzi CRD for ${kind} was generated`);
+  const served = crd.spec.versions.find((v) => v.name === version && v.served);
+  if (!served) return undefined;
+  const validate = ajv.compile(toJsonSchema(served.schema.openAPIV3Schema));
+  validators.set(key, validate);
+  return validate;
+}
+
+const describeError = (e: ErrorObject): string => {
+  const where = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+  if (e.keyword === 'additionalProperties') return `${where}: unknown field ${String(e.params['additionalProperty'])}`;
+  return `${where}: ${e.message ?? e.keyword}`;
+};
+
+/** Throws naming the object and the fields when it does not match the CRD the operator installs. */
+export function validateStrimziSchema(object: K8sObject): void {
+  const [group, version = ''] = object.apiVersion.split('/');
+  const crd = strimziCrds().get(object.kind);
+  if (group !== STRIMZI_GROUP || !crd)
+    throw new Error(`${describe_(object)}: ${object.apiVersion} ${object.kind} is not a Strimzi kind`);
+  const validate = validatorFor(object.kind, version);
+  if (!validate) {
+    const served = crd.spec.versions.filter((v) => v.served).map((v) => `${STRIMZI_GROUP}/${v.name}`);
+    throw new Error(
+      `${describe_(object)}: ${object.apiVersion} is not served by Strimzi's ${object.kind} CRD (served: ${served.join(', ')})`,
+    );
+  }
+  const problems = validate(object) ? [] : (validate.errors ?? []).map(describeError);
+  for (const annotation of OBSOLETE_ANNOTATIONS) {
+    if (object.metadata.annotations?.[annotation] !== undefined)
+      problems.push(`metadata.annotations: ${annotation} is ignored since Strimzi 1.0 (KRaft and node pools only)`);
+  }
+  if (problems.length > 0)
+    throw new Error(`${describe_(object)} is not a valid Strimzi ${object.kind}: ${[...new Set(problems)].join('; ')}`);
+}
+
+/** The schema, then what ties the objects together: a pool's or topic's cluster, a topic's replication. */
+export function validateStrimzi(object: K8sObject, objects: K8sObject[]): void {
+  validateStrimziSchema(object);
+  if (object.kind === 'Kafka') {
+    const version = object.spec.kafka.version;
+    if (version !== undefined && !STRIMZI_KAFKA_VERSIONS.includes(version))
+      throw new Error(
+        `${describe_(object)}: Kafka ${version} is not one Strimzi 1.2.0 runs (${STRIMZI_KAFKA_VERSIONS.join(', ')})`,
+      );
+    return;
+  }
   const cluster = object.metadata.labels?.['strimzi.io/cluster'];
   if (!objects.some((o) => o.kind === 'Kafka' && o.metadata.name === cluster)) {
     throw new Error(`${describe_(object)}: label strimzi.io/cluster=${cluster} names no Kafka in the manifests`);

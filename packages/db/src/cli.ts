@@ -1,17 +1,15 @@
 #!/usr/bin/env node
 // `node packages/db/dist/cli.js up|down|status`: runs the versioned migrations against MYSQL_URL.
-import { createLogger, createSequelize, env, loadConfig } from '@fcfs/kit';
-import { z } from 'zod';
+import { createLogger, createSequelize, defineConfig, env, fragment, loadConfig, mysql } from '@fcfs/kit';
 import { createMigrator, ensureDatabase } from './migrate';
 
-const config = loadConfig(
-  z.object({ MYSQL_URL: env.url('mysql://root@127.0.0.1:3306/fcfs'), LOG_LEVEL: env.logLevel, DB_CREATE: env.bool(true) }),
-);
+/** `createDatabase`: create the database named in MYSQL_URL when it is missing (DB_CREATE). */
+const config = loadConfig(defineConfig({ mysql, createDatabase: fragment({ DB_CREATE: env.bool(true) }, (e) => e.DB_CREATE) }));
 
 async function main(command: string): Promise<void> {
-  const logger = createLogger('migrate', config.LOG_LEVEL);
-  if (config.DB_CREATE) await ensureDatabase(config.MYSQL_URL);
-  const sequelize = createSequelize(config.MYSQL_URL, logger);
+  const logger = createLogger('migrate', config.logLevel);
+  if (config.createDatabase) await ensureDatabase(config.mysql.url);
+  const sequelize = createSequelize(config.mysql.url, logger);
   const migrator = createMigrator(sequelize, (m) => process.stderr.write(`migrate: ${m}\n`));
   try {
     if (command === 'up') {

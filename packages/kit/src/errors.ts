@@ -55,34 +55,134 @@ export class ServiceError extends Error {
   }
 }
 
-/** Whether an error means a dependency (Redis, MySQL, Kafka) could not be reached. */
-export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (
-    typeof code === 'string' &&
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST'].includes(code)
-  ) {
-    return true;
+/** What a failure says about trying again, from classifyError. */
+export interface ErrorClass {
+  /**
+   * Repeating the same work can succeed once the environment recovers: a dependency down or unreachable, a
+   * timeout, a deadlock or lock wait, a server failing over. false: the failure comes from the work itself
+   * (its data, a bug) and would repeat every time.
+   */
+  retriable: boolean;
+  /** Why, in words fit for a log line or a dead letter: the kind, then the error's code and message. */
+  reason: string;
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+]);
+const CONNECTION_NAMES = new Set([
+  'SequelizeConnectionError',
+  'SequelizeConnectionRefusedError',
+  'SequelizeAccessDeniedError',
+  'SequelizeHostNotFoundError',
+  'SequelizeHostNotReachableError',
+  'SequelizeInvalidConnectionError',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  // kafkajs gives up with this after its own retries, which were over a retriable cause.
+  'KafkaJSNumberOfRetriesExceeded',
+  'MaxRetriesPerRequestError',
+]);
+const TIMEOUT_NAMES = new Set([
+  'SequelizeConnectionAcquireTimeoutError',
+  'SequelizeConnectionTimedOutError',
+  'SequelizeTimeoutError',
+  'KafkaJSRequestTimeoutError',
+]);
+/** MySQL / MariaDB errors about the server or the moment, never about the statement's data. */
+const MYSQL_TRANSIENT: Record<number, string> = {
+  1040: 'too many connections',
+  1044: 'database access denied',
+  1045: 'access denied',
+  1049: 'unknown database (not created yet)',
+  1053: 'server shutting down',
+  1146: 'table missing (not migrated yet)',
+  1205: 'lock wait timeout',
+  1213: 'deadlock',
+  1290: 'server read-only (failing over)',
+  1317: 'query interrupted',
+  1927: 'connection killed',
+  3024: 'query timeout',
+};
+/** Redis replies that mean "not now": loading after a restart, a busy script, a failover, a cluster change. */
+const REDIS_TRANSIENT = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS|MOVED|ASK|NOAUTH|WRONGPASS)\b/;
+const CONNECTION_MESSAGES = /Connection is closed|Stream isn't writeable|connect ECONNREFUSED/;
+const RETRIABLE_STATUS = new Set<status>([
+  status.UNAVAILABLE,
+  status.DEADLINE_EXCEEDED,
+  status.ABORTED,
+  status.RESOURCE_EXHAUSTED,
+]);
+
+interface ErrorFields {
+  code?: unknown;
+  errno?: unknown;
+  fatal?: unknown;
+  retriable?: unknown;
+  parent?: unknown;
+  original?: unknown;
+}
+
+/** The error and what it wraps (Sequelize's parent, a cause), outermost first. */
+function chainOf(err: Error): Error[] {
+  const chain: Error[] = [];
+  for (let e: unknown = err; e instanceof Error && chain.length < 5 && !chain.includes(e);) {
+    chain.push(e);
+    const f = e as ErrorFields;
+    e = f.parent ?? f.original ?? e.cause;
   }
-  const name = err.name;
-  return (
-    name === 'SequelizeConnectionError' ||
-    name === 'SequelizeConnectionRefusedError' ||
-    name === 'SequelizeConnectionAcquireTimeoutError' ||
-    name === 'SequelizeHostNotReachableError' ||
-    name === 'KafkaJSConnectionError' ||
-    name === 'KafkaJSNumberOfRetriesExceeded' ||
-    name === 'KafkaJSRequestTimeoutError' ||
-    name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Stream isn't writeable|connect ECONNREFUSED/.test(err.message)
-  );
+  return chain;
+}
+
+/** The transient kind of one error of a chain, or undefined. */
+function transientKind(e: Error): string | undefined {
+  const { code, errno, fatal, retriable } = e as ErrorFields;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection';
+  if (CONNECTION_NAMES.has(e.name) || CONNECTION_MESSAGES.test(e.message)) return 'connection';
+  // mysql2 marks an error that ended the connection as fatal.
+  if (fatal === true) return 'connection';
+  if (code === 'ETIMEDOUT' || TIMEOUT_NAMES.has(e.name)) return 'timeout';
+  if (typeof errno === 'number' && MYSQL_TRANSIENT[errno] !== undefined) return MYSQL_TRANSIENT[errno];
+  if (e.name === 'ReplyError' && REDIS_TRANSIENT.test(e.message)) return 'redis not ready';
+  // kafkajs says itself whether a protocol error is worth repeating.
+  if (e.name.startsWith('KafkaJS') && retriable === true) return 'kafka';
+  return undefined;
+}
+
+function describe(e: Error): string {
+  const { code } = e as ErrorFields;
+  return `${typeof code === 'string' ? code : e.name}: ${e.message}`;
+}
+
+/**
+ * The one place that decides whether a failure is worth repeating (see ErrorClass). What says nothing
+ * about the work itself is retriable; anything else, including what is not recognised, is not.
+ */
+export function classifyError(err: unknown): ErrorClass {
+  if (err instanceof ServiceError) {
+    return { retriable: RETRIABLE_STATUS.has(err.code), reason: `${status[err.code] ?? err.code}: ${err.message}` };
+  }
+  if (!(err instanceof Error)) return { retriable: false, reason: `not an Error: ${String(err).slice(0, 200)}` };
+  const chain = chainOf(err);
+  for (const e of chain) {
+    const kind = transientKind(e);
+    if (kind !== undefined) return { retriable: true, reason: `${kind}: ${describe(e)}` };
+  }
+  return { retriable: false, reason: describe(chain[chain.length - 1] ?? err) };
 }
 
 /**
  * Maps anything a handler threw to what the caller sees, in one place:
- * a ServiceError keeps its code, message and reason; a dependency that cannot be
- * reached becomes UNAVAILABLE; everything else is logged and becomes INTERNAL with a
+ * a ServiceError keeps its code, message and reason; a failure worth retrying
+ * (classifyError: a dependency down, a timeout, a deadlock) becomes UNAVAILABLE; everything else is logged and becomes INTERNAL with a
  * plain message. Never a stack trace to the caller.
  */
 export function toGrpcError(err: unknown, logger: Logger, method: string): Partial<GrpcServiceError> {
@@ -95,8 +195,9 @@ export function toGrpcError(err: unknown, logger: Logger, method: string): Parti
     }
     return { code: err.code, details: err.message, metadata };
   }
-  if (isConnectionError(err)) {
-    logger.warn({ err, method }, 'dependency unavailable');
+  const { retriable, reason } = classifyError(err);
+  if (retriable) {
+    logger.warn({ err, method, reason }, 'dependency unavailable');
     return { code: status.UNAVAILABLE, details: 'a dependency is unavailable; retry shortly', metadata };
   }
   logger.error({ err, method }, 'unexpected error');

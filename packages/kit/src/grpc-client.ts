@@ -7,8 +7,19 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 
-/** One channel per target and process: grpc-js multiplexes every call over it. */
+/**
+ * One channel per target and process: grpc-js multiplexes every call over it. The channel
+ * spreads calls over every address the target resolves to (round_robin) instead of sticking to
+ * the first one (pick_first, the default): behind a headless Service that is every ready pod, so
+ * a replica the autoscaler adds takes its share once the channel re-resolves, which it does when
+ * a server closes a connection at its maximum age (SERVER_CONNECTION_AGE in grpc-server.ts).
+ */
 export const CLIENT_OPTIONS: ChannelOptions = {
+  'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  // No TXT lookup of a service config in DNS on every resolution: the one above is the config.
+  'grpc.service_config_disable_resolution': 1,
+  // Re-resolve at most this often; it bounds how soon a new pod is seen after a reconnect.
+  'grpc.dns_min_time_between_resolutions_ms': 5_000,
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
   'grpc.keepalive_permit_without_calls': 1,
@@ -23,8 +34,20 @@ type ClientConstructor<C> = new (
   options?: ChannelOptions,
 ) => C;
 
+/** The name resolvers grpc-js registers; any other address is a `host:port` for DNS. */
+const TARGET_SCHEME = /^(dns|ipv4|ipv6|unix|unix-abstract):/;
+
+/**
+ * The channel target for an address: `host:port` becomes `dns:///host:port`, so every A record
+ * (one per pod of a headless Service) is an address to balance over; a target that names its
+ * scheme (`ipv4:10.0.0.1:7051,10.0.0.2:7051`, `unix:/path`) is used as it is.
+ */
+export function grpcTarget(address: string): string {
+  return TARGET_SCHEME.test(address) ? address : `dns:///${address}`;
+}
+
 export function createGrpcClient<C>(Ctor: ClientConstructor<C>, address: string): C {
-  return new Ctor(address, credentials.createInsecure(), CLIENT_OPTIONS);
+  return new Ctor(grpcTarget(address), credentials.createInsecure(), CLIENT_OPTIONS);
 }
 
 type UnaryMethod<Req, Res> = (

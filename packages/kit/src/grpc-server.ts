@@ -102,7 +102,21 @@ export interface GrpcServerOptions {
   host: string;
   port: number;
   logger: Logger;
+  /** Connection lifetime before the server asks the client to reconnect (GOAWAY); see SERVER_CONNECTION_AGE. */
+  maxConnectionAgeMs?: number;
+  /** How long calls already running on such a connection may go on before it is closed. */
+  maxConnectionAgeGraceMs?: number;
 }
+
+/**
+ * Clients hold one long-lived HTTP/2 connection per server address, so a pod that joins later
+ * would get no calls from them until they reconnect. Closing every connection after ~30 s (grpc-js
+ * adds jitter) makes them reconnect and re-resolve the headless Service, so a new replica takes
+ * calls within about a minute. New calls move to the new connection at once; calls running on the
+ * old one get the grace: unary calls finish well inside it (5 s deadlines), and a WatchEvent stream
+ * open longer is ended and reopened by the BFF's watch hub (which resyncs its subscribers).
+ */
+export const SERVER_CONNECTION_AGE = { maxAgeMs: 30_000, graceMs: 300_000 } as const;
 
 export interface GrpcServer {
   /** Registers a service and its handlers; its health status follows the server's. */
@@ -119,8 +133,16 @@ export interface GrpcServer {
  * A grpc-js server with standard health checking (grpc.health.v1), one error
  * mapping for every handler, and graceful shutdown.
  */
-export function createGrpcServer({ host, port, logger }: GrpcServerOptions): GrpcServer {
+export function createGrpcServer({
+  host,
+  port,
+  logger,
+  maxConnectionAgeMs = SERVER_CONNECTION_AGE.maxAgeMs,
+  maxConnectionAgeGraceMs = SERVER_CONNECTION_AGE.graceMs,
+}: GrpcServerOptions): GrpcServer {
   const server = new Server({
+    'grpc.max_connection_age_ms': maxConnectionAgeMs,
+    'grpc.max_connection_age_grace_ms': maxConnectionAgeGraceMs,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,

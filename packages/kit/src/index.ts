@@ -1,4 +1,5 @@
 export * from './config';
+export * from './running-part';
 export * from './logger';
 export * from './errors';
 export * from './grpc-server';
@@ -7,5 +8,6 @@ export * from './metrics';
 export * from './shutdown';
 export * from './clients';
 export * from './lua';
+export * from './batcher';
 export * from './ids';
 export * from './tokens';

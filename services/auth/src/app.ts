@@ -7,6 +7,7 @@ import {
   createSes,
   startMetricsServer,
   type Logger,
+  type RunningService,
 } from '@fcfs/kit';
 import { AuthServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
@@ -26,13 +27,9 @@ export interface AuthOverrides {
   ses?: SESv2Client;
 }
 
-export interface RunningAuth {
-  grpcPort: number;
-  metricsPort: number | undefined;
+export interface RunningAuth extends RunningService {
   /** What GetPublicKeys answers. */
-  jwks: JSONWebKeySet;
-  readiness(): Promise<boolean>;
-  stop(): Promise<void>;
+  readonly jwks: JSONWebKeySet;
 }
 
 /** Wires the auth service from its configuration and starts serving gRPC (and metrics). */
@@ -46,8 +43,8 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
     logger.warn({ kid: signingKey.kid, file: config.tokens.devKeyFile }, 'signing with the generated development key');
   }
 
-  const redis = createRedis(config.redisUrl, logger);
-  const sequelize = createSequelize(config.mysqlUrl, logger);
+  const redis = createRedis(config.redis.url, logger);
+  const sequelize = createSequelize(config.mysql.url, logger);
   const ses = overrides.ses ?? createSes(config.ses);
   const participants = createParticipants(sequelize);
   const store = createCodeStore(redis, {
@@ -71,7 +68,7 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
     logger,
   });
 
-  const readiness = async (): Promise<boolean> => {
+  const ready = async (): Promise<boolean> => {
     try {
       await Promise.all([redis.ping(), sequelize.query('SELECT 1')]);
       return true;
@@ -94,7 +91,7 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
   let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
     grpcPort = await server.start();
-    if (overrides.metrics !== false) metrics = await startMetricsServer({ ...config.metrics, logger, readiness });
+    if (overrides.metrics !== false) metrics = await startMetricsServer({ ...config.metrics, logger, readiness: ready });
   } catch (err) {
     // A half-started service (e.g. the metrics port taken) must not keep the other listener open.
     await server.stop(0);
@@ -104,10 +101,11 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
 
   let stopping: Promise<void> | undefined;
   return {
+    name: 'auth',
     grpcPort,
     metricsPort: metrics?.port,
     jwks,
-    readiness,
+    ready,
     stop() {
       stopping ??= (async () => {
         await server.stop();

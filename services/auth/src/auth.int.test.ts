@@ -11,7 +11,7 @@ import {
   verifierFor,
   type Shared,
   type TestAuth,
-} from '../test/harness';
+} from '../../../test/support/auth';
 
 describe('AuthService: e-mail codes and session tokens (real Redis, MariaDB, SES emulator)', () => {
   let shared: Shared;

@@ -9,7 +9,7 @@ describe('auth configuration', () => {
     expect(result.success).toBe(true);
     if (!result.success) return;
     const c = result.data;
-    expect(c.grpc.port).toBe(50051);
+    expect(c.grpc.port).toBe(7051);
     expect(c.metrics.port).toBe(9101);
     expect(c.codes).toMatchObject({ redisPrefix: 'auth:', ttlSeconds: 300, maxAttempts: 5 });
     expect(c.throttle).toEqual({

@@ -1,17 +1,14 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { GrpcStatus } from '@fcfs/kit';
-import { emailsTo } from '../../../test/support';
-import { codeFor, createShared, failure, randomAddress, startTestAuth, type Shared, type TestAuth } from '../test/harness';
-
-/** A local port nothing listens on: SES "down" for real, not a fake. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { emailsTo, freePort } from '../../../test/support';
+import {
+  codeFor,
+  createShared,
+  failure,
+  randomAddress,
+  startTestAuth,
+  type Shared,
+  type TestAuth,
+} from '../../../test/support/auth';
 
 describe('AuthService send throttles (real Redis)', () => {
   let shared: Shared;
@@ -81,7 +78,8 @@ describe('AuthService send throttles (real Redis)', () => {
   });
 
   it('when SES fails: UNAVAILABLE, no pending code, and neither throttle blocks the retry', async () => {
-    const broken = await start({ SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, AUTH_SEND_PER_IP_MAX: '1' });
+    // A local port nothing listens on: SES "down" for real, not a fake.
+    const broken = await start({ SES_ENDPOINT: `http://127.0.0.1:${await freePort()}`, AUTH_SEND_PER_IP_MAX: '1' });
     const working = await start({ AUTH_SEND_PER_IP_MAX: '1' });
     const email = randomAddress();
     const err = await failure(broken.send(email, '192.0.2.70'));

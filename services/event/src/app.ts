@@ -9,60 +9,57 @@ import {
   createTokenVerifier,
   startMetricsServer,
   type Logger,
+  type RunningService,
   type TokenVerifier,
 } from '@fcfs/kit';
 import { defineModels } from '@fcfs/db';
-import { defineLineScripts } from '@fcfs/line';
+import { defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, EventServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { EventConfig } from './config';
 import { createCatalog } from './events/catalog';
 import { eventHandlers } from './grpc/handlers';
-import { createAdmissions } from './line/admissions';
-import { createLineProducer } from './line/producer';
+import { createGate } from './gate/gate';
+import { createApplicationsProducer } from './gate/producer';
 import { createLagReader } from './stats/lag';
 import { createSweeper } from './sweeper/sweeper';
 import { createWatchHub } from './watch/hub';
 
 /**
  * What a test or an in-process launcher may replace. Everything that comes from the environment
- * (Redis and MySQL URLs, brokers, topic, the issuer's group for lag, the Redis key prefix) is in the
+ * (Redis and MySQL URLs, brokers, topic, the issuer's group for lag, the stock's Redis key prefix) is in the
  * config: build it with `loadServiceConfig({ ...process.env, REDIS_URL, KAFKA_APPLICATIONS_TOPIC, ... })`.
  */
 export interface EventOverrides {
   logger?: Logger;
   /** Verifies admin tokens; default: a verifier over `loadJwks`. */
   verifier?: TokenVerifier;
-  /** Fetches the JWKS; default: AuthService.GetPublicKeys at `config.authAddress`. */
+  /** Fetches the JWKS; default: AuthService.GetPublicKeys at `config.upstream.auth`. */
   loadJwks?: () => Promise<JSONWebKeySet>;
   now?: () => number;
 }
 
-export interface EventApp {
-  grpcPort: number;
-  metricsPort: number;
-  stop(): Promise<void>;
-}
+export type RunningEvent = RunningService;
 
-export async function startEvent(config: EventConfig, overrides: EventOverrides = {}): Promise<EventApp> {
+export async function startEvent(config: EventConfig, overrides: EventOverrides = {}): Promise<RunningEvent> {
   const logger = overrides.logger ?? createLogger('event', config.logLevel);
   const now = overrides.now ?? Date.now;
-  const prefix = config.line.redisPrefix;
+  const prefix = config.stock.redisPrefix;
 
-  const redis = createRedis(config.redisUrl, logger);
-  const subscriber = createRedis(config.redisUrl, logger, { maxRetriesPerRequest: null });
-  const sequelize = createSequelize(config.mysqlUrl, logger);
+  const redis = createRedis(config.redis.url, logger);
+  const subscriber = createRedis(config.redis.url, logger, { maxRetriesPerRequest: null });
+  const sequelize = createSequelize(config.mysql.url, logger);
   const models = defineModels(sequelize);
-  const scripts = defineLineScripts(redis);
+  const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers }, logger);
-  const producer = createLineProducer(kafka, config.kafka.topic, logger);
+  const producer = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
   const admin = kafka.admin();
 
   let authClient: AuthServiceClient | undefined;
   const loadJwks =
     overrides.loadJwks ??
     (async () => {
-      authClient ??= createGrpcClient(AuthServiceClient, config.authAddress);
+      authClient ??= createGrpcClient(AuthServiceClient, config.upstream.auth);
       const { jwksJson } = await callUnary(authClient.getPublicKeys.bind(authClient), {});
       return JSON.parse(jwksJson) as JSONWebKeySet;
     });
@@ -72,20 +69,13 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
 
   const rebuildDeps = { redis, scripts, sequelize, prefix };
   const catalog = createCatalog({ ...rebuildDeps, models, now });
-  const admissions = createAdmissions({
-    ...rebuildDeps,
-    producer,
-    logger,
-    now,
-    lingerMs: config.line.lingerMs,
-    maxBatch: config.line.maxBatch,
-  });
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, ...config.gate });
   const hub = createWatchHub(subscriber, prefix, logger);
-  const lag = createLagReader(admin, config.kafka.topic, config.kafka.issuerGroup);
+  const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({
     ...rebuildDeps,
     admin,
-    topic: config.kafka.topic,
+    topic: config.kafka.applicationsTopic,
     issuerGroup: config.kafka.issuerGroup,
     logger,
     now,
@@ -93,32 +83,30 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
     intervalMs: config.sweep.intervalMs,
   });
 
-  const server = createGrpcServer({ host: config.grpc.host, port: config.grpc.port, logger });
+  const server = createGrpcServer({ ...config.grpc, logger });
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
-    eventHandlers({ catalog, admissions, hub, lag, redis, prefix, verifier, now }),
+    eventHandlers({ catalog, gate, hub, lag, redis, prefix, verifier, now }),
   );
   const grpcPort = await server.start();
   sweeper.start();
-  const metrics = await startMetricsServer({
-    host: config.metrics.host,
-    port: config.metrics.port,
-    logger,
-    readiness: async () => (await redis.ping()) === 'PONG',
-  });
+  const ready = async (): Promise<boolean> => (await redis.ping()) === 'PONG';
+  const metrics = await startMetricsServer({ ...config.metrics, logger, readiness: ready });
 
   let stopping: Promise<void> | undefined;
   return {
+    name: 'event',
     grpcPort,
     metricsPort: metrics.port,
+    ready,
     stop() {
       stopping ??= (async () => {
         await sweeper.stop();
         server.setServing(false);
         hub.close();
         await server.stop(5_000);
-        await admissions.drain();
+        await gate.drain();
         await producer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
         await metrics.close();

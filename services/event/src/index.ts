@@ -1,2 +1,2 @@
-export { startEvent, type EventApp, type EventOverrides } from './app';
+export { startEvent, type EventOverrides, type RunningEvent } from './app';
 export { configSchema, loadServiceConfig, type EventConfig } from './config';

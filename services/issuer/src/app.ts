@@ -1,20 +1,25 @@
 import {
+  callUnary,
+  createGrpcClient,
   createGrpcServer,
   createKafka,
   createLogger,
   createRedis,
   createSequelize,
   createSes,
+  createTokenVerifier,
   startMetricsServer,
   type Logger,
+  type RunningService,
 } from '@fcfs/kit';
-import { defineLineScripts } from '@fcfs/line';
-import { IssuerServiceService } from '@fcfs/proto';
+import { defineStockScripts } from '@fcfs/stock';
+import { AuthServiceClient, IssuerServiceService } from '@fcfs/proto';
+import type { JSONWebKeySet } from 'jose';
 import type { IssuerConfig } from './config';
 import { issuerHandlers } from './grpc/handlers';
-import { createIssuerConsumer } from './line/consumer';
-import { createDecider } from './line/decider';
-import { createNotifier, sesSettings } from './notifier';
+import { createIssuerConsumer } from './decisions/consumer';
+import { createDecider } from './decisions/decider';
+import { createNotifier } from './notifier';
 
 /** A part of the issuer with its own lifecycle (the result e-mail notifier). */
 export interface Startable {
@@ -28,8 +33,8 @@ export interface Startable {
 
 /**
  * What a test or an in-process launcher may replace. Everything from the environment (Redis and MySQL
- * URLs, brokers, the applications and DLQ topics, the consumer group id, the Redis key prefix) is in the
- * config: build it with `loadServiceConfig({ ...process.env, KAFKA_GROUP_ID, KAFKA_APPLICATIONS_TOPIC, ... })`.
+ * URLs, brokers, the applications and DLQ topics, the consumer group, the stock's Redis key prefix) is in the
+ * config: build it with `loadServiceConfig({ ...process.env, KAFKA_ISSUER_GROUP, KAFKA_APPLICATIONS_TOPIC, ... })`.
  */
 export interface IssuerOverrides {
   logger?: Logger;
@@ -43,26 +48,21 @@ export interface IssuerOverrides {
   consume?: boolean;
 }
 
-export interface IssuerApp {
-  grpcPort: number;
-  metricsPort: number;
-  stop(): Promise<void>;
-}
+export type RunningIssuer = RunningService;
 
-export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrides = {}): Promise<IssuerApp> {
+export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrides = {}): Promise<RunningIssuer> {
   const logger = overrides.logger ?? createLogger('issuer', config.logLevel);
   const now = overrides.now ?? Date.now;
-  const prefix = config.line.redisPrefix;
+  const prefix = config.stock.redisPrefix;
 
-  const redis = createRedis(config.redisUrl, logger);
-  const sequelize = createSequelize(config.mysqlUrl, logger);
-  const scripts = defineLineScripts(redis);
+  const redis = createRedis(config.redis.url, logger);
+  const sequelize = createSequelize(config.mysql.url, logger);
+  const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
   const notifier =
     overrides.notifier === false
       ? undefined
-      : (overrides.notifier ??
-        createNotifier({ sequelize, ses: createSes(sesSettings(config.notifier)), logger, config: config.notifier }));
+      : (overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config }));
   const decider = createDecider({
     redis,
     scripts,
@@ -79,37 +79,43 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
     kafka,
     decider,
     {
-      topic: config.kafka.topic,
+      topic: config.kafka.applicationsTopic,
       dlqTopic: config.kafka.dlqTopic,
-      groupId: config.kafka.groupId,
-      partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
-      chunkSize: config.line.chunkSize,
+      groupId: config.kafka.issuerGroup,
+      partitionsConsumedConcurrently: config.decisions.partitionsConcurrently,
+      chunkSize: config.decisions.chunkSize,
       ...(overrides.backoffMs === undefined ? {} : { backoffMs: overrides.backoffMs }),
       ...(overrides.maxBackoffMs === undefined ? {} : { maxBackoffMs: overrides.maxBackoffMs }),
     },
     logger,
   );
 
-  const server = createGrpcServer({ host: config.grpc.host, port: config.grpc.port, logger });
-  server.add('fcfs.v1.IssuerService', IssuerServiceService, issuerHandlers({ redis, sequelize, prefix }));
+  // Admin calls (RedeemGift) verify the forwarded token with the auth service's public keys, fetched on first use.
+  let authClient: AuthServiceClient | undefined;
+  const verifier = createTokenVerifier({
+    loadJwks: async () => {
+      authClient ??= createGrpcClient(AuthServiceClient, config.upstream.auth);
+      return JSON.parse((await callUnary(authClient.getPublicKeys.bind(authClient), {})).jwksJson) as JSONWebKeySet;
+    },
+  });
+  const server = createGrpcServer({ ...config.grpc, logger });
+  server.add('fcfs.v1.IssuerService', IssuerServiceService, issuerHandlers({ redis, sequelize, prefix, verifier }));
 
   if (overrides.consume !== false) await consumer.start();
   await notifier?.start();
   const grpcPort = await server.start();
-  const metrics = await startMetricsServer({
-    host: config.metrics.host,
-    port: config.metrics.port,
-    logger,
-    readiness: async () => {
-      const [pong] = await Promise.all([redis.ping(), sequelize.authenticate()]);
-      return pong === 'PONG';
-    },
-  });
+  const ready = async (): Promise<boolean> => {
+    const [pong] = await Promise.all([redis.ping(), sequelize.authenticate()]);
+    return pong === 'PONG';
+  };
+  const metrics = await startMetricsServer({ ...config.metrics, logger, readiness: ready });
 
   let stopping: Promise<void> | undefined;
   return {
+    name: 'issuer',
     grpcPort,
     metricsPort: metrics.port,
+    ready,
     stop() {
       stopping ??= (async () => {
         server.setServing(false);
@@ -119,6 +125,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
         await metrics.close();
         await redis.quit().catch(() => undefined);
         await sequelize.close();
+        authClient?.close();
       })();
       return stopping;
     },

@@ -1,2 +1,2 @@
-export { startIssuer, type IssuerApp, type IssuerOverrides, type Startable } from './app';
+export { startIssuer, type IssuerOverrides, type RunningIssuer, type Startable } from './app';
 export { configSchema, loadServiceConfig, type IssuerConfig } from './config';

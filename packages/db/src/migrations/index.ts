@@ -1,6 +1,7 @@
 import type { QueryInterface } from 'sequelize';
 import * as initialSchema from './0001-initial-schema';
 import * as participantsEmailUnique from './0002-participants-email-unique';
+import * as giftsRedeemedAt from './0003-gifts-redeemed-at';
 
 export interface Migration {
   name: string;
@@ -12,4 +13,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { name: '0001-initial-schema', ...initialSchema },
   { name: '0002-participants-email-unique', ...participantsEmailUnique },
+  { name: '0003-gifts-redeemed-at', ...giftsRedeemedAt },
 ];

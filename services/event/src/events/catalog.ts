@@ -1,6 +1,6 @@
 import { ServiceError } from '@fcfs/kit';
 import type { EventRow, Models } from '@fcfs/db';
-import { eventKeys, readHotState, rebuildEventState, type EventSettings, type HotState, type RebuildDeps } from '@fcfs/line';
+import { eventKeys, readHotState, rebuildEventState, type EventSettings, type HotState, type RebuildDeps } from '@fcfs/stock';
 import type { Event } from '@fcfs/proto';
 import type { Sequelize } from 'sequelize';
 import { Op } from 'sequelize';
@@ -73,6 +73,11 @@ export function createCatalog(deps: CatalogDeps) {
 
   return {
     hotState,
+
+    /** Gift codes of the event already redeemed (the issuer's RedeemGift marks them). */
+    redeemedCount(eventId: string): Promise<number> {
+      return models.Gift.count({ where: { event_id: eventId, redeemed_at: { [Op.ne]: null } } as never });
+    },
 
     async create(input: { name: unknown; stock: unknown; opensAtMs: number | undefined; closesAtMs: number | undefined }) {
       const name = parseName(input.name);

@@ -1,17 +1,17 @@
 import { GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
-import { eventKeys, parseEntry, toApplication } from '@fcfs/line';
+import { eventKeys, parseEntry, toApplication } from '@fcfs/stock';
 import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Catalog } from '../events/catalog';
-import type { Admissions } from '../line/admissions';
+import type { ApplyItem, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
 import type { LagReader } from '../stats/lag';
-import { appliesPerSecond } from '../stats/rate';
+import { ratesPerSecond } from '../stats/rate';
 import type { WatchHub } from '../watch/hub';
 
 export interface HandlerDeps {
   catalog: Catalog;
-  admissions: Admissions;
+  gate: Gate;
   hub: WatchHub;
   lag: LagReader;
   redis: Redis;
@@ -20,10 +20,29 @@ export interface HandlerDeps {
   now: () => number;
 }
 
-const MAX_APPLY_BATCH = 5_000;
+/** Applications one ApplyBatch request may hold (the BFF sends at most BFF_APPLY_BATCH_MAX). */
+const APPLY_BATCH_REQUEST_MAX = 5_000;
+
+/** An item that failed its own check, or the gate's answer: one ApplyBatch result. */
+function batchResult(answer: GateAnswer): ApplyBatchResult {
+  if (!(answer instanceof ServiceError)) return { result: { $case: 'response', value: answer } };
+  return { result: { $case: 'error', value: { code: answer.code, message: answer.message, reason: answer.reason ?? '' } } };
+}
+
+/** The items of an ApplyBatch checked one by one: a bad id fails that item only. */
+function parseItems(applications: readonly { eventId: string; participantId: string }[]): (ApplyItem | ServiceError)[] {
+  return applications.map((item) => {
+    try {
+      return { eventId: parseId(item.eventId, 'eventId'), participantId: parseId(item.participantId, 'participantId') };
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      return err;
+    }
+  });
+}
 
 export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceService> {
-  const { catalog, admissions, hub, lag, redis, prefix, verifier, now } = deps;
+  const { catalog, gate, hub, lag, redis, prefix, verifier, now } = deps;
 
   return {
     async createEvent(req, call) {
@@ -61,28 +80,17 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
     },
 
     async apply(req) {
-      return admissions.apply(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId'));
+      return gate.apply(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId'));
     },
 
     async applyBatch(req) {
-      if (req.applications.length > MAX_APPLY_BATCH) {
-        throw ServiceError.invalidArgument(`a batch holds at most ${MAX_APPLY_BATCH} applications`);
+      if (req.applications.length > APPLY_BATCH_REQUEST_MAX) {
+        throw ServiceError.invalidArgument(`a batch holds at most ${APPLY_BATCH_REQUEST_MAX} applications`);
       }
-      const results = await Promise.all(
-        req.applications.map(async (item): Promise<ApplyBatchResult> => {
-          try {
-            const response = await admissions.apply(
-              parseId(item.eventId, 'eventId'),
-              parseId(item.participantId, 'participantId'),
-            );
-            return { result: { $case: 'response', value: response } };
-          } catch (err) {
-            if (!(err instanceof ServiceError)) throw err;
-            return { result: { $case: 'error', value: { code: err.code, message: err.message, reason: err.reason ?? '' } } };
-          }
-        }),
-      );
-      return { results };
+      const parsed = parseItems(req.applications);
+      const answers = await gate.applyBatch(parsed.filter((p): p is ApplyItem => !(p instanceof ServiceError)));
+      let next = 0;
+      return { results: parsed.map((p) => batchResult(p instanceof ServiceError ? p : (answers[next++] as GateAnswer))) };
     },
 
     async getApplication(req) {
@@ -103,9 +111,10 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
       const hot = await catalog.hotState(eventId);
-      const [lagCount, rate] = await Promise.all([
+      const [lagCount, rate, redeemed] = await Promise.all([
         lag.lagOf(eventId).catch(() => -1),
-        appliesPerSecond(redis, prefix, eventId, now()),
+        ratesPerSecond(redis, prefix, eventId, now()),
+        catalog.redeemedCount(eventId),
       ]);
       return {
         stats: {
@@ -117,7 +126,9 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           issued: hot.issued,
           soldOut: hot.soldOut,
           lag: lagCount,
-          appliesPerSecond: rate,
+          appliesPerSecond: rate.applies,
+          decisionsPerSecond: rate.decisions,
+          redeemed,
         },
       };
     },

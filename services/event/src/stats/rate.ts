@@ -1,8 +1,18 @@
-import { eventKeys } from '@fcfs/line';
+import { eventKeys } from '@fcfs/stock';
 import type { Redis } from 'ioredis';
 
-/** Applies per second of one event: the last full second's counter, which the gate keeps in Redis. */
-export async function appliesPerSecond(redis: Redis, prefix: string, eventId: string, nowMs: number): Promise<number> {
+/**
+ * Applies and decisions per second of one event: the last full second's counters, which the gate
+ * (admit.lua) and the issuer (decide.lua) keep in Redis.
+ */
+export async function ratesPerSecond(
+  redis: Redis,
+  prefix: string,
+  eventId: string,
+  nowMs: number,
+): Promise<{ applies: number; decisions: number }> {
   const second = Math.floor(nowMs / 1000) - 1;
-  return Number((await redis.get(eventKeys(prefix, eventId).rate(second))) ?? 0);
+  const keys = eventKeys(prefix, eventId);
+  const [applies, decisions] = await redis.mget(keys.rate(second), keys.decisions(second));
+  return { applies: Number(applies ?? 0), decisions: Number(decisions ?? 0) };
 }

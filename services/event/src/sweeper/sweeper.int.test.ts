@@ -1,19 +1,19 @@
-import { AdmitOutcome, defineLineScripts, eventKeys, readHotState } from '@fcfs/line';
+import { AdmitOutcome, defineStockScripts, eventKeys, readHotState } from '@fcfs/stock';
 import { ApplyOutcome } from '@fcfs/proto';
 import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
+import { startPipeline, type Pipeline } from '../../../../test/pipeline/harness';
 import { eventually, testKafka, testLogger, urls } from '../../../../test/support';
-import { startEvent, type EventApp } from '../app';
+import { startEvent, type RunningEvent } from '../app';
 import { loadServiceConfig } from '../config';
 import { pendingSwept } from '../metrics';
-import { startPipeline, type Pipeline } from '../pipeline/harness';
 import { createSweeper, type Sweeper } from './sweeper';
 
 // The event service died between the gate and the produce: the admission is in Redis, no record in Kafka.
 // Simulated honestly with the real gate script (admit.lua) and no produce after it.
 describe('the sweeper of orphaned PENDING applications (real Kafka, Redis, MariaDB)', () => {
   const redis = new Redis(urls.redis);
-  const scripts = defineLineScripts(redis);
+  const scripts = defineStockScripts(redis);
   afterAll(() => redis.disconnect());
 
   /** The invariants after a drain: issued <= stock, one gift per participant, nobody PENDING. */
@@ -44,7 +44,7 @@ describe('the sweeper of orphaned PENDING applications (real Kafka, Redis, Maria
 
   describe('started by startEvent, with a short grace and interval', () => {
     let p: Pipeline;
-    let replica: EventApp;
+    let replica: RunningEvent;
 
     beforeAll(async () => {
       p = await startPipeline();

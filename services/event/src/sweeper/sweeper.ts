@@ -1,4 +1,4 @@
-import { eventKeys, type LineScripts } from '@fcfs/line';
+import { eventKeys, type StockScripts } from '@fcfs/stock';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -9,7 +9,7 @@ import { orphanPosition, sweepableBefore, type EndsSnapshot } from './rule';
 
 export interface SweeperDeps {
   redis: Redis;
-  scripts: Pick<LineScripts, 'sweep'>;
+  scripts: Pick<StockScripts, 'sweep'>;
   sequelize: Sequelize;
   admin: Admin;
   topic: string;

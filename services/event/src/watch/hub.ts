@@ -1,4 +1,4 @@
-import { eventKeys, eventIdOfChannel } from '@fcfs/line';
+import { eventKeys, eventIdOfChannel } from '@fcfs/stock';
 import { WatchEventResponse } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';

@@ -1,39 +1,30 @@
-import { parseId, ServiceError, type Handlers } from '@fcfs/kit';
-import { eventKeys, parseEntry, readHotState, toDecision, type StoredApplication } from '@fcfs/line';
-import { ApplicationStatus, type Difference, type Gift, type IssuerServiceService } from '@fcfs/proto';
+import { parseId, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
+import {
+  DECISIONS_SQL,
+  eventKeys,
+  parseEntry,
+  readHotState,
+  storedDecision,
+  toDecision,
+  type DecisionRow,
+  type StoredApplication,
+} from '@fcfs/stock';
+import { ApplicationStatus, type Difference, type IssuerServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { GIFT_COLUMNS, giftHandlers, toGift, type GiftRow } from './gifts';
 
 export interface IssuerHandlerDeps {
   redis: Redis;
   sequelize: Sequelize;
   prefix: string;
+  /** Verifies the forwarded admin token of admin calls (RedeemGift). */
+  verifier: TokenVerifier;
 }
 
 const MAX_PAGE = 1_000;
 const DEFAULT_PAGE = 100;
 const MAX_DIFFERENCES = 1_000;
-
-interface DecisionRow {
-  participant_id: string | number;
-  status: string;
-  position: number;
-  applied_at: Date;
-  decided_at: Date;
-  code: string | null;
-}
-
-const toStored = (row: DecisionRow): StoredApplication => ({
-  status: row.status === 'ISSUED' ? ApplicationStatus.APPLICATION_STATUS_ISSUED : ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
-  position: row.position,
-  appliedAtMs: row.applied_at.getTime(),
-  decidedAtMs: row.decided_at.getTime(),
-  giftCode: row.code ?? undefined,
-});
-
-const DECISIONS_SQL = `SELECT a.participant_id, a.status, a.position, a.applied_at, a.decided_at, g.code
-  FROM applications a LEFT JOIN gifts g ON g.event_id = a.event_id AND g.participant_id = a.participant_id
- WHERE a.event_id = ?`;
 
 function parsePageToken(token: string): { position: number; id: string } | undefined {
   if (token === '') return undefined;
@@ -52,7 +43,7 @@ function describe(app: StoredApplication | undefined): string {
 }
 
 /** The issuer's internal gRPC surface: decisions, gifts, and a Redis-vs-MySQL reconciliation. */
-export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps): Handlers<typeof IssuerServiceService> {
+export function issuerHandlers({ redis, sequelize, prefix, verifier }: IssuerHandlerDeps): Handlers<typeof IssuerServiceService> {
   const requireEvent = async (eventId: string): Promise<{ stock: number }> => {
     const [event] = await sequelize.query<{ stock: number }>('SELECT stock FROM events WHERE id = ?', {
       replacements: [eventId],
@@ -63,6 +54,8 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
   };
 
   return {
+    ...giftHandlers({ sequelize, verifier }),
+
     async getDecision(req) {
       const eventId = parseId(req.eventId, 'eventId');
       const participantId = parseId(req.participantId, 'participantId');
@@ -77,7 +70,7 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
         replacements: [eventId, participantId],
         type: QueryTypes.SELECT,
       });
-      return { decision: row === undefined ? undefined : toDecision(eventId, participantId, toStored(row)) };
+      return { decision: row === undefined ? undefined : toDecision(eventId, participantId, storedDecision(row)) };
     },
 
     async listGifts(req) {
@@ -87,14 +80,8 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
       const size = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
       const after = parsePageToken(req.pageToken);
       await requireEvent(eventId);
-      const rows = await sequelize.query<{
-        id: string | number;
-        participant_id: string | number;
-        code: string;
-        position: number;
-        issued_at: Date;
-      }>(
-        `SELECT id, participant_id, code, position, issued_at FROM gifts
+      const rows = await sequelize.query<GiftRow>(
+        `SELECT ${GIFT_COLUMNS} FROM gifts
           WHERE event_id = ? ${after ? 'AND (position > ? OR (position = ? AND id > ?))' : ''}
           ORDER BY position, id LIMIT ?`,
         {
@@ -103,13 +90,7 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
         },
       );
       const page = rows.slice(0, size);
-      const gifts: Gift[] = page.map((r) => ({
-        eventId,
-        participantId: String(r.participant_id),
-        code: r.code,
-        position: r.position,
-        issuedAtMs: r.issued_at.getTime(),
-      }));
+      const gifts = page.map(toGift);
       const last = page[page.length - 1];
       return { gifts, nextPageToken: rows.length > size && last ? pageToken(last.position, String(last.id)) : '' };
     },
@@ -126,7 +107,7 @@ export function issuerHandlers({ redis, sequelize, prefix }: IssuerHandlerDeps):
       const mysql = new Map<string, StoredApplication>();
       let issuedMysql = 0;
       for (const row of rows) {
-        const app = toStored(row);
+        const app = storedDecision(row);
         if (app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED) issuedMysql++;
         mysql.set(String(row.participant_id), app);
       }

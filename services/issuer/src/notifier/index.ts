@@ -1,2 +1,2 @@
 export { createNotifier, type Notifier, type NotifierOptions } from './notifier';
-export { defaultSesEndpoint, notifierConfigSchema, sesSettings, type NotifierConfig } from './config';
+export { notifierConfigSchema, notifierSettings, type NotifierConfig } from './config';

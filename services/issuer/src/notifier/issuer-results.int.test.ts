@@ -1,4 +1,4 @@
-import { encodeRecord } from '@fcfs/line';
+import { encodeRecord } from '@fcfs/stock';
 import { QueryTypes } from 'sequelize';
 import {
   createTestDatabase,
@@ -11,15 +11,15 @@ import {
   urls,
   type TestDatabase,
 } from '../../../../test/support';
-import { startIssuer, type IssuerApp } from '../app';
+import { startIssuer, type RunningIssuer } from '../app';
 import { loadServiceConfig } from '../config';
-import { emailsToDomain, insertParticipants, outboxRows, percentile } from './__fixtures__/outbox';
+import { emailsToDomain, insertParticipants, outboxRows, percentile } from '../../test/outbox';
 
 // End to end through the issuer: applications on Kafka -> decisions and outbox rows in MySQL ->
 // the notifier -> the SES emulator. The records are produced the way the event service produces them.
 describe('result e-mails of an event decided by the issuer (Kafka, Redis, MariaDB, SES emulator)', () => {
   let db: TestDatabase;
-  let issuer: IssuerApp | undefined;
+  let issuer: RunningIssuer | undefined;
   const prefix = `t${randomSuffix()}:`;
 
   beforeAll(async () => {
@@ -50,8 +50,8 @@ describe('result e-mails of an event decided by the issuer (Kafka, Redis, MariaD
         KAFKA_BROKERS: urls.kafkaBrokers.join(','),
         KAFKA_APPLICATIONS_TOPIC: topic,
         KAFKA_DLQ_TOPIC: dlq,
-        KAFKA_GROUP_ID: `issuer-${randomSuffix()}`,
-        LINE_REDIS_PREFIX: prefix,
+        KAFKA_ISSUER_GROUP: `issuer-${randomSuffix()}`,
+        STOCK_REDIS_PREFIX: prefix,
         GRPC_HOST: '127.0.0.1',
         GRPC_PORT: '0',
         METRICS_PORT: '0',

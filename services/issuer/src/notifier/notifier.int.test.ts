@@ -1,15 +1,22 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { createSes } from '@fcfs/kit';
 import { QueryTypes } from 'sequelize';
-import { z } from 'zod';
-import { createTestDatabase, eventually, randomSuffix, testLogger, urls, type TestDatabase } from '../../../../test/support';
-import { emailsToDomain, insertParticipants, outboxRows, percentile, seedDecidedEvent } from './__fixtures__/outbox';
-import { freePort, privateSes, type PrivateSes } from './__fixtures__/private-ses';
-import { createNotifier, notifierConfigSchema, sesSettings, type Notifier, type NotifierConfig } from './index';
+import {
+  createTestDatabase,
+  eventually,
+  freePort,
+  randomSuffix,
+  testLogger,
+  urls,
+  type TestDatabase,
+} from '../../../../test/support';
+import { emailsToDomain, insertParticipants, outboxRows, percentile, seedDecidedEvent } from '../../test/outbox';
+import { privateSes, type PrivateSes } from '../../test/private-ses';
+import { createNotifier, notifierConfigSchema, type Notifier, type NotifierConfig } from './index';
 
 // The emulator has no send-rate limit, so tests raise the rate from the SES default of 14/s.
 const configFor = (env: Record<string, string>): NotifierConfig =>
-  z.object(notifierConfigSchema).parse({
+  notifierConfigSchema.parse({
     SES_ENDPOINT: urls.ses,
     NOTIFIER_SEND_RATE: '500',
     NOTIFIER_CONCURRENCY: '32',
@@ -37,7 +44,7 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
     config: NotifierConfig,
     notifierId?: string,
   ): { notifier: Notifier; ses: SESv2Client; sends: () => number } {
-    const ses = createSes(sesSettings(config));
+    const ses = createSes(config.ses);
     let sends = 0;
     ses.middlewareStack.add(
       (next) => async (args) => {
@@ -191,7 +198,8 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
       const domain = `n${randomSuffix()}.example`;
       await ses.start();
       // The emulator answers 400 (BadRequest) to a message without a sender: a permanent rejection.
-      const rejecting = startNotifier({ ...configFor({ SES_ENDPOINT: ses.endpoint }), SES_FROM: '' });
+      const senderless = configFor({ SES_ENDPOINT: ses.endpoint });
+      const rejecting = startNotifier({ ...senderless, ses: { ...senderless.ses, from: '' } });
       const rejected = await seedDecidedEvent(db.sequelize, { emails: applicantEmails(3, domain), stock: 1, name: 'Rejected' });
       for (const row of await allSettled(rejected.eventId, 'FAILED')) {
         expect(row.attempts).toBe(1);
@@ -247,7 +255,7 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
     const event = await seedDecidedEvent(db.sequelize, { emails: applicantEmails(3, domain), stock: 1, name: 'Lease' });
     // A replica claimed every row, sent the first e-mail, and died before recording it.
     const [first] = event.applicants;
-    const deadReplicaSes = createSes(sesSettings(configFor({})));
+    const deadReplicaSes = createSes(configFor({}).ses);
     cleanups.push(() => deadReplicaSes.destroy());
     await deadReplicaSes.send(
       new SendEmailCommand({

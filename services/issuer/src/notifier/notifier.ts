@@ -52,17 +52,17 @@ export function createNotifier({ sequelize, ses, logger, config, notifierId, tem
   const log = logger.child({ component: 'notifier', notifierId: id });
   const templates = loadTemplates(templatesDir);
   const store = createOutboxStore(sequelize);
-  const rate = config.NOTIFIER_SEND_RATE;
+  const rate = config.notifier.sendRate;
   // A burst of one keeps any one-second window within SES's maximum send rate.
   const limiter = createRateLimiter({ rate, burst: 1 });
-  const sending = createSemaphore(config.NOTIFIER_CONCURRENCY);
-  const leaseMs = config.NOTIFIER_LEASE_MS;
+  const sending = createSemaphore(config.notifier.concurrency);
+  const leaseMs = config.notifier.leaseMs;
   // Rows held (claimed, not yet recorded): twice the concurrency, so the next claim runs while a full
   // set of sends is still going; but never more than the rate lets us try within half a lease.
-  const slots = Math.max(1, Math.min(2 * config.NOTIFIER_CONCURRENCY, Math.floor((rate * leaseMs) / 2000)));
+  const slots = Math.max(1, Math.min(2 * config.notifier.concurrency, Math.floor((rate * leaseMs) / 2000)));
   const sendTimeoutMs = Math.max(1_000, Math.min(10_000, Math.floor(leaseMs / 3)));
-  const backoff: BackoffPolicy = { baseMs: config.NOTIFIER_RETRY_BASE_MS, maxMs: config.NOTIFIER_RETRY_MAX_MS };
-  const gateLimits: LineGateLimits = { quietMs: config.NOTIFIER_QUIET_MS, minRateWhileBusy: config.NOTIFIER_MIN_RATE_WHILE_BUSY };
+  const backoff: BackoffPolicy = config.notifier.retry;
+  const gateLimits: LineGateLimits = { quietMs: config.notifier.quietMs, minRateWhileBusy: config.notifier.minRateWhileBusy };
   const gate: LineGateState = { ...initialLineGate };
 
   let running = false;
@@ -141,7 +141,7 @@ export function createNotifier({ sequelize, ses, logger, config, notifierId, tem
     try {
       await ses.send(
         new SendEmailCommand({
-          FromEmailAddress: config.SES_FROM,
+          FromEmailAddress: config.ses.from,
           Destination: { ToAddresses: [to] },
           Content: {
             Simple: {
@@ -180,7 +180,7 @@ export function createNotifier({ sequelize, ses, logger, config, notifierId, tem
       metrics.decisionToSent.observe(Math.max(0, Date.now() - new Date(row.decidedAt).getTime()) / 1000);
     } else if (!outcome.transient) {
       await fail(row, claim, outcome.reason, 'rejected');
-    } else if (row.attempts >= config.NOTIFIER_MAX_ATTEMPTS) {
+    } else if (row.attempts >= config.notifier.maxAttempts) {
       await fail(row, claim, outcome.reason, 'exhausted');
     } else {
       const delayMs = retryDelayMs(row.attempts, backoff);
@@ -206,7 +206,7 @@ export function createNotifier({ sequelize, ses, logger, config, notifierId, tem
       const free = slots - inFlight.size;
       if (free < Math.ceil(slots / 2)) {
         waitingForSlots = true;
-        await pause(config.NOTIFIER_POLL_MS, { ignoreEarlierWake: true });
+        await pause(config.notifier.pollMs, { ignoreEarlierWake: true });
         waitingForSlots = false;
         continue;
       }
@@ -232,14 +232,14 @@ export function createNotifier({ sequelize, ses, logger, config, notifierId, tem
         // Once per outage, not once per poll.
         if (!claimFailing) log.warn({ err }, 'could not claim outbox rows; retrying every poll');
         claimFailing = true;
-        await pause(config.NOTIFIER_POLL_MS, { ignoreEarlierWake: true });
+        await pause(config.notifier.pollMs, { ignoreEarlierWake: true });
         continue;
       }
       if (claimFailing) log.info('claiming outbox rows again');
       claimFailing = false;
       for (const row of rows) launch(row, claim);
       // A full batch means more may be due: go again as soon as slots free up (or the gate allows).
-      if (rows.length < limit) await pause(config.NOTIFIER_POLL_MS);
+      if (rows.length < limit) await pause(config.notifier.pollMs);
     }
   }
 

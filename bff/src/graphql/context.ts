@@ -1,0 +1,54 @@
+import { GrpcStatus, ServiceError, type Logger, type SessionClaims, type TokenVerifier } from '@fcfs/kit';
+import { userError } from './errors';
+
+/** What every resolver sees: who is calling, from where, and the request id for logs. */
+export interface RequestContext {
+  requestId: string;
+  clientIp: string;
+  logger: Logger;
+  /** The raw bearer token, forwarded to services that check it again. */
+  token: string | undefined;
+  /** The verified claims, or undefined without a valid token; never throws. */
+  claims(): Promise<SessionClaims | undefined>;
+  /** The verified claims, or UNAUTHENTICATED (UNAVAILABLE when the keys cannot be loaded). */
+  requireUser(): Promise<SessionClaims>;
+  /** As requireUser, and FORBIDDEN without the admin role. */
+  requireAdmin(): Promise<SessionClaims>;
+}
+
+export function createRequestContext({
+  requestId,
+  clientIp,
+  logger,
+  token,
+  verifier,
+}: {
+  requestId: string;
+  clientIp: string;
+  logger: Logger;
+  token: string | undefined;
+  verifier: TokenVerifier;
+}): RequestContext {
+  let verified: Promise<SessionClaims> | undefined;
+  const verify = (): Promise<SessionClaims> => {
+    if (token === undefined) return Promise.reject(userError('UNAUTHENTICATED', 'sign in first: a session token is required'));
+    verified ??= verifier.verify(token).catch((err: unknown) => {
+      if (err instanceof ServiceError && err.code === GrpcStatus.UNAUTHENTICATED) throw userError('UNAUTHENTICATED', err.message);
+      throw err;
+    });
+    return verified;
+  };
+  return {
+    requestId,
+    clientIp,
+    logger,
+    token,
+    claims: () => (token === undefined ? Promise.resolve(undefined) : verify().catch(() => undefined)),
+    requireUser: verify,
+    async requireAdmin() {
+      const claims = await verify();
+      if (claims.role !== 'admin') throw userError('FORBIDDEN', 'this operation needs the admin role');
+      return claims;
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// Proto messages to the shapes of the public GraphQL contract. Times stay epoch
+// milliseconds here; the DateTime scalar renders them as ISO-8601.
+import {
+  ApplicationStatus as ProtoApplicationStatus,
+  ApplyOutcome as ProtoApplyOutcome,
+  EventStatus as ProtoEventStatus,
+  type Application as ProtoApplication,
+  type ApplyResponse,
+  type Decision,
+  type Event as ProtoEvent,
+  type EventStats as ProtoEventStats,
+  type Gift as ProtoGift,
+  type Participant as ProtoParticipant,
+} from '@fcfs/proto';
+
+export type ApplicationStatus = 'PENDING' | 'ISSUED' | 'SOLD_OUT';
+export type EventStatus = 'DRAFT' | 'SCHEDULED' | 'OPEN' | 'SOLD_OUT' | 'CLOSED';
+export type ApplyOutcome = 'ACCEPTED' | 'ALREADY_APPLIED' | 'SOLD_OUT' | 'NOT_OPEN';
+
+export interface ApplicationView {
+  eventId: string;
+  status: ApplicationStatus;
+  position: number;
+  ahead: number | null;
+  appliedAt: number;
+  decidedAt: number | null;
+  giftCode: string | null;
+}
+
+export interface EventView {
+  id: string;
+  name: string;
+  status: EventStatus;
+  stock: number;
+  remaining: number;
+  opensAt: number | null;
+  closesAt: number | null;
+}
+
+export interface ParticipantView {
+  id: string;
+  email: string;
+  isAdmin: boolean;
+}
+
+export interface ApplyResultView {
+  outcome: ApplyOutcome;
+  application: ApplicationView | null;
+}
+
+export interface EventStatsView {
+  eventId: string;
+  stock: number;
+  remaining: number;
+  admitted: number;
+  pending: number;
+  issued: number;
+  soldOut: number;
+  lag: number;
+  appliesPerSecond: number;
+  decisionsPerSecond: number;
+  redeemed: number;
+}
+
+export interface GiftView {
+  code: string;
+  eventId: string;
+  participantId: string;
+  position: number;
+  issuedAt: number;
+  redeemedAt: number | null;
+}
+
+export function applicationStatus(status: ProtoApplicationStatus): ApplicationStatus {
+  switch (status) {
+    case ProtoApplicationStatus.APPLICATION_STATUS_ISSUED:
+      return 'ISSUED';
+    case ProtoApplicationStatus.APPLICATION_STATUS_SOLD_OUT:
+      return 'SOLD_OUT';
+    default:
+      return 'PENDING';
+  }
+}
+
+export function isFinal(app: ApplicationView): boolean {
+  return app.status !== 'PENDING';
+}
+
+export function toApplication(a: ProtoApplication): ApplicationView {
+  const status = applicationStatus(a.status);
+  return {
+    eventId: a.eventId,
+    status,
+    position: a.position,
+    ahead: status === 'PENDING' ? (a.ahead ?? null) : null,
+    appliedAt: a.appliedAtMs,
+    decidedAt: status === 'PENDING' ? null : (a.decidedAtMs ?? null),
+    giftCode: status === 'ISSUED' ? (a.giftCode ?? null) : null,
+  };
+}
+
+export function decisionToApplication(d: Decision): ApplicationView {
+  const status = applicationStatus(d.status);
+  return {
+    eventId: d.eventId,
+    status,
+    position: d.position,
+    ahead: null,
+    appliedAt: d.appliedAtMs,
+    decidedAt: d.decidedAtMs || null,
+    giftCode: status === 'ISSUED' ? (d.giftCode ?? null) : null,
+  };
+}
+
+const EVENT_STATUS: Record<number, EventStatus> = {
+  [ProtoEventStatus.EVENT_STATUS_DRAFT]: 'DRAFT',
+  [ProtoEventStatus.EVENT_STATUS_SCHEDULED]: 'SCHEDULED',
+  [ProtoEventStatus.EVENT_STATUS_OPEN]: 'OPEN',
+  [ProtoEventStatus.EVENT_STATUS_SOLD_OUT]: 'SOLD_OUT',
+  [ProtoEventStatus.EVENT_STATUS_CLOSED]: 'CLOSED',
+};
+
+export function toEvent(e: ProtoEvent): EventView {
+  return {
+    id: e.id,
+    name: e.name,
+    status: EVENT_STATUS[e.status] ?? 'DRAFT',
+    stock: e.stock,
+    remaining: e.remaining,
+    opensAt: e.opensAtMs ?? null,
+    closesAt: e.closesAtMs ?? null,
+  };
+}
+
+export function toParticipant(p: ProtoParticipant): ParticipantView {
+  return { id: p.id, email: p.email, isAdmin: p.isAdmin };
+}
+
+const OUTCOME: Record<number, ApplyOutcome> = {
+  [ProtoApplyOutcome.APPLY_OUTCOME_ACCEPTED]: 'ACCEPTED',
+  [ProtoApplyOutcome.APPLY_OUTCOME_ALREADY_APPLIED]: 'ALREADY_APPLIED',
+  [ProtoApplyOutcome.APPLY_OUTCOME_SOLD_OUT]: 'SOLD_OUT',
+  [ProtoApplyOutcome.APPLY_OUTCOME_NOT_OPEN]: 'NOT_OPEN',
+};
+
+export function toApplyResult(r: ApplyResponse): ApplyResultView {
+  const outcome = OUTCOME[r.outcome];
+  if (outcome === undefined) throw new Error(`unknown apply outcome ${r.outcome}`);
+  return { outcome, application: r.application ? toApplication(r.application) : null };
+}
+
+export function toEventStats(s: ProtoEventStats): EventStatsView {
+  return {
+    eventId: s.eventId,
+    stock: s.stock,
+    remaining: s.remaining,
+    admitted: s.admitted,
+    pending: s.pending,
+    issued: s.issued,
+    soldOut: s.soldOut,
+    lag: s.lag,
+    appliesPerSecond: s.appliesPerSecond,
+    decisionsPerSecond: s.decisionsPerSecond,
+    redeemed: s.redeemed,
+  };
+}
+
+export function toGift(g: ProtoGift): GiftView {
+  return {
+    code: g.code,
+    eventId: g.eventId,
+    participantId: g.participantId,
+    position: g.position,
+    issuedAt: g.issuedAtMs,
+    redeemedAt: g.redeemedAtMs ?? null,
+  };
+}

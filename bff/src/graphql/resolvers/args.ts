@@ -1,0 +1,55 @@
+// Argument checks the schema cannot express; each refusal is BAD_USER_INPUT naming the argument.
+import type { CreateEventInput } from '../generated/resolvers-types';
+import { userError } from '../errors';
+
+const MAX_EMAIL_LENGTH = 254;
+const MAX_GIFT_PAGE = 1_000;
+
+export function emailArg(value: string): string {
+  const email = value.trim();
+  if (email.length === 0 || email.length > MAX_EMAIL_LENGTH)
+    throw userError('BAD_USER_INPUT', `email must be 1 to ${MAX_EMAIL_LENGTH} characters`);
+  return email;
+}
+
+export function codeArg(value: string): string {
+  const code = value.trim();
+  if (!/^\d{6}$/.test(code)) throw userError('BAD_USER_INPUT', 'code must be the 6 digits from the e-mail');
+  return code;
+}
+
+export function stockArg(value: number): number {
+  if (!Number.isInteger(value) || value < 0)
+    throw userError('BAD_USER_INPUT', `stock must be a whole number, 0 or more (got ${String(value)})`);
+  return value;
+}
+
+export function nameArg(value: string): string {
+  if (value.trim().length === 0) throw userError('BAD_USER_INPUT', 'name must not be empty');
+  return value;
+}
+
+/** `first` has a default, but a client may still send null. */
+export function pageSizeArg(value: number | null): number {
+  if (value === null || !Number.isInteger(value) || value < 1 || value > MAX_GIFT_PAGE)
+    throw userError('BAD_USER_INPUT', `first must be a whole number from 1 to ${MAX_GIFT_PAGE} (got ${String(value)})`);
+  return value;
+}
+
+export function giftCodeArg(value: string): string {
+  const code = value.trim();
+  if (code.length === 0) throw userError('BAD_USER_INPUT', 'code must not be empty');
+  return code;
+}
+
+/** Waiting rooms and claim windows (#17) do not exist yet: an event that asks for one is refused, not silently changed. */
+export function refuseUnavailableFeatures(input: CreateEventInput): void {
+  if (input.waitingRoomOpensAt != null)
+    throw userError('BAD_USER_INPUT', 'waitingRoomOpensAt: waiting rooms are not available yet');
+  if (input.claimWindowSeconds != null && input.claimWindowSeconds < 0)
+    throw userError('BAD_USER_INPUT', `claimWindowSeconds must be 0 or more (got ${input.claimWindowSeconds})`);
+  if (input.claimWindowSeconds != null && input.claimWindowSeconds > 0)
+    throw userError('BAD_USER_INPUT', 'claimWindowSeconds: claim windows are not available yet; leave it unset or 0');
+  if (input.maxOpenOffers != null)
+    throw userError('BAD_USER_INPUT', 'maxOpenOffers: claim windows (and so open offers) are not available yet');
+}

@@ -1,0 +1,79 @@
+import { GrpcStatus, parseId, ServiceError } from '@fcfs/kit';
+import * as metrics from '../../metrics';
+import type { RequestContext } from '../context';
+import { userError } from '../errors';
+import type { MutationResolvers } from '../generated/resolvers-types';
+import { toApplyResult, toGift, toParticipant } from '../mappers';
+import { codeArg, emailArg, giftCodeArg, nameArg, refuseUnavailableFeatures, stockArg } from './args';
+import { asAdmin, eventOf, type ResolverDeps } from './deps';
+
+export function mutationResolvers({ upstream, applyBatcher, hub }: ResolverDeps): MutationResolvers {
+  const { auth, event, issuer } = upstream;
+
+  /** No event has a claim window yet (#17), so nobody ever holds an open offer. */
+  const refuseWithoutOffer = async (eventId: string, ctx: RequestContext): Promise<never> => {
+    await ctx.requireUser();
+    await upstream.call(event.getEvent.bind(event), { eventId: parseId(eventId, 'eventId') });
+    throw userError('NOT_OFFERED', 'there is no open offer to claim or decline: this event has no claim window');
+  };
+
+  return {
+    async sendVerificationCode(_, { email }, ctx) {
+      const res = await upstream.call(auth.sendVerificationCode.bind(auth), { email: emailArg(email), clientIp: ctx.clientIp });
+      return { ok: true, expiresInSeconds: res.expiresInSeconds };
+    },
+    async verifyCode(_, { email, code }) {
+      const checked = codeArg(code);
+      const res = await upstream.call(auth.verifyCode.bind(auth), { email: emailArg(email), code: checked });
+      if (!res.participant) throw new ServiceError(GrpcStatus.INTERNAL, 'VerifyCode answered no participant');
+      return { token: res.token, expiresAt: res.expiresAtMs, participant: toParticipant(res.participant) };
+    },
+    async apply(_, { eventId }, ctx) {
+      const claims = await ctx.requireUser();
+      try {
+        const id = parseId(eventId, 'eventId');
+        const result = toApplyResult(await applyBatcher.add({ eventId: id, participantId: claims.participantId }));
+        metrics.applies.inc({ outcome: result.outcome });
+        // A subscription of this participant waiting on this process hears it now, with no read.
+        if (result.application) hub.applied(id, claims.participantId, result.application);
+        return result;
+      } catch (err) {
+        metrics.applies.inc({ outcome: 'ERROR' });
+        throw err;
+      }
+    },
+    async createEvent(_, { input }, ctx) {
+      const settings = await asAdmin(ctx);
+      refuseUnavailableFeatures(input);
+      const { name, stock, opensAt, closesAt } = input;
+      const request = {
+        name: nameArg(name),
+        stock: stockArg(stock),
+        ...(opensAt == null ? {} : { opensAtMs: opensAt }),
+        ...(closesAt == null ? {} : { closesAtMs: closesAt }),
+      };
+      return eventOf(await upstream.call(event.createEvent.bind(event), request, settings));
+    },
+    async setStock(_, { eventId, stock }, ctx) {
+      const settings = await asAdmin(ctx);
+      const request = { eventId: parseId(eventId, 'eventId'), stock: stockArg(stock) };
+      return eventOf(await upstream.call(event.setStock.bind(event), request, settings));
+    },
+    async openEvent(_, { eventId }, ctx) {
+      const settings = await asAdmin(ctx);
+      return eventOf(await upstream.call(event.openEvent.bind(event), { eventId: parseId(eventId, 'eventId') }, settings));
+    },
+    async closeEvent(_, { eventId }, ctx) {
+      const settings = await asAdmin(ctx);
+      return eventOf(await upstream.call(event.closeEvent.bind(event), { eventId: parseId(eventId, 'eventId') }, settings));
+    },
+    claimGift: (_, { eventId }, ctx) => refuseWithoutOffer(eventId, ctx),
+    declineGift: (_, { eventId }, ctx) => refuseWithoutOffer(eventId, ctx),
+    async redeemGift(_, { code }, ctx) {
+      const settings = await asAdmin(ctx);
+      const res = await upstream.call(issuer.redeemGift.bind(issuer), { code: giftCodeArg(code) }, settings);
+      if (!res.gift) throw new ServiceError(GrpcStatus.INTERNAL, 'RedeemGift answered no gift');
+      return toGift(res.gift);
+    },
+  };
+}

@@ -1,0 +1,201 @@
+import { createLogger } from '@fcfs/kit';
+import { admitted, decision, FakeStream } from '../../test/fake-stream';
+import { watchApplication } from './application-status';
+import type { ApplicationView } from '../graphql/mappers';
+import { createWatchHub } from './watch-hub';
+
+const logger = createLogger('test', 'silent');
+
+function pending(position: number, ahead: number): ApplicationView {
+  return { eventId: '1', status: 'PENDING', position, ahead, appliedAt: 1_000, decidedAt: null, giftCode: null };
+}
+
+function setup(read: () => Promise<ApplicationView | undefined>, aheadIntervalMs = 1_000, waitResyncMs = 60_000) {
+  const streams: FakeStream[] = [];
+  const hub = createWatchHub({
+    open: (id) => {
+      const s = new FakeStream(id);
+      streams.push(s);
+      return s;
+    },
+    logger,
+  });
+  const start = () =>
+    watchApplication({ eventId: '1', participantId: 'p1', hub, read, aheadIntervalMs, resyncMs: 60_000, waitResyncMs, logger });
+  return { hub, streams, start };
+}
+
+async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push((await it.next()).value as T);
+  return out;
+}
+
+describe('watchApplication', () => {
+  it('sends the current application at once, then its decision', async () => {
+    const { hub, streams, start } = setup(async () => pending(5, 4));
+    const it = await start();
+    if (!it) throw new Error('expected an iterator');
+    streams[0]?.decide(decision('1', 'p2', 4, true), decision('1', 'p1', 5, true));
+    const [first, second] = await take(it, 2);
+    expect(first).toMatchObject({ status: 'PENDING', position: 5, ahead: 4 });
+    expect(second).toMatchObject({ status: 'ISSUED', giftCode: 'GIFT-p1', ahead: null });
+    await it.return?.();
+    expect(hub.events()).toEqual([]);
+  });
+
+  it('waits for a participant who has not applied, and sends the application this process answered', async () => {
+    const read = jest.fn(async (): Promise<ApplicationView | undefined> => undefined);
+    const { hub, start } = setup(read);
+    const it = await start();
+    const next = it.next();
+    let settled = false;
+    void next.then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    expect(hub.events()).toEqual(['1']);
+    // Another participant's apply is not ours.
+    hub.applied('1', 'p2', pending(6, 5));
+    hub.applied('1', 'p1', pending(7, 6));
+    expect((await next).value).toMatchObject({ status: 'PENDING', position: 7, ahead: 6 });
+    expect(read).toHaveBeenCalledTimes(1);
+    await it.return?.();
+    expect(hub.events()).toEqual([]);
+  });
+
+  it('while waiting, sends the application another BFF process admitted, announced on the stream', async () => {
+    const read = jest.fn(async (): Promise<ApplicationView | undefined> => undefined);
+    const { hub, streams, start } = setup(read);
+    const it = await start();
+    // `read` never finds it: what arrives can only come from the announcement.
+    streams[0]?.admit(admitted('1', 'p2', 4, 3), admitted('1', 'p1', 5, 4));
+    expect((await it.next()).value).toMatchObject({ status: 'PENDING', position: 5, ahead: 4 });
+    await it.return?.();
+    hub.close();
+  });
+
+  it('while waiting, sends a decision as it arrives, and what a re-read finds after a resync', async () => {
+    const store: { app?: ApplicationView } = {};
+    const { hub, streams, start } = setup(async () => store.app);
+    const decided = await start();
+    streams[0]?.decide(decision('1', 'p1', 3, false));
+    expect((await decided.next()).value).toMatchObject({ status: 'SOLD_OUT', position: 3 });
+    await decided.return?.();
+
+    const reread = await start();
+    store.app = pending(9, 8);
+    // The stream is re-established (another process may have taken the apply meanwhile): read again.
+    streams[1]?.progress(1);
+    expect((await reread.next()).value).toMatchObject({ status: 'PENDING', position: 9 });
+    await reread.return?.();
+    hub.close();
+  });
+
+  it('while waiting, re-reads about every waitResyncMs (spread ±20 %), then at the PENDING pace', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const random = jest.spyOn(Math, 'random');
+    try {
+      const store: { app?: ApplicationView } = {};
+      const read = jest.fn(async () => store.app);
+      const { hub, start } = setup(read, 1_000, 10_000);
+      // The spread: a subscription's period lies within 8 and 12 s of the configured 10 s.
+      random.mockReturnValueOnce(0);
+      const early = await start();
+      random.mockReturnValueOnce(0.999);
+      const late = await start();
+      expect(read).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(7_999);
+      expect(read).toHaveBeenCalledTimes(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(read).toHaveBeenCalledTimes(3);
+      await jest.advanceTimersByTimeAsync(3_995);
+      expect(read).toHaveBeenCalledTimes(3);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(read).toHaveBeenCalledTimes(4);
+      await late.return?.();
+      // Applied through another replica: the next re-read (t = 16 s) finds it, and from then on the
+      // PENDING pace (60 s) applies.
+      store.app = pending(3, 2);
+      await jest.advanceTimersByTimeAsync(4_004);
+      expect(read).toHaveBeenCalledTimes(5);
+      expect((await early.next()).value).toMatchObject({ status: 'PENDING', position: 3 });
+      await jest.advanceTimersByTimeAsync(59_999);
+      expect(read).toHaveBeenCalledTimes(5);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(read).toHaveBeenCalledTimes(6);
+      await early.return?.();
+      hub.close();
+    } finally {
+      random.mockRestore();
+      jest.useRealTimers();
+    }
+  });
+
+  it('an apply answered while the first read is under way: the newest state wins', async () => {
+    let release: (app: ApplicationView | undefined) => void = () => undefined;
+    const { hub, start } = setup(() => new Promise((resolve) => (release = resolve)));
+    const starting = start();
+    hub.applied('1', 'p1', { ...pending(4, 0), status: 'ISSUED', giftCode: 'G', decidedAt: 2_000, ahead: null });
+    release(undefined);
+    const it = await starting;
+    expect((await it.next()).value).toMatchObject({ status: 'ISSUED', giftCode: 'G' });
+    await it.return?.();
+    hub.close();
+  });
+
+  it('throttles `ahead` to one update per interval, sending the latest', async () => {
+    jest.useFakeTimers({ now: 10_000 });
+    try {
+      const { hub, streams, start } = setup(async () => pending(100, 99), 1_000);
+      const it = await start();
+      if (!it) throw new Error('expected an iterator');
+      const stream = streams[0] as FakeStream;
+      const values: ApplicationView[] = [];
+      const collect = (async () => {
+        for await (const v of it) values.push(v);
+      })();
+      for (const through of [10, 20, 30]) stream.progress(through);
+      await jest.advanceTimersByTimeAsync(10);
+      expect(values.map((v) => v.ahead)).toEqual([99]);
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(values.map((v) => v.ahead)).toEqual([99, 69]);
+      stream.decide(decision('1', 'p1', 100, false));
+      await jest.advanceTimersByTimeAsync(1);
+      expect(values.map((v) => v.status)).toEqual(['PENDING', 'PENDING', 'SOLD_OUT']);
+      await it.return?.();
+      await collect;
+      hub.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('re-reads when the watermark passed it without its decision', async () => {
+    let reads = 0;
+    const { hub, streams, start } = setup(async () => {
+      reads += 1;
+      return reads === 1 ? pending(3, 2) : { ...pending(3, 0), status: 'ISSUED', ahead: null, giftCode: 'G', decidedAt: 5 };
+    });
+    const it = await start();
+    if (!it) throw new Error('expected an iterator');
+    streams[0]?.progress(3);
+    const [, second] = await take(it, 2);
+    expect(second).toMatchObject({ status: 'ISSUED', giftCode: 'G' });
+    await it.return?.();
+    hub.close();
+  });
+
+  it('keeps a decision that arrived during the first read over the older PENDING', async () => {
+    let release: (v: ApplicationView) => void = () => undefined;
+    const { hub, streams, start } = setup(() => new Promise((r) => (release = r)));
+    const started = start();
+    streams[0]?.decide(decision('1', 'p1', 2, true));
+    release(pending(2, 1));
+    const it = await started;
+    if (!it) throw new Error('expected an iterator');
+    const [first] = await take(it, 1);
+    expect(first).toMatchObject({ status: 'ISSUED' });
+    await it.return?.();
+    hub.close();
+  });
+});

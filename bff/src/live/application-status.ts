@@ -1,0 +1,168 @@
+import type { Logger } from '@fcfs/kit';
+import { decisionToApplication, isFinal, type ApplicationView } from '../graphql/mappers';
+import { createPushIterator, type PushIterator } from './push-iterator';
+import type { WatchHub, WatchUpdate } from './watch-hub';
+
+export interface ApplicationWatchOptions {
+  eventId: string;
+  participantId: string;
+  hub: WatchHub;
+  /** Reads the application now (GetApplication); undefined when the participant has not applied (yet). */
+  read: () => Promise<ApplicationView | undefined>;
+  /** Minimum interval between two `ahead` updates; decisions never wait. */
+  aheadIntervalMs: number;
+  /** While PENDING, re-read this often in case a decision slipped between streams. */
+  resyncMs: number;
+  /**
+   * While waiting for an application that does not exist yet, re-read about this often (each
+   * subscription picks its own period within ±20 %, so thousands waiting on one event spread out).
+   */
+  waitResyncMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * One subscriber's view of its application: the current state at once, then each change.
+ * Listens on the hub before the first read so that nothing between the two is lost; a final
+ * status always wins over an older PENDING and is delivered immediately; `ahead` updates are
+ * throttled. Resolves once the first read is done; rejects (and cleans up) when it fails.
+ *
+ * A participant who has not applied yet is not refused: the page of an event that opens at a
+ * known second subscribes before its visitor can apply. The subscription then waits and sends the
+ * application as soon as it exists: at once when this process answers the apply (the hub's
+ * `applied`), when a decision for it arrives, or at the next re-read (about every `waitResyncMs`,
+ * and when the event's stream is re-established) when another BFF process took the apply.
+ */
+export async function watchApplication(options: ApplicationWatchOptions): Promise<PushIterator<ApplicationView>> {
+  const { eventId, participantId, hub, read, aheadIntervalMs, resyncMs, waitResyncMs, logger, now = Date.now } = options;
+  let current: ApplicationView | undefined;
+  let early: ApplicationView | undefined;
+  let lastSentAt = 0;
+  let aheadTimer: NodeJS.Timeout | undefined;
+  let reading: Promise<void> | undefined;
+  let stopped = false;
+  let unsubscribe: (() => void) | undefined;
+  let resync: NodeJS.Timeout | undefined;
+  let latestThrough: number | undefined;
+  /** The first read found no application: the first one to arrive is sent as it comes. */
+  let waiting = false;
+
+  const cleanup = (): void => {
+    stopped = true;
+    if (aheadTimer) clearTimeout(aheadTimer);
+    if (resync) clearInterval(resync);
+    aheadTimer = resync = undefined;
+    unsubscribe?.();
+    unsubscribe = undefined;
+  };
+  const iterator = createPushIterator<ApplicationView>(cleanup);
+
+  const rereadEvery = (ms: number): void => {
+    if (resync) clearInterval(resync);
+    resync = setInterval(reread, ms);
+    resync.unref();
+  };
+
+  const send = (app: ApplicationView): void => {
+    current = app;
+    lastSentAt = now();
+    iterator.push(app);
+    if (waiting && !isFinal(app)) {
+      // The application exists now: from here on, the PENDING re-read.
+      waiting = false;
+      rereadEvery(resyncMs);
+    }
+    if (isFinal(app)) {
+      // Nothing changes after a decision: stop listening, keep the subscription open.
+      if (aheadTimer) clearTimeout(aheadTimer);
+      if (resync) clearInterval(resync);
+      aheadTimer = resync = undefined;
+      unsubscribe?.();
+      unsubscribe = undefined;
+    }
+  };
+
+  const sendAheadLater = (): void => {
+    if (aheadTimer || !current) return;
+    const wait = Math.max(0, lastSentAt + aheadIntervalMs - now());
+    const flush = (): void => {
+      aheadTimer = undefined;
+      if (stopped || !current || isFinal(current) || latestThrough === undefined) return;
+      const ahead = Math.max(0, current.position - 1 - latestThrough);
+      if (current.ahead === null || ahead < current.ahead) send({ ...current, ahead });
+    };
+    if (wait === 0) flush();
+    else {
+      aheadTimer = setTimeout(flush, wait);
+      aheadTimer.unref();
+    }
+  };
+
+  const merge = (app: ApplicationView): void => {
+    if (stopped) return;
+    if (!current) {
+      send(app);
+      return;
+    }
+    if (isFinal(current)) return;
+    if (isFinal(app)) send(app);
+    else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
+      latestThrough = Math.max(latestThrough ?? 0, app.position - 1 - app.ahead);
+      sendAheadLater();
+    }
+  };
+
+  const reread = (): void => {
+    if (stopped || (current && isFinal(current))) return;
+    reading ??= read()
+      .then((app) => {
+        if (app) merge(app);
+      })
+      .catch((err: unknown) => logger.debug({ err, eventId }, 'application re-read failed; will retry'))
+      .finally(() => {
+        reading = undefined;
+      });
+  };
+
+  const onUpdate = (update: WatchUpdate): void => {
+    if (stopped) return;
+    if (update.kind === 'decision' || update.kind === 'applied') {
+      const app = update.kind === 'decision' ? decisionToApplication(update.decision) : update.application;
+      if (current || waiting) merge(app);
+      // Before the first read is done: kept, the newest final status first.
+      else if (!early || (!isFinal(early) && isFinal(app))) early = app;
+    } else if (update.kind === 'progress') {
+      latestThrough = Math.max(latestThrough ?? 0, update.progress.decidedThrough);
+      if (!current || isFinal(current)) return;
+      // The watermark passed us but our decision never came: it was missed, read it.
+      if (latestThrough >= current.position) reread();
+      else sendAheadLater();
+    } else if (current || waiting) {
+      reread();
+    }
+  };
+
+  unsubscribe = hub.subscribe(eventId, participantId, onUpdate);
+  let first: ApplicationView | undefined;
+  try {
+    first = await read();
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  if (!first && !early) {
+    // Not applied (yet): wait for the application, re-reading now and then.
+    waiting = true;
+    rereadEvery(Math.round(waitResyncMs * (0.8 + 0.4 * Math.random())));
+    return iterator;
+  }
+  // A decision that arrived during the read is newer than a PENDING read.
+  send(early && (!first || !isFinal(first)) ? early : (first as ApplicationView));
+  if (!isFinal(current as ApplicationView)) {
+    if (latestThrough !== undefined)
+      onUpdate({ kind: 'progress', progress: { eventId, decidedThrough: latestThrough, issued: 0, remaining: 0 } });
+    rereadEvery(resyncMs);
+  }
+  return iterator;
+}

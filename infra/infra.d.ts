@@ -1,0 +1,91 @@
+// Types of infra.js (CommonJS) for TypeScript tests: `import * as infra from '<repo>/infra/infra'`.
+import type { Admin } from 'kafkajs';
+
+export type Component = 'kafka' | 'redis' | 'mysql' | 'ses';
+
+export interface InfraConfig {
+  kafkaBrokers: string[];
+  redisUrl: string;
+  mysqlUrl: string;
+  sesEndpoint: string;
+  applicationsPartitions: number;
+}
+
+interface Started {
+  started: boolean;
+  pid: number | null;
+}
+export interface UpResult {
+  kafka: Started & { brokers: string[]; topics: typeof TOPICS };
+  redis: Started & { url: string };
+  mysql: Started & { url: string };
+  ses: Started & { endpoint: string };
+  env: { KAFKA_BROKERS: string; REDIS_URL: string; MYSQL_URL: string; SES_ENDPOINT: string };
+}
+
+export interface ComponentStatus {
+  name: Component;
+  up: boolean;
+  where: string;
+  /** started by infra.js (and still alive) */
+  ours: boolean;
+  pid: number | null;
+}
+
+/** What a private broker and a private MariaDB have in common. */
+export interface PrivateServer {
+  port: number;
+  dir: string;
+  logFile: string;
+  /** null while stopped */
+  pid: number | null;
+  /** start it again on the same dir and port (no-op if running) */
+  start(): Promise<void>;
+  /** clean shutdown (SIGTERM, SIGKILL after a grace period) */
+  stop(): Promise<void>;
+  /** hard crash (SIGKILL) */
+  kill(): Promise<void>;
+}
+export interface PrivateKafka extends PrivateServer {
+  /** e.g. ['127.0.0.1:41234'] (kafkajs `brokers`) */
+  brokers: string[];
+}
+export interface PrivateMariadb extends PrivateServer {
+  /** mysql://root@127.0.0.1:<port>/<database> (root, empty password) */
+  url: string;
+}
+
+/** Start whatever is missing; idempotent and safe to call from several processes at once. */
+export function up(opts?: { quiet?: boolean }): Promise<UpResult>;
+/** Only some components: the others are undefined in the answer. */
+export function up(opts: { quiet?: boolean; only: Component[] }): Promise<Partial<Omit<UpResult, 'env'>> & Pick<UpResult, 'env'>>;
+export function down(opts?: { quiet?: boolean }): Promise<{ stopped: { name: string; pid: number; where: string }[] }>;
+export function status(opts?: { quiet?: boolean }): Promise<ComponentStatus[]>;
+export function config(): InfraConfig;
+export function startPrivateKafka(opts?: {
+  port?: number;
+  dir?: string;
+  host?: string;
+  timeoutMs?: number;
+  quiet?: boolean;
+  config?: Record<string, string | number>;
+}): Promise<PrivateKafka>;
+export function stopPrivateKafka(handle: PrivateKafka, opts?: { keepData?: boolean }): Promise<void>;
+export function startPrivateMariadb(opts?: {
+  port?: number;
+  dir?: string;
+  database?: string;
+  timeoutMs?: number;
+  quiet?: boolean;
+}): Promise<PrivateMariadb>;
+export function stopPrivateMariadb(handle: PrivateMariadb, opts?: { keepData?: boolean }): Promise<void>;
+export function kafkaAnswers(brokers: string[], timeoutMs?: number): Promise<boolean>;
+export function waitForLeaders(admin: Admin, topics: string[], timeoutMs?: number): Promise<void>;
+export function newKafkaClusterId(): string;
+/** An expected failure: the CLI prints only its message (no stack) and exits 1. */
+export class InfraError extends Error {}
+export const TOPICS: Readonly<{ applications: 'applications'; applicationsDlq: 'applications.dlq' }>;
+export const TOPIC_APPLICATIONS: 'applications';
+export const TOPIC_APPLICATIONS_DLQ: 'applications.dlq';
+export const STATE_DIR: string;
+export const LOG_DIR: string;

@@ -1,0 +1,268 @@
+// @ts-check
+/**
+ * Kafka: a real single-node KRaft broker (broker + controller on port + 1) run from the Maven
+ * Central jars, its probe, its configuration and storage format, and `up` for the shared one.
+ */
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { spawnSync } = require('node:child_process');
+const { InfraError } = require('./lib/errors.js');
+const { hasListener, isLocalHost } = require('./lib/net.js');
+const { isOurProcess, lastError, rotateLog, sleep, spawnLogged, terminate, waitUntil } = require('./lib/process.js');
+const { splitHostPort } = require('./config.js');
+const { KAFKA_DIR, KAFKA_LIBS, fetchKafkaJars, javaBin } = require('./kafka-jars.js');
+const { LOG_DIR, KAFKA_STOP_GRACE_MS, foundRunning, liveRecord, rel, secs, writeRecord } = require('./state.js');
+
+const KAFKA_START_TIMEOUT_MS = 60_000;
+
+/**
+ * Does a Kafka broker answer at these brokers (admin listTopics)?
+ * @param {string[]} brokers @param {number} [timeoutMs]
+ */
+async function kafkaAnswers(brokers, timeoutMs = 2000) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const kafka = new Kafka({
+    clientId: 'infra-probe',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: Math.min(timeoutMs, 1000),
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** log4j 1 settings: the broker's own log in logFile, the chattiest loggers at WARN. @param {string} logFile */
+const log4jProperties = (logFile) =>
+  [
+    '# written by infra/kafka.js',
+    'log4j.rootLogger=INFO, file',
+    'log4j.appender.file=org.apache.log4j.FileAppender',
+    `log4j.appender.file.File=${logFile}`,
+    'log4j.appender.file.Append=true',
+    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    'log4j.logger.kafka.request.logger=WARN',
+    'log4j.logger.state.change.logger=WARN',
+    'log4j.logger.kafka.log.LogCleaner=WARN',
+    'log4j.logger.org.apache.kafka.storage.internals.log=WARN',
+    'log4j.logger.kafka.log=WARN',
+    'log4j.logger.org.apache.kafka.clients=WARN',
+    'log4j.logger.org.apache.kafka.common.utils.AppInfoParser=WARN',
+    '',
+  ].join('\n');
+
+/**
+ * Write server.properties and log4j.properties for a broker living in dir.
+ * @param {{ dir: string, host: string, port: number, logFile: string, extra?: Record<string, string | number> }} o
+ */
+function writeKafkaConfig({ dir, host, port, logFile, extra = {} }) {
+  fs.mkdirSync(dir, { recursive: true });
+  const props = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@${host}:${port + 1}`,
+    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${port + 1}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': path.join(dir, 'data'),
+    'auto.create.topics.enable': 'false',
+    'group.initial.rebalance.delay.ms': 0,
+    'offsets.topic.replication.factor': 1,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'min.insync.replicas': 1,
+    'default.replication.factor': 1,
+    'num.partitions': 1,
+    'delete.topic.enable': 'true',
+    'log.retention.hours': 168,
+    ...extra,
+  };
+  const serverProps = path.join(dir, 'server.properties');
+  fs.writeFileSync(
+    serverProps,
+    `# written by infra/kafka.js: single-node KRaft (broker+controller)\n${Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+  );
+  const log4j = path.join(dir, 'log4j.properties');
+  fs.writeFileSync(log4j, log4jProperties(logFile));
+  return { serverProps, log4j };
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes in base64url. Like Kafka's own
+ * Uuid.randomUuid(), never one that starts with '-', which the storage tool's
+ * argument parser would take for an option (it did, 1 format in 64).
+ * @returns {string}
+ */
+function newKafkaClusterId() {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (isKafkaClusterId(id)) return id;
+  }
+}
+
+/** @param {string} id */
+function isKafkaClusterId(id) {
+  return /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id);
+}
+
+/** The cluster id kept in <dir>/cluster.id, made on first use. @param {string} dir */
+function clusterIdOf(dir) {
+  const idFile = path.join(dir, 'cluster.id');
+  let clusterId = '';
+  try {
+    clusterId = fs.readFileSync(idFile, 'utf8').trim();
+  } catch {
+    /* new */
+  }
+  if (!isKafkaClusterId(clusterId)) {
+    clusterId = newKafkaClusterId();
+    fs.writeFileSync(idFile, `${clusterId}\n`);
+  }
+  return clusterId;
+}
+
+/**
+ * Format a KRaft data dir once (cluster id kept in <dir>/cluster.id).
+ * @param {{ dir: string, serverProps: string, log4j: string, logFile: string }} o
+ */
+function formatKafkaStorage({ dir, serverProps, log4j, logFile }) {
+  if (fs.existsSync(path.join(dir, 'data', 'meta.properties'))) return;
+  const clusterId = clusterIdOf(dir);
+  const out = fs.openSync(logFile, 'a');
+  const r = spawnSync(
+    javaBin(),
+    [
+      `-Dlog4j.configuration=file:${log4j}`,
+      '-cp',
+      `${KAFKA_LIBS}/*`,
+      'kafka.tools.StorageTool',
+      'format',
+      '--ignore-formatted',
+      `--cluster-id=${clusterId}`,
+      '-c',
+      serverProps,
+    ],
+    { stdio: ['ignore', out, out] },
+  );
+  fs.closeSync(out);
+  if (r.status !== 0) {
+    throw new InfraError(
+      `kafka: formatting the storage in ${rel(path.join(dir, 'data'))} failed (exit ${r.status ?? r.signal}); see ${rel(logFile)}${lastError(logFile)}`,
+    );
+  }
+}
+
+/**
+ * Spawn a detached broker for dir and wait until it answers.
+ * @param {{ dir: string, host: string, port: number, logFile: string, jvm: string[], extra?: Record<string, string | number>, timeoutMs?: number, label: string }} o
+ * @returns {Promise<{ pid: number, child: import('node:child_process').ChildProcess }>}
+ */
+async function launchKafka({ dir, host, port, logFile, jvm, extra, timeoutMs = KAFKA_START_TIMEOUT_MS, label }) {
+  const { serverProps, log4j } = writeKafkaConfig({ dir, host, port, logFile, extra });
+  rotateLog(logFile);
+  formatKafkaStorage({ dir, serverProps, log4j, logFile });
+  const jvmArgs = ['-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`];
+  const { child, pid, exited } = spawnLogged(
+    javaBin(),
+    [...jvm, ...jvmArgs, `-Dkafka.logs.dir=${path.dirname(logFile)}`, '-cp', `${KAFKA_LIBS}/*`, 'kafka.Kafka', serverProps],
+    { logFile, cwd: dir, detached: true },
+  );
+  if (!pid) throw new InfraError(`${label}: could not spawn java; see ${rel(logFile)}`);
+  await waitUntil(() => kafkaAnswers([`${host}:${port}`], 1500), {
+    timeoutMs,
+    intervalMs: 250,
+    exited,
+    onExit: (why) =>
+      new InfraError(`${label}: the broker stopped during start-up (${why}); see ${rel(logFile)}${lastError(logFile)}`),
+    onTimeout: async () => {
+      await terminate(pid, 5000, child);
+      return new InfraError(
+        `${label}: the broker did not answer on ${host}:${port} within ${timeoutMs / 1000} s; see ${rel(logFile)}${lastError(logFile)}`,
+      );
+    },
+  });
+  return { pid, child };
+}
+
+/**
+ * Wait for a broker we started earlier that does not answer yet (a start-up still in progress, or wedged).
+ * @param {import('./state.js').PidRecord} rec @param {string[]} brokers @param {(msg: string) => void} log
+ */
+async function awaitOurBroker(rec, brokers, log) {
+  const t0 = Date.now();
+  const where = brokers.join(',');
+  log(`kafka: waiting for the broker we started earlier (pid ${rec.pid})…`);
+  const deadline = Date.now() + KAFKA_START_TIMEOUT_MS;
+  while (Date.now() < deadline && isOurProcess(rec.pid, rec.match)) {
+    if (await kafkaAnswers(brokers)) {
+      log(`kafka: up on ${where} (started earlier by infra.js, pid ${rec.pid}, ${secs(t0)})`);
+      return { brokers, started: false, pid: rec.pid };
+    }
+    await sleep(300);
+  }
+  throw new InfraError(
+    `kafka: the broker we started (pid ${rec.pid}) does not answer on ${where}; see ${rel(rec.log)}${lastError(rec.log)} — run "node infra/infra.js down" and retry`,
+  );
+}
+
+/** Refuse to start a broker where it could not serve. @param {string} host @param {number} port @param {string} where */
+async function assertKafkaStartable(host, port, where) {
+  if (!isLocalHost(host)) {
+    throw new InfraError(
+      `kafka: nothing answers at ${where}, and ${host} is not this machine, so no broker can be started for it`,
+    );
+  }
+  if (await hasListener(host, port)) {
+    throw new InfraError(
+      `kafka: something listens on ${host}:${port} but does not answer as a Kafka broker; free the port or point KAFKA_BROKERS elsewhere`,
+    );
+  }
+  if (await hasListener(host, port + 1)) {
+    throw new InfraError(
+      `kafka: port ${port + 1} (the controller port, KAFKA_BROKERS port + 1) on ${host} is taken; free it or use another KAFKA_BROKERS port`,
+    );
+  }
+}
+
+/** @param {import('./config.js').InfraConfig} cfg @param {(msg: string) => void} log */
+async function kafkaUp(cfg, log) {
+  const t0 = Date.now();
+  const { host, port } = splitHostPort(cfg.kafkaBrokers[0] || '', 9092);
+  const where = cfg.kafkaBrokers.join(',');
+  const id = `kafka-${port}`;
+  const rec = liveRecord(id);
+  if (await kafkaAnswers(cfg.kafkaBrokers)) {
+    log(`kafka: up on ${where} (${foundRunning(rec)})`);
+    return { brokers: cfg.kafkaBrokers, started: false, pid: rec ? rec.pid : null };
+  }
+  if (rec) return awaitOurBroker(rec, cfg.kafkaBrokers, log);
+  await assertKafkaStartable(host, port, where);
+  await fetchKafkaJars(log);
+  const dir = path.join(KAFKA_DIR, `broker-${port}`);
+  const logFile = path.join(LOG_DIR, `kafka-${port}.log`);
+  log(`kafka: starting a KRaft broker on ${host}:${port} (data in ${rel(path.join(dir, 'data'))})…`);
+  const { pid } = await launchKafka({ dir, host, port, logFile, jvm: ['-Xms256m', '-Xmx512m'], label: 'kafka' });
+  const match = path.join(dir, 'server.properties');
+  writeRecord(id, { name: 'kafka', pid, match, where: `${host}:${port}`, log: logFile, graceMs: KAFKA_STOP_GRACE_MS });
+  log(`kafka: up on ${host}:${port} (started, pid ${pid}, ${secs(t0)})`);
+  return { brokers: cfg.kafkaBrokers, started: true, pid };
+}
+
+module.exports = { kafkaAnswers, launchKafka, kafkaUp, newKafkaClusterId };

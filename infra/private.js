@@ -1,0 +1,324 @@
+// @ts-check
+/**
+ * Throwaway servers for failure tests: a Kafka broker or a MariaDB on a free port with its own data
+ * dir, which a test may stop, kill and start again without touching the shared ones.
+ */
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { spawnSync } = require('node:child_process');
+const { InfraError } = require('./lib/errors.js');
+const { freePortPair } = require('./lib/net.js');
+const { findBin, isOurProcess, lastError, spawnLogged, terminate, waitUntil } = require('./lib/process.js');
+const { config } = require('./config.js');
+const { ensureKafkaJars } = require('./kafka-jars.js');
+const { launchKafka } = require('./kafka.js');
+const { ensureDatabase, mysqlAnswers, mysqlParts } = require('./mariadb.js');
+const state = require('./state.js');
+const { PRIVATE_DIR, KAFKA_STOP_GRACE_MS, MARIADB_STOP_GRACE_MS, ensureDirs, logStderr, rel, secs } = state;
+
+/**
+ * @typedef {object} PrivateServer what a private broker and a private MariaDB have in common
+ * @property {number} port
+ * @property {string} dir             its data/config dir
+ * @property {string} logFile
+ * @property {number | null} pid      null while stopped
+ * @property {() => Promise<void>} start  start it again on the same dir and port (no-op if running)
+ * @property {() => Promise<void>} stop   clean shutdown (SIGTERM, SIGKILL after a grace period)
+ * @property {() => Promise<void>} kill   hard crash (SIGKILL)
+ */
+
+/** @typedef {PrivateServer & { brokers: string[] }} PrivateKafka  brokers: e.g. ['127.0.0.1:41234'] (kafkajs `brokers`) */
+/** @typedef {PrivateServer & { url: string }} PrivateMariadb  url: mysql://root@127.0.0.1:<port>/<database> (root, empty password) */
+
+/**
+ * Its own dir (a new one under .infra/private/ unless given) and whether we made it.
+ * @param {string | undefined} given @param {string} kind
+ */
+function privateDir(given, kind) {
+  if (!given) fs.mkdirSync(PRIVATE_DIR, { recursive: true });
+  const dir = path.resolve(given || fs.mkdtempSync(path.join(PRIVATE_DIR, `${kind}-`)));
+  fs.mkdirSync(dir, { recursive: true });
+  return { dir, ownsDir: !given };
+}
+
+/**
+ * Stop (graceMs > 0) or kill (0) the server behind a handle, if it still runs, and forget its pid.
+ * @param {PrivateServer} handle @param {string} match @param {number} graceMs
+ * @param {import('node:child_process').ChildProcess | undefined} child @param {() => void} forget
+ */
+async function endServer(handle, match, graceMs, child, forget) {
+  const pid = handle.pid;
+  if (pid && isOurProcess(pid, match)) await terminate(pid, graceMs, child);
+  handle.pid = null;
+  forget();
+}
+
+/** A server an earlier (crashed) test run left running on this dir. @param {string} pidFile @param {string} match @param {number} graceMs */
+async function stopLeftover(pidFile, match, graceMs) {
+  const leftover = Number.parseInt(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : '', 10);
+  if (leftover && isOurProcess(leftover, match)) await terminate(leftover, graceMs);
+}
+
+/**
+ * Stop a private server for good; removes its dir if it was created for it.
+ * @param {PrivateServer} handle @param {{ keepData?: boolean }} [opts]
+ */
+async function stopPrivate(handle, opts = {}) {
+  await handle.stop();
+  if (/** @type {any} */ (handle).ownsDir && !opts.keepData) fs.rmSync(handle.dir, { recursive: true, force: true });
+}
+
+// ───────────────────────────── Kafka ─────────────────────────────
+
+/**
+ * The handle of a private broker in dir (not started yet).
+ * @param {{ host: string, port: number, dir: string, ownsDir: boolean, log: (msg: string) => void, timeoutMs?: number, extra: Record<string, string | number> }} o
+ * @returns {PrivateKafka}
+ */
+function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra }) {
+  const logFile = path.join(dir, 'kafka.log');
+  const serverProps = path.join(dir, 'server.properties');
+  const pidFile = path.join(dir, 'kafka.pid');
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child;
+  const forget = () => {
+    fs.rmSync(pidFile, { force: true });
+    state.removeRecord(`private-kafka-${handle.port}`);
+  };
+  /** @type {PrivateKafka} */
+  const handle = {
+    brokers: [`${host}:${port}`],
+    port,
+    dir,
+    logFile,
+    pid: null,
+    async start() {
+      if (handle.pid && isOurProcess(handle.pid, serverProps)) return;
+      const t0 = Date.now();
+      const at = `${host}:${handle.port}`;
+      const jvm = ['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+      const launched = await launchKafka({
+        dir,
+        host,
+        port: handle.port,
+        logFile,
+        jvm,
+        extra,
+        timeoutMs,
+        label: `private kafka ${at}`,
+      });
+      child = launched.child;
+      handle.pid = launched.pid;
+      fs.writeFileSync(pidFile, `${launched.pid}\n`);
+      const where = `${at} (private, ${rel(dir)})`;
+      state.writeRecord(`private-kafka-${handle.port}`, {
+        name: 'kafka',
+        pid: launched.pid,
+        match: serverProps,
+        where,
+        log: logFile,
+        graceMs: KAFKA_STOP_GRACE_MS,
+      });
+      log(`kafka: private broker up on ${at} (pid ${launched.pid}, ${secs(t0)})`);
+    },
+    stop: () => endServer(handle, serverProps, KAFKA_STOP_GRACE_MS, child, forget),
+    kill: () => endServer(handle, serverProps, 0, child, forget),
+  };
+  Object.defineProperty(handle, 'ownsDir', { value: ownsDir, enumerable: false });
+  return handle;
+}
+
+/**
+ * Start an extra throwaway single-node KRaft broker (same jars, own data dir and port).
+ * @param {{ port?: number, dir?: string, host?: string, timeoutMs?: number, quiet?: boolean, config?: Record<string, string | number> }} [opts]
+ *   port: default a free one; dir: default a new dir under .infra/private/ (removed by stopPrivateKafka);
+ *   config: extra server.properties entries
+ * @returns {Promise<PrivateKafka>}
+ */
+async function startPrivateKafka(opts = {}) {
+  const log = opts.quiet ? () => {} : logStderr;
+  ensureDirs();
+  await ensureKafkaJars(log);
+  const host = opts.host || '127.0.0.1';
+  const { dir, ownsDir } = privateDir(opts.dir, 'kafka');
+  const extra = {
+    'offsets.topic.num.partitions': 1,
+    'transaction.state.log.num.partitions': 1,
+    // after a kill() the restarted broker must wait for its old registration to expire: keep that short
+    'broker.heartbeat.interval.ms': 500,
+    'broker.session.timeout.ms': 3000,
+    ...(opts.config || {}),
+  };
+  await stopLeftover(path.join(dir, 'kafka.pid'), path.join(dir, 'server.properties'), KAFKA_STOP_GRACE_MS);
+  const port = opts.port || (await freePortPair(host));
+  const handle = privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs: opts.timeoutMs, extra });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await handle.start();
+      return handle;
+    } catch (e) {
+      // another process may have grabbed the free port we picked: pick again
+      const taken =
+        fs.existsSync(handle.logFile) && /Address already in use|BindException/.test(fs.readFileSync(handle.logFile, 'utf8'));
+      if (opts.port || !taken || attempt >= 3) throw e;
+      handle.port = await freePortPair(host);
+      handle.brokers = [`${host}:${handle.port}`];
+      fs.rmSync(path.join(dir, 'data'), { recursive: true, force: true });
+      fs.rmSync(handle.logFile, { force: true });
+    }
+  }
+}
+
+// ───────────────────────────── MariaDB ─────────────────────────────
+
+const asRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Initialise a MariaDB data dir once. @param {string} installDb @param {string} dir @param {(msg: string) => void} log */
+function initMariadbDataDir(installDb, dir, log) {
+  const dataDir = path.join(dir, 'data');
+  if (fs.existsSync(path.join(dataDir, 'mysql'))) return;
+  const t0 = Date.now();
+  const r = spawnSync(
+    installDb,
+    [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      ...(asRoot() ? ['--user=root'] : []),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  fs.writeFileSync(path.join(dir, 'install.log'), `${r.stdout || ''}${r.stderr || ''}`);
+  if (r.status !== 0)
+    throw new InfraError(
+      `mysql: mariadb-install-db failed for ${rel(dataDir)} (exit ${r.status ?? r.signal}); see ${rel(path.join(dir, 'install.log'))}`,
+    );
+  log(`mysql: private data dir initialised in ${rel(dataDir)} (${secs(t0)})`);
+}
+
+/** mariadbd's arguments for a private server in dir. @param {string} dir @param {string} host @param {number} port */
+function mariadbdArgs(dir, host, port) {
+  let socket = path.join(dir, 'mysqld.sock');
+  if (socket.length > 100)
+    socket = path.join(os.tmpdir(), `fcfs-mariadb-${crypto.createHash('sha1').update(dir).digest('hex').slice(0, 12)}.sock`);
+  return [
+    '--no-defaults',
+    `--datadir=${path.join(dir, 'data')}`,
+    `--port=${port}`,
+    `--bind-address=${host}`,
+    `--socket=${socket}`,
+    `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
+    `--log-error=${path.join(dir, 'mariadb.log')}`,
+    '--skip-log-bin',
+    '--skip-name-resolve',
+    '--innodb-buffer-pool-size=64M',
+    '--character-set-server=utf8mb4',
+    '--collation-server=utf8mb4_unicode_ci',
+    '--max-connections=500',
+    ...(asRoot() ? ['--user=root'] : []),
+  ];
+}
+
+/**
+ * The handle of a private MariaDB in dir (not started yet).
+ * @param {{ mariadbd: string, host: string, port: number, dir: string, ownsDir: boolean, database: string, log: (msg: string) => void, timeoutMs?: number }} o
+ * @returns {PrivateMariadb}
+ */
+function privateMariadbHandle({ mariadbd, host, port, dir, ownsDir, database, log, timeoutMs = 60_000 }) {
+  const logFile = path.join(dir, 'mariadb.log');
+  const match = `--datadir=${path.join(dir, 'data')}`;
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child;
+  const forget = () => state.removeRecord(`private-mariadb-${port}`);
+  /** @type {PrivateMariadb} */
+  const handle = {
+    url: `mysql://root@${host}:${port}/${encodeURIComponent(database)}`,
+    port,
+    dir,
+    logFile,
+    pid: null,
+    async start() {
+      if (handle.pid && isOurProcess(handle.pid, match)) return;
+      const t0 = Date.now();
+      const spawned = spawnLogged(mariadbd, mariadbdArgs(dir, host, port), { logFile, cwd: dir, detached: true });
+      child = spawned.child;
+      await waitUntil(() => mysqlAnswers(`mysql://root@${host}:${port}/`), {
+        timeoutMs,
+        exited: spawned.exited,
+        onExit: (why) =>
+          new InfraError(
+            `mysql: private MariaDB on port ${port} stopped during start-up (${why}); see ${rel(logFile)}${lastError(logFile)}`,
+          ),
+        onTimeout: async () => {
+          await terminate(spawned.pid, 5000, spawned.child);
+          return new InfraError(
+            `mysql: private MariaDB did not answer on ${host}:${port}; see ${rel(logFile)}${lastError(logFile)}`,
+          );
+        },
+      });
+      handle.pid = spawned.pid;
+      const where = `${host}:${port} (private, ${rel(dir)})`;
+      state.writeRecord(`private-mariadb-${port}`, {
+        name: 'mysql',
+        pid: spawned.pid,
+        match,
+        where,
+        log: logFile,
+        graceMs: MARIADB_STOP_GRACE_MS,
+      });
+      if (database) await ensureDatabase(handle.url, () => {});
+      log(`mysql: private MariaDB up on ${host}:${port} (pid ${spawned.pid}, ${secs(t0)})`);
+    },
+    stop: () => endServer(handle, match, MARIADB_STOP_GRACE_MS, child, forget),
+    kill: () => endServer(handle, match, 0, child, forget),
+  };
+  Object.defineProperty(handle, 'ownsDir', { value: ownsDir, enumerable: false });
+  return handle;
+}
+
+/**
+ * Start a throwaway MariaDB server (own data dir and port) — for tests that stop and restart a database.
+ * @param {{ port?: number, dir?: string, database?: string, timeoutMs?: number, quiet?: boolean }} [opts]
+ *   database: created on first start (default the one in MYSQL_URL, "fcfs")
+ * @returns {Promise<PrivateMariadb>}
+ */
+async function startPrivateMariadb(opts = {}) {
+  const log = opts.quiet ? () => {} : logStderr;
+  ensureDirs();
+  const installDb = findBin('mariadb-install-db') || findBin('mysql_install_db');
+  const mariadbd = findBin('mariadbd') || findBin('mysqld');
+  if (!installDb || !mariadbd)
+    throw new InfraError('mysql: a private MariaDB needs mariadb-install-db and mariadbd: apt-get install mariadb-server');
+  const host = '127.0.0.1';
+  const port = opts.port || (await freePortPair(host));
+  const { dir, ownsDir } = privateDir(opts.dir, 'mariadb');
+  const database = opts.database ?? mysqlParts(config().mysqlUrl).database;
+  initMariadbDataDir(installDb, dir, log);
+  await stopLeftover(path.join(dir, 'mariadbd.pid'), `--datadir=${path.join(dir, 'data')}`, MARIADB_STOP_GRACE_MS);
+  const handle = privateMariadbHandle({
+    mariadbd,
+    host,
+    port,
+    dir,
+    ownsDir,
+    database,
+    log,
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+  });
+  await handle.start();
+  return handle;
+}
+
+module.exports = {
+  startPrivateKafka,
+  /** @type {(handle: PrivateKafka, opts?: { keepData?: boolean }) => Promise<void>} */
+  stopPrivateKafka: stopPrivate,
+  startPrivateMariadb,
+  /** @type {(handle: PrivateMariadb, opts?: { keepData?: boolean }) => Promise<void>} */
+  stopPrivateMariadb: stopPrivate,
+};

@@ -1,0 +1,107 @@
+import { defineConfig } from './fragment';
+import { DEFAULT_PORTS, grpcServer, kafka, metricsServer, ses, stock, upstreams } from './shared';
+
+describe('kafka', () => {
+  const config = defineConfig({ kafka });
+
+  it('has the local broker, the applications topics and the issuer group by default', () => {
+    expect(config.parse({}).kafka).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      applicationsTopic: 'applications',
+      dlqTopic: 'applications.dlq',
+      issuerGroup: 'issuer',
+    });
+  });
+
+  it('names the issuer group KAFKA_ISSUER_GROUP and still reads the deprecated KAFKA_GROUP_ID', () => {
+    expect(config.parse({ KAFKA_ISSUER_GROUP: 'a' }).kafka.issuerGroup).toBe('a');
+    expect(config.parse({ KAFKA_GROUP_ID: 'b' }).kafka.issuerGroup).toBe('b');
+    expect(config.safeParse({ KAFKA_ISSUER_GROUP: 'a', KAFKA_GROUP_ID: 'b' }).success).toBe(false);
+  });
+
+  it('splits and checks the brokers', () => {
+    expect(config.parse({ KAFKA_BROKERS: 'k1:9092, k2:9092' }).kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.safeParse({ KAFKA_BROKERS: 'k1' }).error?.issues[0]?.path[0]).toBe('KAFKA_BROKERS');
+  });
+});
+
+describe('stock', () => {
+  const config = defineConfig({ stock });
+
+  it('names the prefix STOCK_REDIS_PREFIX and still reads the deprecated LINE_REDIS_PREFIX', () => {
+    expect(config.parse({}).stock.redisPrefix).toBe('fcfs:');
+    expect(config.parse({ STOCK_REDIS_PREFIX: 's:' }).stock.redisPrefix).toBe('s:');
+    expect(config.parse({ LINE_REDIS_PREFIX: 'l:' }).stock.redisPrefix).toBe('l:');
+  });
+});
+
+describe('ses', () => {
+  const config = defineConfig({ ses });
+  const keys = { AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 'secret' };
+
+  it('outside production, sends to the local emulator with dummy credentials', () => {
+    expect(config.parse({}).ses).toEqual({
+      endpoint: 'http://127.0.0.1:8005',
+      region: 'eu-west-1',
+      from: 'no-reply@fcfs.local',
+      accessKeyId: 'local',
+      secretAccessKey: 'local',
+    });
+  });
+
+  it('in production, needs nothing more and uses AWS SES itself with the SDK credential chain', () => {
+    expect(config.parse({ NODE_ENV: 'production' }).ses).toEqual({
+      endpoint: undefined,
+      region: 'eu-west-1',
+      from: 'no-reply@fcfs.local',
+      accessKeyId: undefined,
+      secretAccessKey: undefined,
+    });
+  });
+
+  it('never gives production dummy credentials, even for an explicit endpoint', () => {
+    const production = config.parse({ NODE_ENV: 'production', SES_ENDPOINT: 'http://ses.internal:8005' }).ses;
+    expect(production).toMatchObject({
+      endpoint: 'http://ses.internal:8005',
+      accessKeyId: undefined,
+      secretAccessKey: undefined,
+    });
+    expect(config.parse({ NODE_ENV: 'production', ...keys }).ses).toMatchObject({
+      accessKeyId: 'AKIA',
+      secretAccessKey: 'secret',
+    });
+  });
+
+  it('reads an empty endpoint as AWS SES itself in every environment', () => {
+    expect(config.parse({ SES_ENDPOINT: '' }).ses).toMatchObject({ endpoint: undefined, accessKeyId: undefined });
+    expect(config.parse({ SES_ENDPOINT: ' ', ...keys }).ses).toMatchObject({ endpoint: undefined, accessKeyId: 'AKIA' });
+  });
+
+  it('refuses a bad endpoint, a sender that is not an address, and one AWS key without the other', () => {
+    const problems = (env: Record<string, string>) => config.safeParse(env).error?.issues.map((i) => i.path.join('.'));
+    expect(problems({ SES_ENDPOINT: 'not a url', SES_FROM: 'nobody' })).toEqual(['SES_ENDPOINT', 'SES_FROM']);
+    expect(problems({ AWS_ACCESS_KEY_ID: 'AKIA' })).toEqual(['AWS_SECRET_ACCESS_KEY']);
+    expect(problems({ NODE_ENV: 'production', AWS_SECRET_ACCESS_KEY: 'secret' })).toEqual(['AWS_ACCESS_KEY_ID']);
+  });
+});
+
+describe('listeners and upstreams', () => {
+  it('default to the ports npm start runs, and each service finds the others there', () => {
+    const config = (service: 'auth' | 'event' | 'issuer') =>
+      defineConfig({ grpc: grpcServer(service), metrics: metricsServer(service) }).parse({});
+    expect(config('auth')).toMatchObject({ grpc: { host: '0.0.0.0', port: 7051 }, metrics: { host: '0.0.0.0', port: 9101 } });
+    expect(config('event')).toMatchObject({ grpc: { port: 7052 }, metrics: { port: 9102 } });
+    expect(config('issuer')).toMatchObject({ grpc: { port: 7053 }, metrics: { port: 9103 } });
+    expect(defineConfig({ upstream: upstreams('auth', 'event', 'issuer') }).parse({}).upstream).toEqual({
+      auth: `127.0.0.1:${DEFAULT_PORTS.auth.grpc}`,
+      event: '127.0.0.1:7052',
+      issuer: '127.0.0.1:7053',
+    });
+  });
+
+  it('reads each address from its own variable and checks it', () => {
+    const config = defineConfig({ upstream: upstreams('auth') });
+    expect(config.parse({ AUTH_ADDRESS: 'auth:50051' }).upstream).toEqual({ auth: 'auth:50051' });
+    expect(config.safeParse({ AUTH_ADDRESS: 'auth' }).error?.issues[0]?.path).toEqual(['AUTH_ADDRESS']);
+  });
+});

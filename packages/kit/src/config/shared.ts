@@ -1,0 +1,122 @@
+// The settings more than one part reads, each declared once. A part's config.ts picks the fragments
+// it needs (`defineConfig({ redis, kafka, ... })`); the variable names are the operator's contract.
+import { z } from 'zod';
+import { env } from './env';
+import { fragment, renamed } from './fragment';
+
+export type ServiceName = 'auth' | 'event' | 'issuer';
+
+/**
+ * Where each service listens unless told otherwise: what `npm start` runs. Below Linux's ephemeral
+ * range (32768-60999), where an outgoing connection could hold the port.
+ */
+export const DEFAULT_PORTS: Readonly<Record<ServiceName, { grpc: number; metrics: number }>> = {
+  auth: { grpc: 7051, metrics: 9101 },
+  event: { grpc: 7052, metrics: 9102 },
+  issuer: { grpc: 7053, metrics: 9103 },
+};
+
+const SES_EMULATOR = 'http://127.0.0.1:8005';
+
+export const redis = fragment({ REDIS_URL: env.url('redis://127.0.0.1:6379') }, (e) => ({ url: e.REDIS_URL }));
+
+export const mysql = fragment({ MYSQL_URL: env.url('mysql://root@127.0.0.1:3306/fcfs') }, (e) => ({ url: e.MYSQL_URL }));
+
+/** The issuer's consumer group: the issuer joins it, the event service reads its lag. */
+const issuerGroup = renamed('KAFKA_ISSUER_GROUP', 'KAFKA_GROUP_ID', z.string().min(1).default('issuer'));
+
+export const kafka = fragment(
+  {
+    KAFKA_BROKERS: env.brokers(),
+    KAFKA_APPLICATIONS_TOPIC: z.string().min(1).default('applications'),
+    KAFKA_DLQ_TOPIC: z.string().min(1).default('applications.dlq'),
+    ...issuerGroup.shape,
+  },
+  (e, context) => ({
+    brokers: e.KAFKA_BROKERS,
+    applicationsTopic: e.KAFKA_APPLICATIONS_TOPIC,
+    dlqTopic: e.KAFKA_DLQ_TOPIC,
+    issuerGroup: issuerGroup.read(e, context),
+  }),
+);
+
+/** Prefix of the stock's Redis keys (the shared stock package): the event service and the issuer read this one variable. */
+const stockPrefix = renamed('STOCK_REDIS_PREFIX', 'LINE_REDIS_PREFIX', z.string().max(64).default('fcfs:'));
+
+export const stock = fragment(stockPrefix.shape, (e, context) => ({ redisPrefix: stockPrefix.read(e, context) }));
+
+/**
+ * SES v2 for the auth service's codes and the issuer's result e-mails. Unset `SES_ENDPOINT`: the local
+ * emulator outside production, AWS SES itself in production; empty: AWS SES itself, always. Credentials:
+ * both keys or neither (the SDK's credential chain); the emulator takes any, so development gets dummies.
+ */
+export const ses = fragment(
+  {
+    SES_ENDPOINT: z
+      .string()
+      .refine((s) => s.trim() === '' || URL.canParse(s.trim()), 'expected a URL, or empty for AWS SES itself')
+      .optional(),
+    SES_REGION: z.string().min(1).default('eu-west-1'),
+    SES_FROM: z.string().email().default('no-reply@fcfs.local'),
+    AWS_ACCESS_KEY_ID: env.optionalString,
+    AWS_SECRET_ACCESS_KEY: env.optionalString,
+  },
+  (e, { production, problem }) => {
+    const endpoint = e.SES_ENDPOINT === undefined ? (production ? undefined : SES_EMULATOR) : e.SES_ENDPOINT.trim() || undefined;
+    const keys = [e.AWS_ACCESS_KEY_ID, e.AWS_SECRET_ACCESS_KEY].filter((k) => k !== undefined).length;
+    if (keys === 1) {
+      const missing = e.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
+      problem(missing, 'set both AWS keys, or neither for the SDK credential chain');
+    }
+    const dummy = !production && endpoint !== undefined && keys === 0;
+    return {
+      endpoint,
+      region: e.SES_REGION,
+      from: e.SES_FROM,
+      accessKeyId: dummy ? 'local' : e.AWS_ACCESS_KEY_ID,
+      secretAccessKey: dummy ? 'local' : e.AWS_SECRET_ACCESS_KEY,
+    };
+  },
+);
+
+/** One schema object per variable, so two fragments of one part can share it. */
+const GRPC_HOST = env.host('0.0.0.0');
+const GRPC_PORT = {
+  auth: env.port(DEFAULT_PORTS.auth.grpc),
+  event: env.port(DEFAULT_PORTS.event.grpc),
+  issuer: env.port(DEFAULT_PORTS.issuer.grpc),
+};
+const METRICS_PORT = {
+  auth: env.port(DEFAULT_PORTS.auth.metrics),
+  event: env.port(DEFAULT_PORTS.event.metrics),
+  issuer: env.port(DEFAULT_PORTS.issuer.metrics),
+};
+
+/** The service's gRPC listener. */
+export const grpcServer = (service: ServiceName) =>
+  fragment({ GRPC_HOST, GRPC_PORT: GRPC_PORT[service] }, (e) => ({ host: e.GRPC_HOST, port: e.GRPC_PORT }));
+
+/** /metrics, /healthz and /readyz, on the gRPC listener's host. */
+export const metricsServer = (service: ServiceName) =>
+  fragment({ GRPC_HOST, METRICS_PORT: METRICS_PORT[service] }, (e) => ({ host: e.GRPC_HOST, port: e.METRICS_PORT }));
+
+type AddressVariable<N extends ServiceName> = `${Uppercase<N>}_ADDRESS`;
+
+const ADDRESS = {
+  auth: env.address(`127.0.0.1:${DEFAULT_PORTS.auth.grpc}`),
+  event: env.address(`127.0.0.1:${DEFAULT_PORTS.event.grpc}`),
+  issuer: env.address(`127.0.0.1:${DEFAULT_PORTS.issuer.grpc}`),
+};
+
+/** `host:port` of the services a part calls, by service name (`AUTH_ADDRESS`, ...). */
+export function upstreams<N extends ServiceName>(...services: N[]) {
+  const variable = (service: N) => `${service.toUpperCase()}_ADDRESS` as AddressVariable<N>;
+  const shape = Object.fromEntries(services.map((s) => [variable(s), ADDRESS[s]])) as Record<
+    AddressVariable<N>,
+    (typeof ADDRESS)[N]
+  >;
+  return fragment(shape, (parsed) => {
+    const e = parsed as Record<string, string>;
+    return Object.fromEntries(services.map((s) => [s, e[variable(s)]])) as Record<N, string>;
+  });
+}

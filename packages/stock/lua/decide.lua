@@ -1,0 +1,47 @@
+-- The issuer's decision over one event's applications, in line order: the authority over the stock.
+-- Each decision is remembered, so a redelivered application gets the same answer (and gift code).
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] this second's decision counter
+-- ARGV[1] now (epoch ms), then 5 per application: participant id, position, applied at (ms),
+--   the gate's decision time (ms; '0' unless the event service already answered SOLD_OUT),
+--   the gift code to store if it wins
+-- Reply: {0} when the event has no state (rebuild it first); otherwise
+--   {1, epoch, stock, issued, decided through, entry, entry, ...}, one stored entry per application.
+--   Stock left: ISSUED and issued + 1; none: SOLD_OUT and released + 1 (that admission took no stock).
+-- @include "helpers.lua"
+local s = redis.call('HMGET', KEYS[1], 'ready', 'epoch', 'stock', 'issued', 'released', 'pending', 'soldout', 'through')
+if not s[1] then return {0} end
+local now = ARGV[1]
+local stock, issued, released, pending, soldout, through = num(s[3]), num(s[4]), num(s[5]), num(s[6]), num(s[7]), num(s[8])
+local reply = {1, s[2] or '', stock, 0, 0}
+local decided = 0
+for i = 2, #ARGV, 5 do
+  local p, pos, applied, gateAt, code = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local e = redis.call('HGET', KEYS[2], p)
+  if not isDecided(e) then
+    if e and pending > 0 then pending = pending - 1 end
+    if gateAt ~= '0' then
+      e = 'S|' .. pos .. '|' .. applied .. '|' .. gateAt .. '|'
+      soldout = soldout + 1
+    elseif issued < stock then
+      e = 'I|' .. pos .. '|' .. applied .. '|' .. now .. '|' .. code
+      issued = issued + 1
+    else
+      e = 'S|' .. pos .. '|' .. applied .. '|' .. now .. '|'
+      soldout = soldout + 1
+      released = released + 1
+    end
+    redis.call('HSET', KEYS[2], p, e)
+    decided = decided + 1
+  end
+  local n = tonumber(pos)
+  if n > through then through = n end
+  reply[#reply + 1] = e
+end
+redis.call('HSET', KEYS[1], 'issued', issued, 'released', released, 'pending', pending, 'soldout', soldout, 'through', through)
+if decided > 0 then
+  redis.call('INCRBY', KEYS[3], decided)
+  redis.call('PEXPIRE', KEYS[3], 10000)
+end
+reply[4] = issued
+reply[5] = through
+return reply

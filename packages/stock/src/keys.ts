@@ -1,0 +1,33 @@
+/**
+ * Where one event's line lives in Redis. Every key of an event shares the hash tag `{<event id>}`, so each
+ * script touches one slot and runs unchanged on Redis Cluster. The prefix isolates deployments and tests.
+ */
+export interface EventKeys {
+  /** Hash: ready, epoch, stock, status, opensAt, closesAt, seq, admitted, released, pending, issued, soldout, through. */
+  state: string;
+  /** Hash: participant id -> stored application (see entry.ts). */
+  apps: string;
+  /** Pub/sub channel: protobuf WatchEventResponse messages (decisions, progress). */
+  channel: string;
+  /** Counter of applies in one second (epoch seconds), kept a few seconds. */
+  rate(second: number): string;
+  /** Counter of the issuer's decisions in one second (epoch seconds), kept a few seconds. */
+  decisions(second: number): string;
+}
+
+export function eventKeys(prefix: string, eventId: string): EventKeys {
+  const base = `${prefix}ev:{${eventId}}`;
+  return {
+    state: `${base}:state`,
+    apps: `${base}:apps`,
+    channel: `${base}:watch`,
+    rate: (second) => `${base}:aps:${second}`,
+    decisions: (second) => `${base}:dps:${second}`,
+  };
+}
+
+/** The event id of a channel made by eventKeys, or undefined. */
+export function eventIdOfChannel(prefix: string, channel: string): string | undefined {
+  if (!channel.startsWith(`${prefix}ev:{`) || !channel.endsWith('}:watch')) return undefined;
+  return channel.slice(prefix.length + 4, -7);
+}

@@ -1,0 +1,206 @@
+import { ApplicationStatus } from '@fcfs/proto';
+import { Redis } from 'ioredis';
+import { randomSuffix, urls } from '../../../test/support';
+import { parseEntry } from './entry';
+import { eventKeys } from './keys';
+import { AdmitOutcome, defineStockScripts, type DecideItem, type RebuildState } from './scripts';
+import { readHotState } from './state';
+
+// The contracts of the line's Lua scripts, run for real against Redis, each test on its own key prefix.
+describe('the line Lua scripts', () => {
+  const redis = new Redis(urls.redis);
+  const scripts = defineStockScripts(redis);
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    for (const prefix of prefixes) {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
+
+  const NOW = 1_750_000_000_000;
+  const freshEvent = async (state: Partial<RebuildState> = {}) => {
+    const prefix = `lua-${randomSuffix()}:`;
+    prefixes.push(prefix);
+    const keys = eventKeys(prefix, '7');
+    await scripts.rebuild(keys, {
+      epoch: 'e1',
+      stock: 2,
+      status: 'OPEN',
+      opensAtMs: undefined,
+      closesAtMs: undefined,
+      lastPosition: 0,
+      issued: 0,
+      soldOut: 0,
+      decidedThrough: 0,
+      ...state,
+    });
+    return keys;
+  };
+  const item = (participantId: string, position: number, giftCode = `CODE-${participantId}`): DecideItem => ({
+    participantId,
+    position,
+    appliedAtMs: NOW,
+    gateDecidedAtMs: undefined,
+    giftCode,
+  });
+
+  describe('admit (the gate)', () => {
+    it('answers null for an event without state, and writes nothing', async () => {
+      const keys = eventKeys(`lua-${randomSuffix()}:`, '7');
+      expect(await scripts.admit(keys, NOW, ['1'])).toBeNull();
+      expect(await redis.exists(keys.apps)).toBe(0);
+    });
+
+    it('accepts in order with 1-based positions until admitted - released reaches the stock, then SOLD_OUT', async () => {
+      const keys = await freshEvent({ stock: 2 });
+      const result = await scripts.admit(keys, NOW, ['10', '11', '12', '10']);
+      expect(result?.admissions.map((a) => a.outcome)).toEqual([
+        AdmitOutcome.ACCEPTED,
+        AdmitOutcome.ACCEPTED,
+        AdmitOutcome.SOLD_OUT,
+        AdmitOutcome.ALREADY_APPLIED,
+      ]);
+      const entries = result?.admissions.map((a) => parseEntry(a.entry)) ?? [];
+      expect(entries.map((e) => [e.status, e.position])).toEqual([
+        [ApplicationStatus.APPLICATION_STATUS_PENDING, 1],
+        [ApplicationStatus.APPLICATION_STATUS_PENDING, 2],
+        [ApplicationStatus.APPLICATION_STATUS_SOLD_OUT, 3],
+        [ApplicationStatus.APPLICATION_STATUS_PENDING, 1],
+      ]);
+      expect(entries[2]?.decidedAtMs).toBe(NOW);
+      expect(await readHotState(redis, keys)).toMatchObject({ seq: 3, admitted: 2, pending: 2, soldOut: 1 });
+      expect(await redis.get(keys.rate(Math.floor(NOW / 1000)))).toBe('4');
+    });
+
+    it('answers NOT_OPEN for drafts, before opensAt and after closesAt, but ALREADY_APPLIED still answers', async () => {
+      const draft = await freshEvent({ status: 'DRAFT' });
+      expect((await scripts.admit(draft, NOW, ['1']))?.admissions[0]).toEqual({ outcome: AdmitOutcome.NOT_OPEN, entry: '' });
+      const scheduled = await freshEvent({ status: 'SCHEDULED', opensAtMs: NOW + 1000, closesAtMs: NOW + 5000 });
+      expect((await scripts.admit(scheduled, NOW + 999, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
+      expect((await scripts.admit(scheduled, NOW + 1000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
+      expect((await scripts.admit(scheduled, NOW + 5000, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
+      expect((await scripts.admit(scheduled, NOW + 5000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
+    });
+  });
+
+  describe('undo', () => {
+    it('removes admissions at their position and releases them, reopening the gate', async () => {
+      const keys = await freshEvent({ stock: 1 });
+      await scripts.admit(keys, NOW, ['1', '2']); // 1 accepted at 1, 2 sold out at 2
+      expect(await scripts.undo(keys, [{ participantId: '1', position: 99 }])).toBe(0);
+      expect(
+        await scripts.undo(keys, [
+          { participantId: '1', position: 1 },
+          { participantId: '2', position: 2 },
+        ]),
+      ).toBe(2);
+      expect(await redis.hlen(keys.apps)).toBe(0);
+      expect(await readHotState(redis, keys)).toMatchObject({ admitted: 1, released: 1, pending: 0, soldOut: 0 });
+      expect((await scripts.admit(keys, NOW, ['3']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
+    });
+  });
+
+  describe('decide (the issuer)', () => {
+    it('issues while stock lasts, then SOLD_OUT with released + 1, and remembers every decision', async () => {
+      const keys = await freshEvent({ stock: 2 });
+      await scripts.admit(keys, NOW, ['1', '2']);
+      await redis.hset(keys.state, 'stock', 1); // the stock was lowered after both were admitted
+      const first = await scripts.decide(keys, NOW + 10, [item('1', 1), item('2', 2)]);
+      expect(first).toMatchObject({ epoch: 'e1', stock: 1, issued: 1, decidedThrough: 2 });
+      const [won, lost] = (first?.entries ?? []).map(parseEntry);
+      expect(won).toMatchObject({
+        status: ApplicationStatus.APPLICATION_STATUS_ISSUED,
+        position: 1,
+        giftCode: 'CODE-1',
+        decidedAtMs: NOW + 10,
+      });
+      expect(lost).toMatchObject({ status: ApplicationStatus.APPLICATION_STATUS_SOLD_OUT, position: 2, giftCode: undefined });
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 1, released: 1, pending: 0, soldOut: 1 });
+
+      // Redelivered with fresh candidate codes: the same answers, the same code, nothing counted twice.
+      const again = await scripts.decide(keys, NOW + 99, [item('1', 1, 'OTHER'), item('2', 2, 'OTHER')]);
+      expect(again?.entries).toEqual(first?.entries);
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 1, released: 1, soldOut: 1 });
+    });
+
+    it('records a gate SOLD_OUT as it was decided, taking no stock', async () => {
+      const keys = await freshEvent({ stock: 5 });
+      const result = await scripts.decide(keys, NOW + 10, [{ ...item('1', 4), gateDecidedAtMs: NOW + 1 }]);
+      expect(parseEntry(result?.entries[0] ?? '')).toMatchObject({
+        status: ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
+        decidedAtMs: NOW + 1,
+      });
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 0, released: 0, soldOut: 1 });
+    });
+
+    it('answers null without state (rebuild first)', async () => {
+      expect(await scripts.decide(eventKeys(`lua-${randomSuffix()}:`, '7'), NOW, [item('1', 1)])).toBeNull();
+    });
+  });
+
+  describe('rebuild, restore and settle', () => {
+    it('rebuild never overwrites a state, and restore keeps entries already there', async () => {
+      const keys = await freshEvent({ stock: 3 });
+      expect(
+        await scripts.rebuild(keys, {
+          epoch: 'x',
+          stock: 9,
+          status: 'OPEN',
+          opensAtMs: undefined,
+          closesAtMs: undefined,
+          lastPosition: 0,
+          issued: 0,
+          soldOut: 0,
+          decidedThrough: 0,
+        }),
+      ).toBe(false);
+      expect((await readHotState(redis, keys))?.stock).toBe(3);
+      await redis.hset(keys.apps, '1', 'I|1|1|2|KEEP');
+      expect(
+        await scripts.restore(keys, [
+          { participantId: '1', entry: 'S|1|1|2|' },
+          { participantId: '2', entry: 'S|2|1|2|' },
+        ]),
+      ).toBe(1);
+      expect(await redis.hget(keys.apps, '1')).toBe('I|1|1|2|KEEP');
+    });
+
+    it('settle puts back decisions a rebuild missed, and does nothing in the same epoch', async () => {
+      const keys = await freshEvent({ stock: 3 });
+      const decided = await scripts.decide(keys, NOW, [item('1', 1), item('2', 2)]);
+      const entries = [
+        { participantId: '1', entry: decided?.entries[0] ?? '' },
+        { participantId: '2', entry: decided?.entries[1] ?? '' },
+      ];
+      expect(await scripts.settle(keys, 'e1', entries)).toBe(0);
+      // Redis lost the event and a rebuild read MySQL before these decisions were committed.
+      await redis.del(keys.state, keys.apps);
+      await scripts.rebuild(keys, {
+        epoch: 'e2',
+        stock: 3,
+        status: 'OPEN',
+        opensAtMs: undefined,
+        closesAtMs: undefined,
+        lastPosition: 0,
+        issued: 0,
+        soldOut: 0,
+        decidedThrough: 0,
+      });
+      expect(await scripts.settle(keys, 'e1', entries)).toBe(2);
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 2, admitted: 2 });
+      expect(await redis.hget(keys.apps, '1')).toBe(decided?.entries[0]);
+    });
+  });
+
+  describe('configure', () => {
+    it('refuses a stock below what is issued, and answers no-state without one', async () => {
+      const keys = await freshEvent({ stock: 3, issued: 2 });
+      expect(await scripts.configure(keys, { stock: 1 })).toEqual({ kind: 'below-issued', issued: 2 });
+      expect(await scripts.configure(keys, { stock: 2, status: 'CLOSED', closesAtMs: null })).toEqual({ kind: 'done' });
+      expect(await readHotState(redis, keys)).toMatchObject({ stock: 2, status: 'CLOSED', closesAtMs: undefined });
+      expect(await scripts.configure(eventKeys(`lua-${randomSuffix()}:`, '7'), { stock: 1 })).toEqual({ kind: 'no-state' });
+    });
+  });
+});

@@ -1,0 +1,124 @@
+import { classifyError, GrpcStatus, ServiceError } from '@fcfs/kit';
+import type { ApplyResponse } from '@fcfs/proto';
+import type { StockScripts } from '@fcfs/stock';
+import type { Message } from 'kafkajs';
+import type { Logger } from 'pino';
+import { applyBatchSize, applyGateSeconds, applyProduceSeconds } from '../metrics';
+import { createAdmitter, type AdmitDeps, type Admitted, type ApplyItem } from './admit';
+import type { ApplicationsProducer } from './producer';
+import { publishAdmissions } from './publish';
+import { createUndoQueue } from './undo-queue';
+
+/** The gate's answer to one application: the response, or the error its caller gets. */
+export type GateAnswer = ApplyResponse | ServiceError;
+
+export interface BatchRunnerDeps extends AdmitDeps {
+  scripts: StockScripts;
+  producer: Pick<ApplicationsProducer, 'send'>;
+  logger: Logger;
+}
+
+/** One event's share of a batch: where its items sit in the batch, and what the gate made of them. */
+interface Share {
+  eventId: string;
+  indices: number[];
+  admitted: Admitted[];
+  error?: ServiceError;
+}
+
+/** What a caller may see of a failure: a ServiceError as it is, a retriable failure as UNAVAILABLE. */
+function asServiceError(err: unknown, logger: Logger): ServiceError {
+  if (err instanceof ServiceError) return err;
+  if (classifyError(err).retriable) return ServiceError.unavailable('the line is unavailable; retry shortly', err);
+  logger.error({ err }, 'apply failed');
+  return new ServiceError(GrpcStatus.INTERNAL, 'internal error', { cause: err });
+}
+
+const unavailable = () => ServiceError.unavailable('the application could not be queued; retry shortly');
+
+function sharesByEvent(items: readonly ApplyItem[]): Share[] {
+  const byEvent = new Map<string, Share>();
+  items.forEach((item, i) => {
+    const share = byEvent.get(item.eventId);
+    if (share === undefined) byEvent.set(item.eventId, { eventId: item.eventId, indices: [i], admitted: [] });
+    else share.indices.push(i);
+  });
+  return [...byEvent.values()];
+}
+
+/**
+ * Runs one batch of applications through the gate: each event's share decided by ONE admit.lua call,
+ * every new application produced to Kafka in ONE send, and all answered once the broker acknowledged.
+ * A failed produce undoes the batch's admissions in Redis and answers UNAVAILABLE. The caller runs
+ * batches one after another (the batcher's `sequential`), so the topic holds positions in order.
+ */
+export function createBatchRunner(deps: BatchRunnerDeps) {
+  const { producer, logger } = deps;
+  const admitShare = createAdmitter(deps);
+  const undos = createUndoQueue(deps);
+
+  const admitAll = async (items: readonly ApplyItem[]): Promise<Share[]> => {
+    const stop = applyGateSeconds.startTimer();
+    const shares = sharesByEvent(items);
+    await Promise.all(
+      shares.map(async (share) => {
+        try {
+          share.admitted = await admitShare(
+            share.eventId,
+            share.indices.map((i) => (items[i] as ApplyItem).participantId),
+          );
+        } catch (err) {
+          share.error = asServiceError(err, logger);
+        }
+      }),
+    );
+    stop();
+    return shares;
+  };
+
+  /** Produces every new application of the batch; false when the send failed and the admissions were undone. */
+  const produce = async (shares: readonly Share[]): Promise<boolean> => {
+    const messages: Message[] = [];
+    for (const { admitted } of shares) for (const a of admitted) if (a.produced) messages.push(a.produced.message);
+    if (messages.length === 0) return true;
+    const stop = applyProduceSeconds.startTimer();
+    try {
+      await producer.send(messages);
+      stop();
+      return true;
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, count: messages.length }, 'produce failed; admissions undone');
+      const undoneOf = (admitted: Admitted[]) =>
+        admitted.flatMap(({ produced: p }) => (p ? [{ participantId: p.participantId, position: p.position }] : []));
+      await Promise.all(shares.map(({ eventId, admitted }) => undos.undo(eventId, undoneOf(admitted))));
+      return false;
+    }
+  };
+
+  const answer = (shares: readonly Share[], size: number, produced: boolean): GateAnswer[] => {
+    const answers = new Array<GateAnswer>(size);
+    for (const { indices, admitted, error } of shares) {
+      indices.forEach((at, k) => {
+        const a = admitted[k];
+        if (error !== undefined || a === undefined) answers[at] = error ?? unavailable();
+        else answers[at] = !produced && (a.produced || a.dependsOnBatch) ? unavailable() : a.response;
+      });
+    }
+    return answers;
+  };
+
+  return async function runBatch(items: readonly ApplyItem[]): Promise<GateAnswer[]> {
+    try {
+      await undos.retry();
+      applyBatchSize.observe(items.length);
+      const shares = await admitAll(items);
+      const produced = await produce(shares);
+      const answers = answer(shares, items.length, produced);
+      if (produced) publishAdmissions(deps.redis, deps.prefix, logger, shares);
+      return answers;
+    } catch (err) {
+      const error = asServiceError(err, logger);
+      return items.map(() => error);
+    }
+  };
+}

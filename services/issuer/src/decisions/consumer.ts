@@ -1,0 +1,162 @@
+import { decodeRecord, type QueuedApplication } from '@fcfs/stock';
+import { ApplicationStatus, DeadLetter } from '@fcfs/proto';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { batchSeconds, batchSize, deadLettered, decisionsTotal, stockRemaining } from '../metrics';
+import type { ChunkDecision, Decider } from './decider';
+import { Abandoned, Permanent, retrying } from './retry';
+
+export interface ConsumerSettings {
+  topic: string;
+  dlqTopic: string;
+  groupId: string;
+  partitionsConsumedConcurrently: number;
+  chunkSize: number;
+  /** First retry delay while a dependency is down; doubles up to maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+interface Incoming {
+  record: QueuedApplication;
+  message: KafkaMessage;
+}
+
+/** What one consumed batch came to: decided chunks to publish, and dead letters to send before the commit. */
+interface BatchOutcome {
+  decided: Extract<ChunkDecision, { kind: 'decided' }>[];
+  dead: { value: Buffer }[];
+}
+
+/**
+ * The `issuer` consumer group on `applications`. Each partition in order, a batch at a time, partitions
+ * (so events) side by side. Per batch: decide every record (per event, in chunks), write each chunk in one
+ * MySQL transaction, dead-letter what can never be processed, commit the offsets, then publish. When Redis
+ * or MySQL is down the partition waits and retries the same step with backoff (heartbeating), so nothing is
+ * skipped; a failure that would repeat every time (retry.ts) costs only its own record, dead-lettered with
+ * the reason. A rebalance or a stop leaves the batch uncommitted, to be redelivered.
+ */
+export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: ConsumerSettings, logger: Logger) {
+  const { topic, dlqTopic, groupId, chunkSize } = settings;
+  const policy = { backoffMs: settings.backoffMs ?? 100, maxBackoffMs: settings.maxBackoffMs ?? 5_000, logger };
+  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const dlqProducer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+
+  const deadLetter = (message: KafkaMessage, partition: number, reason: string) => ({
+    value: Buffer.from(
+      DeadLetter.encode({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key ?? Buffer.alloc(0),
+        value: message.value ?? Buffer.alloc(0),
+        reason,
+        failedAtMs: Date.now(),
+      }).finish(),
+    ),
+  });
+
+  /**
+   * Decides, writes and settles one chunk of one event's records. A chunk that fails for good is taken a
+   * record at a time, so only the record at fault is dead-lettered and the others are decided.
+   */
+  const processChunk = async (payload: EachBatchPayload, eventId: string, chunk: Incoming[], out: BatchOutcome) => {
+    const { partition } = payload.batch;
+    try {
+      const records = chunk.map((c) => c.record);
+      const decision = await retrying(policy, payload, 'decide', () => decider.decide(eventId, records));
+      if (decision.kind === 'unknown-event') {
+        for (const c of chunk) out.dead.push(deadLetter(c.message, partition, `event ${eventId} does not exist`));
+        return;
+      }
+      await retrying(policy, payload, 'write', () => decider.write(decision));
+      await retrying(policy, payload, 'settle', () => decider.settle(decision));
+      out.decided.push(decision);
+    } catch (err) {
+      if (!(err instanceof Permanent)) throw err;
+      if (chunk.length > 1) {
+        logger.warn({ reason: err.reason, eventId, partition }, 'a chunk failed for good: taking it a record at a time');
+        for (const one of chunk) await processChunk(payload, eventId, [one], out);
+        return;
+      }
+      const { message } = chunk[0] as Incoming;
+      logger.error({ reason: err.reason, eventId, partition, offset: message.offset }, 'record failed for good: dead-lettered');
+      out.dead.push(deadLetter(message, partition, err.reason));
+    }
+  };
+
+  const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
+    const { batch } = payload;
+    if (batch.isEmpty()) return;
+    const started = process.hrtime.bigint();
+    batchSize.observe(batch.messages.length);
+    const dead: { value: Buffer }[] = [];
+    const byEvent = new Map<string, Incoming[]>();
+    for (const message of batch.messages) {
+      const decoded = decodeRecord(message.key, message.value);
+      if (!decoded.ok) {
+        dead.push(deadLetter(message, batch.partition, decoded.reason));
+        continue;
+      }
+      const list = byEvent.get(decoded.record.eventId);
+      if (list === undefined) byEvent.set(decoded.record.eventId, [{ record: decoded.record, message }]);
+      else list.push({ record: decoded.record, message });
+    }
+
+    const out: BatchOutcome = { decided: [], dead };
+    for (const [eventId, incoming] of byEvent) {
+      for (let i = 0; i < incoming.length; i += chunkSize) {
+        await processChunk(payload, eventId, incoming.slice(i, i + chunkSize), out);
+      }
+    }
+    if (dead.length > 0) {
+      // Always retried: a record is never skipped without its dead letter safely on the topic.
+      await retrying(policy, payload, 'dead-letter', () => dlqProducer.send({ topic: dlqTopic, messages: dead, acks: -1 }), true);
+      deadLettered.inc(dead.length);
+      logger.warn({ count: dead.length, partition: batch.partition }, 'records sent to the dead-letter topic');
+    }
+    payload.resolveOffset(batch.lastOffset());
+    await payload.commitOffsetsIfNecessary();
+
+    for (const chunk of out.decided) {
+      for (const d of chunk.decided) {
+        decisionsTotal.inc({ status: d.app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED ? 'issued' : 'sold_out' });
+      }
+      stockRemaining.set({ event: chunk.eventId }, chunk.progress.remaining);
+    }
+    // Live status is best effort: a subscriber that misses it reads the decision with GetApplication.
+    await decider.publish(out.decided).catch((err: unknown) => logger.warn({ err }, 'could not publish decisions'));
+    batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  return {
+    consumer,
+    async start(): Promise<void> {
+      await dlqProducer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+        eachBatchAutoResolve: false,
+        autoCommitThreshold: 1,
+        eachBatch: async (payload) => {
+          try {
+            await handleBatch(payload);
+          } catch (err) {
+            if (!(err instanceof Abandoned)) throw err;
+          }
+        },
+      });
+    },
+    async stop(): Promise<void> {
+      await consumer.disconnect();
+      await dlqProducer.disconnect();
+    },
+  };
+}
+
+export type IssuerConsumer = ReturnType<typeof createIssuerConsumer>;

@@ -1,0 +1,95 @@
+import { ServiceError } from '@fcfs/kit';
+import {
+  decisionsMessage,
+  eventKeys,
+  parseEntry,
+  progressMessage,
+  rebuildEventState,
+  toDecision,
+  type QueuedApplication,
+  type StockScripts,
+  type RebuildDeps,
+} from '@fcfs/stock';
+import type { Progress } from '@fcfs/proto';
+import { newGiftCodes } from './gift-codes';
+import { writeDecisions, type DecidedApplication } from './store';
+
+export interface DeciderDeps extends RebuildDeps {
+  scripts: StockScripts;
+  now: () => number;
+  /** Called after each chunk's MySQL commit (the notifier has new outbox rows). */
+  onWritten?: () => void;
+}
+
+export type ChunkDecision =
+  | { kind: 'decided'; eventId: string; epoch: string; decided: DecidedApplication[]; entries: string[]; progress: Progress }
+  | { kind: 'unknown-event'; eventId: string };
+
+/**
+ * The issuer's steps for one chunk of one event's applications, each safe to repeat: decide (one Lua call,
+ * rebuilding the event's state from MySQL first if Redis lost it), write (one MySQL transaction), settle
+ * (repair the state if a rebuild raced the write), publish (live status).
+ */
+export function createDecider(deps: DeciderDeps) {
+  const { scripts, redis, prefix, now } = deps;
+
+  return {
+    async decide(eventId: string, records: readonly QueuedApplication[]): Promise<ChunkDecision> {
+      const keys = eventKeys(prefix, eventId);
+      const codes = newGiftCodes(records.length);
+      const items = records.map((r, i) => ({
+        participantId: r.participantId,
+        position: r.position,
+        appliedAtMs: r.appliedAtMs,
+        gateDecidedAtMs: r.gateDecidedAtMs,
+        giftCode: codes[i] as string,
+      }));
+      let result = await scripts.decide(keys, now(), items);
+      if (result === null) {
+        const lastPosition = records.reduce((max, r) => Math.max(max, r.position), 0);
+        if ((await rebuildEventState(deps, eventId, lastPosition)) === 'not-found') return { kind: 'unknown-event', eventId };
+        result = await scripts.decide(keys, now(), items);
+        // Lost again at once (Redis flushed meanwhile): the consumer retries the step.
+        if (result === null) throw ServiceError.unavailable(`the state of event ${eventId} is missing right after its rebuild`);
+      }
+      const decided = result.entries.map((entry, i) => ({
+        eventId,
+        participantId: (records[i] as QueuedApplication).participantId,
+        app: parseEntry(entry),
+      }));
+      const progress = {
+        eventId,
+        decidedThrough: result.decidedThrough,
+        issued: result.issued,
+        remaining: Math.max(0, result.stock - result.issued),
+      };
+      return { kind: 'decided', eventId, epoch: result.epoch, decided, entries: result.entries, progress };
+    },
+
+    async write(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<void> {
+      await writeDecisions(deps.sequelize, chunk.decided, now());
+      deps.onWritten?.();
+    },
+
+    settle(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<number> {
+      const decided = chunk.decided.map((d, i) => ({ participantId: d.participantId, entry: chunk.entries[i] as string }));
+      return scripts.settle(eventKeys(prefix, chunk.eventId), chunk.epoch, decided);
+    },
+
+    /** Every decision and the progress watermark on the event's channel, for WatchEvent streams. */
+    async publish(chunks: readonly Extract<ChunkDecision, { kind: 'decided' }>[]): Promise<void> {
+      if (chunks.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const chunk of chunks) {
+        const channel = eventKeys(prefix, chunk.eventId).channel;
+        pipeline.publish(channel, decisionsMessage(chunk.decided.map((d) => toDecision(d.eventId, d.participantId, d.app))));
+        pipeline.publish(channel, progressMessage(chunk.progress));
+      }
+      const results = await pipeline.exec();
+      const failed = results?.find(([err]) => err !== null);
+      if (failed) throw failed[0];
+    },
+  };
+}
+
+export type Decider = ReturnType<typeof createDecider>;

@@ -1,0 +1,80 @@
+import { classifyError } from '@fcfs/kit';
+import type { EachBatchPayload } from 'kafkajs';
+import type { Logger } from 'pino';
+import { pausedPartitions } from '../metrics';
+
+/** Thrown inside a batch when the consumer is stopping or the group rebalanced: leave the batch unresolved. */
+export class Abandoned extends Error {}
+
+/** A step failed in a way that repeating it will not fix (classifyError): its records go to the dead-letter topic. */
+export class Permanent extends Error {
+  constructor(
+    readonly reason: string,
+    cause: unknown,
+  ) {
+    super(reason, { cause });
+  }
+}
+
+export interface RetryPolicy {
+  /** First delay after a retriable failure; doubles up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  logger: Logger;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** After a wait: whether this consumer still owns the batch (running, not rebalanced, heartbeat accepted). */
+async function stillOwned(payload: EachBatchPayload): Promise<boolean> {
+  if (!payload.isRunning() || payload.isStale()) return false;
+  return payload.heartbeat().then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Runs one step of a batch until it succeeds. While it fails retriably (a dependency down, a timeout, a
+ * deadlock) the partition waits with backoff, heartbeating, so nothing is skipped. A failure that would
+ * repeat every time throws Permanent with its reason, unless `always` (a step that must not be skipped,
+ * such as the dead-letter send itself).
+ */
+export async function retrying<T>(
+  policy: RetryPolicy,
+  payload: EachBatchPayload,
+  what: string,
+  fn: () => Promise<T>,
+  always = false,
+): Promise<T> {
+  const partition = payload.batch.partition;
+  let delay = policy.backoffMs;
+  let failures = 0;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (failures > 0) {
+        pausedPartitions.dec();
+        policy.logger.info({ what, failures, partition }, 'dependency back: consumption resumed');
+      }
+      return value;
+    } catch (err) {
+      const { retriable, reason } = classifyError(err);
+      if (!retriable && !always) {
+        if (failures > 0) pausedPartitions.dec();
+        throw new Permanent(`${what} failed: ${reason}`, err);
+      }
+      if (failures === 0) {
+        pausedPartitions.inc();
+        policy.logger.warn({ err, what, reason, partition }, 'consumption paused: retrying with backoff');
+      }
+      failures++;
+      await sleep(delay);
+      delay = Math.min(delay * 2, policy.maxBackoffMs);
+      if (!(await stillOwned(payload))) {
+        pausedPartitions.dec();
+        throw new Abandoned();
+      }
+    }
+  }
+}

@@ -1,0 +1,172 @@
+// Integration harness: the event service and the issuer in-process against real Kafka, Redis and
+// MariaDB, each run on its own database, topic, consumer group and Redis key prefix.
+import { Metadata } from '@grpc/grpc-js';
+import { callUnary, createGrpcClient, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@fcfs/kit';
+import { DeadLetter, EventServiceClient, IssuerServiceClient, type Event } from '@fcfs/proto';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import {
+  createTestDatabase,
+  createTestTopics,
+  randomSuffix,
+  dropRedisKeys,
+  eventually,
+  testKafka,
+  testLogger,
+  urls,
+  type TestDatabase,
+} from '../support';
+import { loadServiceConfig, startEvent, type RunningEvent } from '@fcfs/event';
+import { startIssuer, loadServiceConfig as loadIssuerConfig, type RunningIssuer, type IssuerOverrides } from '@fcfs/issuer';
+
+export interface Tokens {
+  admin: string;
+  participant: string;
+  loadJwks: () => Promise<{ keys: JWK[] }>;
+}
+
+export async function testTokens(): Promise<Tokens> {
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'test', alg: 'EdDSA', use: 'sig' };
+  const sign = (role: string) =>
+    new SignJWT({ email: `${role}@fcfs.test`, role })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'test' })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setSubject('1')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(privateKey);
+  return { admin: await sign('admin'), participant: await sign('participant'), loadJwks: async () => ({ keys: [jwk] }) };
+}
+
+export interface PipelineOptions {
+  redisUrl?: string;
+  brokers?: string[];
+  /** An existing database (e.g. on a private MariaDB); default a fresh one on the shared server. */
+  database?: TestDatabase;
+  /** false: start without the issuer (call startIssuer() later). */
+  issuer?: boolean;
+  issuerOverrides?: IssuerOverrides;
+  /** Run the issuer's real result e-mail notifier (default: none, the tests look at the outbox). */
+  notifier?: boolean;
+  partitions?: number;
+}
+
+export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
+
+export async function startPipeline(options: PipelineOptions = {}) {
+  const brokers = options.brokers ?? urls.kafkaBrokers;
+  const db = options.database ?? (await createTestDatabase('fcfs_line'));
+  const { topic, dlq } = await createTestTopics(options.partitions ?? 3, brokers);
+  const prefix = `t${randomSuffix()}:`;
+  const group = `issuer-${randomSuffix()}`;
+  const env = {
+    LOG_LEVEL: 'silent',
+    REDIS_URL: options.redisUrl ?? urls.redis,
+    MYSQL_URL: db.url,
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_APPLICATIONS_TOPIC: topic,
+    KAFKA_DLQ_TOPIC: dlq,
+    KAFKA_ISSUER_GROUP: group,
+    SES_ENDPOINT: urls.ses,
+    STOCK_REDIS_PREFIX: prefix,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
+    METRICS_PORT: '0',
+  };
+  const tokens = await testTokens();
+  const event: RunningEvent = await startEvent(loadServiceConfig(env), {
+    logger: testLogger('event'),
+    loadJwks: tokens.loadJwks,
+  });
+  const issuerConfig = loadIssuerConfig(env);
+  let issuer: RunningIssuer | undefined;
+  const startTheIssuer = async (overrides: IssuerOverrides = {}) => {
+    issuer = await startIssuer(issuerConfig, {
+      logger: testLogger('issuer'),
+      ...(options.notifier === true ? {} : { notifier: false as const }),
+      backoffMs: 50,
+      maxBackoffMs: 500,
+      ...options.issuerOverrides,
+      ...overrides,
+    });
+    return issuer;
+  };
+  if (options.issuer !== false) await startTheIssuer();
+  const client = createGrpcClient(EventServiceClient, `127.0.0.1:${event.grpcPort}`);
+  let issuerClient: IssuerServiceClient | undefined;
+  const admin = () => {
+    const md = new Metadata();
+    md.set('authorization', `Bearer ${tokens.admin}`);
+    return md;
+  };
+
+  return {
+    db,
+    topic,
+    dlq,
+    group,
+    prefix,
+    env,
+    tokens,
+    event,
+    client,
+    admin,
+    get issuer() {
+      return issuer;
+    },
+    startIssuer: startTheIssuer,
+    async stopIssuer() {
+      await issuer?.stop();
+      issuer = undefined;
+      issuerClient?.close();
+      issuerClient = undefined;
+    },
+    issuerClient(): IssuerServiceClient {
+      if (issuer === undefined) throw new Error('the issuer is not running');
+      issuerClient ??= createGrpcClient(IssuerServiceClient, `127.0.0.1:${issuer.grpcPort}`);
+      return issuerClient;
+    },
+    async createOpenEvent(stock: number, name = 'Test drop'): Promise<Event> {
+      const { event: created } = await callUnary(client.createEvent.bind(client), { name, stock }, { metadata: admin() });
+      const { event: opened } = await callUnary(
+        client.openEvent.bind(client),
+        { eventId: created?.id ?? '' },
+        { metadata: admin() },
+      );
+      if (opened === undefined) throw new Error('no event');
+      return opened;
+    },
+    apply(eventId: string, participantId: string, deadlineMs = 30_000) {
+      return callUnary(client.apply.bind(client), { eventId, participantId }, { deadlineMs });
+    },
+    /** The first `count` dead letters, in offset order. */
+    async deadLetters(count: number): Promise<DeadLetter[]> {
+      const consumer = testKafka(brokers).consumer({ groupId: `dlq-reader-${randomSuffix()}` });
+      const letters: DeadLetter[] = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topics: [dlq], fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ message }) => void letters.push(DeadLetter.decode(message.value ?? Buffer.alloc(0))),
+        });
+        await eventually(() => (letters.length >= count ? true : undefined), 30_000, `${count} dead letters`);
+      } finally {
+        await consumer.disconnect();
+      }
+      return letters.sort((x, y) => Number(x.offset) - Number(y.offset));
+    },
+    async count(sql: string, replacements: unknown[] = []): Promise<number> {
+      const [rows] = await db.sequelize.query(sql, { replacements });
+      return Number((rows as { n: number | string }[])[0]?.n ?? 0);
+    },
+    async stop() {
+      client.close();
+      issuerClient?.close();
+      await issuer?.stop();
+      await event.stop();
+      if (options.database === undefined) await db.drop();
+      await dropRedisKeys([prefix], env.REDIS_URL).catch(() => undefined);
+    },
+  };
+}

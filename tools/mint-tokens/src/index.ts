@@ -1,0 +1,1 @@
+export { mintSessionTokens, type MintedToken } from './mint';
