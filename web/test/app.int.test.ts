@@ -130,6 +130,8 @@ describe('the web app in Chromium', () => {
     await winner.locator('.gift button').click();
     expect(await winner.evaluate('navigator.clipboard.readText()')).toBe(code);
     expect(await loser.locator('output.code').count()).toBe(0);
+    // With the result in, each page reads the event again (once, within a few seconds): none left.
+    for (const page of pages) await page.getByText(/0 of 1 left|1개 중 0개 남음/).waitFor({ timeout: 10_000 });
     await screenshots(winner, 'event-won');
     await screenshots(loser, 'event-lost');
 

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { sleep } from '../backoff';
 import { request, withRetry } from '../graphql';
 import { useLoad, useNow } from '../hooks';
 import { useI18n } from '../i18n';
@@ -12,7 +13,7 @@ import {
   type ApplyOutcome,
   type EventInfo,
 } from '../operations';
-import { mergeApplication } from '../status';
+import { FINAL, mergeApplication } from '../status';
 import { ErrorMessage, LoadView, PageTitle, StatusBadge, errorText, useSession } from '../ui';
 import { ApplicationPanel } from './application';
 import { EventTiming } from './events';
@@ -54,9 +55,22 @@ function useApplication(eventId: string, token: string | undefined, initial: App
   return { application, update, liveWait, liveError };
 }
 
-function ApplySection({ event, token, initial }: { event: EventInfo; token: string; initial: Application | null | undefined }) {
+interface ApplySectionProps {
+  event: EventInfo;
+  token: string;
+  initial: Application | null | undefined;
+  /** The application was decided while the page was open. */
+  onDecided(): void;
+}
+
+function ApplySection({ event, token, initial, onDecided }: ApplySectionProps) {
   const { t } = useI18n();
   const { application, update, liveWait, liveError } = useApplication(event.id, token, initial);
+  const decidedAtLoad = useRef(initial ? FINAL.has(initial.status) : false);
+  const decided = application ? FINAL.has(application.status) : false;
+  useEffect(() => {
+    if (decided && !decidedAtLoad.current) onDecided();
+  }, [decided]);
   const inFlight = useRef(false);
   const [applying, setApplying] = useState(false);
   const [outcome, setOutcome] = useState<ApplyOutcome>();
@@ -121,14 +135,24 @@ export function EventPage({ eventId }: { eventId: string }) {
       : request<EventData>(EVENT, { id: eventId }),
   );
   const now = useNow();
+  // Once this participant's result is in, the event's remaining count has moved: read it again,
+  // once, at a random moment within a few seconds, so a herd's results do not all ask at once.
+  const [fresh, setFresh] = useState<EventInfo>();
+  const refresh = (): void => {
+    sleep(Math.random() * 5_000)
+      .then(() => request<{ event: EventInfo | null }>(EVENT, { id: eventId }))
+      .then((data) => data.event && setFresh(data.event))
+      .catch(() => undefined);
+  };
   return (
     <section>
       <p>
         <a href="#/">← {t('backToEvents')}</a>
       </p>
       <LoadView load={load} reload={reload}>
-        {({ event, myApplication }) =>
-          !event ? (
+        {({ event: loaded, myApplication }) => {
+          const event = fresh ?? loaded;
+          return !event ? (
             <>
               <PageTitle>{t('eventNotFound')}</PageTitle>
             </>
@@ -140,7 +164,7 @@ export function EventPage({ eventId }: { eventId: string }) {
               </p>
               <EventTiming event={event} now={now} />
               {token ? (
-                <ApplySection event={event} token={token} initial={myApplication} />
+                <ApplySection event={event} token={token} initial={myApplication} onDecided={refresh} />
               ) : (
                 <p>
                   <a class="button primary" href={`#/signin?next=${encodeURIComponent(`/events/${eventId}`)}`}>
@@ -149,8 +173,8 @@ export function EventPage({ eventId }: { eventId: string }) {
                 </p>
               )}
             </>
-          )
-        }
+          );
+        }}
       </LoadView>
     </section>
   );
