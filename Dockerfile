@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every part; the part is the script given to `node`:
 #   services/auth/dist/main.js | services/event/dist/main.js | services/issuer/dist/main.js
-#   bff/dist/main.js | packages/db/dist/cli.js up   (migrations)
+#   bff/dist/main.js (also serves the web app from web/dist) | packages/db/dist/cli.js up   (migrations)
 # Build: docker build -t registry.example.com/fcfs:<tag> .   (see deploy/k8s/README.md)
 
 # ---- build: all dependencies (buf and ts-proto generate the gRPC code, graphql-codegen the BFF resolver types), compile, then drop dev deps
@@ -18,14 +18,17 @@ COPY services/event/package.json services/event/
 COPY services/issuer/package.json services/issuer/
 COPY bff/package.json bff/
 COPY loadtest/package.json loadtest/
+COPY web/package.json web/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json buf.yaml buf.gen.yaml ./
 COPY proto proto
 COPY packages packages
 COPY services services
 COPY bff bff
+COPY web web
 RUN npm run generate \
  && npx tsc -b packages/db services/auth services/event services/issuer bff \
+ && npm run build -w web \
  && npm prune --omit=dev --no-audit --no-fund
 # The runtime tree: each part's package.json, compiled JavaScript and whatever it reads at run
 # time next to it (Lua scripts, e-mail templates), without TypeScript sources, maps or tests.
@@ -33,7 +36,8 @@ RUN mkdir /out \
  && for part in packages/* proto services/* bff; do \
       tar -C /app --exclude=node_modules --exclude='*.ts' --exclude='*.test.js' --exclude='*.map' --exclude='*.tsbuildinfo' \
           --exclude='__fixtures__' -cf - "$part" | tar -C /out -xf - ; \
-    done
+    done \
+ && mkdir -p /out/web && cp -r web/dist /out/web/dist
 
 # ---- runtime: production dependencies and compiled parts only, as the unprivileged `node` user
 FROM node:24-slim AS runtime

@@ -29,6 +29,7 @@ async function main() {
     [
       '',
       'The platform is up.',
+      `  Web app:                           ${platform.bffUrl.replace(/\/graphql$/, '/')}`,
       `  GraphQL (HTTP POST and WebSocket): ${platform.bffUrl}`,
       `  E-mails sent (SES emulator):       ${platform.sesUrl}`,
       `  Admin address (sign in with it):   ${platform.adminEmail}`,

@@ -12,6 +12,7 @@ import * as metrics from './metrics';
 import { createAdmitter } from './transport/admission';
 import { createRateLimiter, redisCounterStore } from './transport/rate-limit';
 import { startServer } from './transport/server';
+import { DEFAULT_WEB_DIR } from './transport/web-assets';
 import { createApplyBatcher } from './upstream/apply';
 import { createUpstream, type Upstream } from './upstream/clients';
 import { readEventStats } from './upstream/event-stats';
@@ -112,6 +113,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     port: config.http.port,
     maxBodyBytes: config.http.maxBodyBytes,
     readiness: ready,
+    webDir: config.http.webDir ?? DEFAULT_WEB_DIR,
   });
   logger.info({ url: server.url }, 'BFF listening');
 

@@ -9,8 +9,16 @@ const http = fragment(
     BFF_MAX_BODY_BYTES: env.positiveInt(64 * 1024),
     /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
     BFF_TRUST_PROXY: env.bool(false),
+    /** The built web app served at `/` (default: the repository's web/dist). */
+    BFF_WEB_DIR: z.string().min(1).optional(),
   },
-  (e) => ({ host: e.BFF_HOST, port: e.BFF_PORT, maxBodyBytes: e.BFF_MAX_BODY_BYTES, trustProxy: e.BFF_TRUST_PROXY }),
+  (e) => ({
+    host: e.BFF_HOST,
+    port: e.BFF_PORT,
+    maxBodyBytes: e.BFF_MAX_BODY_BYTES,
+    trustProxy: e.BFF_TRUST_PROXY,
+    webDir: e.BFF_WEB_DIR,
+  }),
 );
 
 const services = upstreams('auth', 'event', 'issuer');

@@ -11,6 +11,8 @@ export interface HttpHandlerOptions {
   logger: Logger;
   maxBodyBytes: number;
   readiness: () => Promise<boolean>;
+  /** The web app's files (web-assets.ts); true when it answered the request. */
+  webAssets?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** A GraphQL-shaped error answer for what is refused before GraphQL runs. */
@@ -161,7 +163,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
           res.writeHead(500).end();
         },
       );
-    } else {
+    } else if (!options.webAssets?.(req, res)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   };

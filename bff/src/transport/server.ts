@@ -6,6 +6,7 @@ import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { createApollo } from '../graphql/apollo';
 import type { Admitter } from './admission';
 import { createHttpHandler } from './http';
+import { createWebAssets } from './web-assets';
 import { startWebSocketServer } from './ws';
 
 export interface ServerOptions {
@@ -18,6 +19,8 @@ export interface ServerOptions {
   port: number;
   maxBodyBytes: number;
   readiness: () => Promise<boolean>;
+  /** The built web app, served at `/`. */
+  webDir: string;
 }
 
 export interface RunningServer {
@@ -54,7 +57,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await apollo.start();
   httpServer.on(
     'request',
-    createHttpHandler({ apollo, admitter, logger, maxBodyBytes: options.maxBodyBytes, readiness: options.readiness }),
+    createHttpHandler({
+      apollo,
+      admitter,
+      logger,
+      maxBodyBytes: options.maxBodyBytes,
+      readiness: options.readiness,
+      webAssets: createWebAssets(options.webDir),
+    }),
   );
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
