@@ -9,28 +9,36 @@ import { exportWinners } from './winners';
 /** Exit codes: 0 done, 1 the command failed, 2 a bad command line, 3 `reconcile` found Redis and MySQL apart. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, inconsistent: 3 } as const;
 
-async function execute(ctx: OpsContext, command: Command, output: Output): Promise<number> {
-  switch (command.name) {
-    case 'dlq list':
-      await listDeadLetters(ctx, command, output);
-      return EXIT.ok;
-    case 'dlq replay':
-      await replayDeadLetters(ctx, command, output);
-      return EXIT.ok;
-    case 'emails failed':
-      await listFailedEmails(ctx, command, output);
-      return EXIT.ok;
-    case 'emails redrive':
-      await redriveEmails(ctx, command, output);
-      return EXIT.ok;
-    case 'reconcile': {
-      const { before, after } = await reconcileEvent(ctx, command, output);
-      return (after ?? before).consistent ? EXIT.ok : EXIT.inconsistent;
-    }
-    case 'winners':
-      await exportWinners(ctx, command, output);
-      return EXIT.ok;
-  }
+type Handler<N extends Command['name']> = (
+  ctx: OpsContext,
+  command: Extract<Command, { name: N }>,
+  output: Output,
+) => Promise<number>;
+
+const done =
+  <N extends Command['name']>(
+    f: (ctx: OpsContext, command: Extract<Command, { name: N }>, output: Output) => Promise<unknown>,
+  ): Handler<N> =>
+  async (ctx, command, output) => {
+    await f(ctx, command, output);
+    return EXIT.ok;
+  };
+
+const HANDLERS: { [N in Command['name']]: Handler<N> } = {
+  'dlq list': done(listDeadLetters),
+  'dlq replay': done(replayDeadLetters),
+  'emails failed': done(listFailedEmails),
+  'emails redrive': done(redriveEmails),
+  reconcile: async (ctx, command, output) => {
+    const { before, after } = await reconcileEvent(ctx, command, output);
+    return (after ?? before).consistent ? EXIT.ok : EXIT.inconsistent;
+  },
+  winners: done(exportWinners),
+};
+
+function execute(ctx: OpsContext, command: Command, output: Output): Promise<number> {
+  // The map's type pairs each name with its command; TypeScript cannot follow that through a union lookup.
+  return (HANDLERS[command.name] as Handler<Command['name']>)(ctx, command as never, output);
 }
 
 /**
