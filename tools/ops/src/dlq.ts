@@ -26,7 +26,7 @@ function entryOf(read: ReadMessage, state: PartitionState | undefined): DeadLett
   return { partition: read.partition, offset: String(read.offset), letter, replayed, application };
 }
 
-function describe(e: DeadLetterEntry): string {
+function describeLetter(e: DeadLetterEntry): string {
   const at = new Date(Number(e.letter.failedAtMs)).toISOString();
   const app = e.application;
   const what =
@@ -60,7 +60,7 @@ export async function listDeadLetters(
   const shown = read.map((r) => entryOf(r, byPartition.get(r.partition))).slice(0, limit);
   const total = states.reduce((n, s) => n + Number(s.high - s.low), 0);
   const waiting = states.reduce((n, s) => n + Number(s.high - s.replayedUpTo), 0);
-  for (const e of shown) output.out(describe(e));
+  for (const e of shown) output.out(describeLetter(e));
   output.err(
     `${dlqTopic}: ${total} dead letters, ${waiting} not replayed (group ${ctx.config.ops.dlqGroup}); showing ${shown.length}`,
   );
@@ -125,7 +125,7 @@ export async function replayDeadLetters(
     else result.skipped.push({ entry, reason });
   }
   const verb = dryRun ? 'would replay' : 'replayed';
-  for (const e of result.replayed) output.out(`${verb} ${describe(e)}`);
+  for (const e of result.replayed) output.out(`${verb} ${describeLetter(e)}`);
   for (const { entry, reason } of result.skipped)
     output.out(`skipped ${entry.partition}:${entry.offset}: ${reason} (it would only be dead-lettered again)`);
   if (dryRun) {
