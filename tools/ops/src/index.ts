@@ -1,0 +1,3 @@
+export { run, runCaptured, EXIT } from './run';
+export { parseCommand, UsageError, USAGE, type Command } from './args';
+export { configSchema, loadOpsConfig, type OpsConfig } from './config';
