@@ -2,6 +2,7 @@
 # One image for every part; the part is the script given to `node`:
 #   services/auth/dist/main.js | services/event/dist/main.js | services/issuer/dist/main.js
 #   bff/dist/main.js (also serves the web app from web/dist) | packages/db/dist/cli.js up   (migrations)
+#   tools/ops/dist/cli.js <command>   (operator commands, docs/operations.md)
 # Build: docker build -t registry.example.com/fcfs:<tag> .   (see deploy/k8s/README.md)
 
 # ---- build: all dependencies (buf and ts-proto generate the gRPC code, graphql-codegen the BFF resolver types), compile, then drop dev deps
@@ -26,14 +27,15 @@ COPY packages packages
 COPY services services
 COPY bff bff
 COPY web web
+COPY tools tools
 RUN npm run generate \
- && npx tsc -b packages/db services/auth services/event services/issuer bff \
+ && npx tsc -b packages/db services/auth services/event services/issuer bff tools/ops \
  && npm run build -w web \
  && npm prune --omit=dev --no-audit --no-fund
 # The runtime tree: each part's package.json, compiled JavaScript and whatever it reads at run
 # time next to it (Lua scripts, e-mail templates), without TypeScript sources, maps or tests.
 RUN mkdir /out \
- && for part in packages/* proto services/* bff; do \
+ && for part in packages/* proto services/* bff tools/ops; do \
       tar -C /app --exclude=node_modules --exclude='*.ts' --exclude='*.test.js' --exclude='*.map' --exclude='*.tsbuildinfo' \
           --exclude='__fixtures__' -cf - "$part" | tar -C /out -xf - ; \
     done \
