@@ -1,3 +1,4 @@
+import { callUnary } from '@fcfs/kit';
 import { ApplyOutcome } from '@fcfs/proto';
 import { emailsTo, eventually, randomSuffix } from '../support';
 import { startPipeline, type Pipeline } from './harness';
@@ -42,5 +43,11 @@ describe('result e-mails through the outbox (SES v2 emulator)', () => {
       if (person.who === 'win') expect(body).toContain(gift?.code);
       else expect(body).not.toContain(gift?.code);
     }
+    // The organiser's counters read the same outbox: every applicant's e-mail sent, none left, none failed.
+    const stats = await eventually(async () => {
+      const { stats: s } = await callUnary(p.client.getEventStats.bind(p.client), { eventId: event.id }, { metadata: p.admin() });
+      return s?.emailsSent === people.length ? s : undefined;
+    });
+    expect(stats).toMatchObject({ emailsSent: people.length, emailsPending: 0, emailsFailed: 0 });
   });
 });

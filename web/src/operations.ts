@@ -20,7 +20,7 @@ export const OPEN_EVENT = `mutation OpenEvent($eventId: ID!) { openEvent(eventId
 export const CLOSE_EVENT = `mutation CloseEvent($eventId: ID!) { closeEvent(eventId: $eventId) { ${EVENT_FIELDS} } }`;
 export const SET_STOCK = `mutation SetStock($eventId: ID!, $stock: Int!) { setStock(eventId: $eventId, stock: $stock) { ${EVENT_FIELDS} } }`;
 const STATS_FIELDS =
-  'eventId stock remaining admitted pending issued soldOut lag appliesPerSecond decisionsPerSecond waiting waitlisted offered expired redeemed';
+  'eventId stock remaining admitted pending issued soldOut lag appliesPerSecond decisionsPerSecond waiting waitlisted offered expired redeemed emailsSent emailsPending emailsFailed';
 export const EVENT_STATS = `subscription EventStats($eventId: ID!) { eventStats(eventId: $eventId) { ${STATS_FIELDS} } }`;
 export const GIFTS = `query Gifts($eventId: ID!, $after: String) {
   gifts(eventId: $eventId, first: 100, after: $after) { next gifts { code position issuedAt redeemedAt participant { id email } } }
@@ -74,6 +74,9 @@ export interface EventStats {
   offered: number;
   expired: number;
   redeemed: number;
+  emailsSent: number;
+  emailsPending: number;
+  emailsFailed: number;
 }
 
 export interface Gift {

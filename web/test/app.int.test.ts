@@ -153,6 +153,10 @@ describe('the web app in Chromium', () => {
       ['soldOut', '1'],
       ['remaining', '0'],
       ['pending', '0'],
+      // The platform's notifier e-mails both results.
+      ['emailsSent', '2'],
+      ['emailsPending', '0'],
+      ['emailsFailed', '0'],
     ])
       await page
         .locator(`[data-stat="${stat}"]`)

@@ -60,6 +60,9 @@ export interface EventStatsView {
   appliesPerSecond: number;
   decisionsPerSecond: number;
   redeemed: number;
+  emailsSent: number;
+  emailsPending: number;
+  emailsFailed: number;
 }
 
 export interface GiftView {
@@ -162,6 +165,9 @@ export function toEventStats(s: ProtoEventStats): EventStatsView {
     appliesPerSecond: s.appliesPerSecond,
     decisionsPerSecond: s.decisionsPerSecond,
     redeemed: s.redeemed,
+    emailsSent: s.emailsSent,
+    emailsPending: s.emailsPending,
+    emailsFailed: s.emailsFailed,
   };
 }
 

@@ -59,6 +59,9 @@ const NUMBERS: (keyof EventStats)[] = [
   'offered',
   'expired',
   'redeemed',
+  'emailsSent',
+  'emailsPending',
+  'emailsFailed',
 ];
 
 /** The `eventStats` subscription: counters, and applies and decisions per second as a chart. */

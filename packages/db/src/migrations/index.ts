@@ -2,6 +2,7 @@ import type { QueryInterface } from 'sequelize';
 import * as initialSchema from './0001-initial-schema';
 import * as participantsEmailUnique from './0002-participants-email-unique';
 import * as giftsRedeemedAt from './0003-gifts-redeemed-at';
+import * as outboxEventStatus from './0004-outbox-event-status';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,5 @@ export const migrations: Migration[] = [
   { name: '0001-initial-schema', ...initialSchema },
   { name: '0002-participants-email-unique', ...participantsEmailUnique },
   { name: '0003-gifts-redeemed-at', ...giftsRedeemedAt },
+  { name: '0004-outbox-event-status', ...outboxEventStatus },
 ];

@@ -16,6 +16,12 @@ const time = (d: Date | null) => (d === null ? undefined : d.getTime());
 const date = (ms: number | undefined) => (ms === undefined ? null : new Date(ms));
 const LIST_LIMIT = 200;
 
+export interface EmailCounts {
+  emailsSent: number;
+  emailsPending: number;
+  emailsFailed: number;
+}
+
 /** Events in MySQL, their hot state in Redis kept in step (admin operations and reads). */
 export function createCatalog(deps: CatalogDeps) {
   const { models, redis, scripts, prefix, now } = deps;
@@ -80,6 +86,16 @@ export function createCatalog(deps: CatalogDeps) {
         { replacements: [eventId], type: QueryTypes.SELECT },
       );
       return Number(row?.n ?? 0);
+    },
+
+    /** The event's result e-mails by outbox state (one index-only read: outbox_event_kind_status). */
+    async emailCounts(eventId: string): Promise<EmailCounts> {
+      const rows = await deps.sequelize.query<{ status: string; n: number | string }>(
+        "SELECT status, COUNT(*) AS n FROM outbox WHERE event_id = ? AND kind = 'RESULT_EMAIL' GROUP BY status",
+        { replacements: [eventId], type: QueryTypes.SELECT },
+      );
+      const of = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+      return { emailsSent: of('SENT'), emailsPending: of('PENDING'), emailsFailed: of('FAILED') };
     },
 
     async create(input: { name: unknown; stock: unknown; opensAtMs: number | undefined; closesAtMs: number | undefined }) {

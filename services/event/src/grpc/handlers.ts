@@ -111,10 +111,11 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
       const hot = await catalog.hotState(eventId);
-      const [lagCount, rate, redeemed] = await Promise.all([
+      const [lagCount, rate, redeemed, emails] = await Promise.all([
         lag.lagOf(eventId).catch(() => -1),
         ratesPerSecond(redis, prefix, eventId, now()),
         catalog.redeemedCount(eventId),
+        catalog.emailCounts(eventId),
       ]);
       return {
         stats: {
@@ -129,6 +130,7 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           appliesPerSecond: rate.applies,
           decisionsPerSecond: rate.decisions,
           redeemed,
+          ...emails,
         },
       };
     },
