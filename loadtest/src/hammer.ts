@@ -74,16 +74,16 @@ function errorCode(body: string): string | undefined {
 
 /** Every response (and transport failure) of one run, counted and timed as it arrives. */
 class Tally implements LaneTally {
-  readonly latencies: Float64Array;
-  readonly arrivals: Float64Array;
-  readonly errors: Record<string, number> = {};
-  readonly outcomes: Record<string, number> = {};
-  readonly errorSamples: string[] = [];
-  readonly latenciesByKind: Record<string, number[]> = {};
+  private readonly latencies: Float64Array;
+  private readonly arrivals: Float64Array;
+  private readonly errors: Record<string, number> = {};
+  private readonly outcomes: Record<string, number> = {};
+  private readonly errorSamples: string[] = [];
+  private readonly latenciesByKind: Record<string, number[]> = {};
   private readonly firstLatencies: number[] = [];
   private readonly laterLatencies: number[] = [];
-  completed = 0;
-  failed = 0;
+  private completed = 0;
+  private failed = 0;
   private lastArrival = 0;
   /** `performance.now()` when the clock started; arrivals count from here. */
   private start = 0;
