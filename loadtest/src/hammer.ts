@@ -1,6 +1,6 @@
-import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { encodeRequest, ResponseReader, type WireResponse } from './wire';
+import { Lane, Run, type LaneTally } from './hammer-lane';
+import { encodeRequest, type WireResponse } from './wire';
 
 /** What one run sends: `amount` POSTs, the i-th with its own header and body. */
 export interface HammerSpec {
@@ -72,6 +72,123 @@ function errorCode(body: string): string | undefined {
   }
 }
 
+/** Every response (and transport failure) of one run, counted and timed as it arrives. */
+class Tally implements LaneTally {
+  private readonly latencies: Float64Array;
+  private readonly arrivals: Float64Array;
+  private readonly errors: Record<string, number> = {};
+  private readonly outcomes: Record<string, number> = {};
+  private readonly errorSamples: string[] = [];
+  private readonly latenciesByKind: Record<string, number[]> = {};
+  private readonly firstLatencies: number[] = [];
+  private readonly laterLatencies: number[] = [];
+  private completed = 0;
+  private failed = 0;
+  private lastArrival = 0;
+  /** `performance.now()` when the clock started; arrivals count from here. */
+  private start = 0;
+  private startedAtMs = 0;
+
+  constructor(
+    readonly amount: number,
+    private readonly spec: Pick<HammerSpec, 'onAnswer' | 'onResponse'>,
+  ) {
+    this.latencies = new Float64Array(amount);
+    this.arrivals = new Float64Array(amount);
+  }
+
+  startClock(): void {
+    this.startedAtMs = Date.now();
+    this.start = performance.now();
+  }
+
+  /** Every request was answered or failed. */
+  done(): boolean {
+    return this.completed + this.failed >= this.amount;
+  }
+
+  countError(code: string): void {
+    this.errors[code] = (this.errors[code] ?? 0) + 1;
+  }
+
+  /** A request failed in transport. */
+  fail(code: string): void {
+    this.countError(code);
+    this.failed++;
+  }
+
+  /** The i-th request, sent at `sentAt`, was answered. */
+  record(i: number, sentAt: number, response: WireResponse, first: boolean): void {
+    const now = performance.now();
+    const latency = now - sentAt;
+    this.lastArrival = now - this.start;
+    this.latencies[this.completed] = latency;
+    this.arrivals[this.completed] = this.lastArrival;
+    this.completed++;
+    const verdict = classify(response.status, response.body);
+    const kind = 'error' in verdict ? verdict.error : verdict.outcome;
+    if ('error' in verdict) {
+      this.countError(verdict.error);
+      if (this.errorSamples.length < MAX_SAMPLES) this.errorSamples.push(`${response.status} ${response.body.slice(0, 300)}`);
+    } else {
+      this.outcomes[verdict.outcome] = (this.outcomes[verdict.outcome] ?? 0) + 1;
+    }
+    (this.latenciesByKind[kind] ??= []).push(latency);
+    (first ? this.firstLatencies : this.laterLatencies).push(latency);
+    this.spec.onAnswer?.(i);
+    this.spec.onResponse?.(this.completed);
+  }
+
+  /** Requests that never got an answer (the run was stopped) count against it too. */
+  countUnanswered(): void {
+    const failedInTransport = Object.entries(this.errors)
+      .filter(([code]) => code === 'TIMEOUT' || code === 'CONNECTION_ERROR' || code === 'PROTOCOL_ERROR')
+      .reduce((sum, [, n]) => sum + n, 0);
+    const unanswered = this.amount - this.completed - failedInTransport;
+    if (unanswered > 0) this.errors['UNANSWERED'] = unanswered;
+  }
+
+  result(setupMs: number, warm: boolean): HammerResult {
+    return {
+      latencies: this.latencies.subarray(0, this.completed),
+      arrivals: this.arrivals.subarray(0, this.completed),
+      completed: this.completed,
+      startedAtMs: this.startedAtMs,
+      durationMs: this.lastArrival,
+      errors: this.errors,
+      outcomes: this.outcomes,
+      errorSamples: this.errorSamples,
+      latenciesByKind: this.latenciesByKind,
+      setupMs,
+      warm,
+      latenciesByPlace: { 'first on its connection': this.firstLatencies, 'later on its connection': this.laterLatencies },
+    };
+  }
+}
+
+/** Serialises every request before the clock starts: the timed part only writes and reads. */
+function encodeRequests(spec: HammerSpec, target: URL): Buffer[] {
+  const requests: Buffer[] = new Array<Buffer>(spec.amount);
+  for (let i = 0; i < spec.amount; i++) {
+    const authorization = spec.authorization(i);
+    requests[i] = encodeRequest(
+      'POST',
+      target.host,
+      target.pathname,
+      { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      spec.body(i),
+    );
+  }
+  return requests;
+}
+
+/** Opens every lane and has each answer one request; true when all of them did. */
+async function warmUp(lanes: Lane[], path: string): Promise<boolean> {
+  await Promise.all(lanes.map((lane) => lane.open()));
+  const answered = await Promise.all(lanes.map((lane) => lane.warm(path)));
+  return answered.every(Boolean);
+}
+
 /**
  * Sends exactly `amount` requests over `connections` keep-alive connections, one in flight per
  * connection (the next goes when the previous is answered, as fast as the server answers), and
@@ -80,251 +197,29 @@ function errorCode(body: string): string | undefined {
  * opened again for the next one. Bounded by the abort signal.
  */
 export async function hammer(spec: HammerSpec): Promise<HammerResult> {
-  const { amount } = spec;
   const target = new URL(spec.url);
-  const host = target.host;
-  const port = Number(target.port || 80);
-  const connections = Math.max(1, Math.min(spec.connections, amount));
-  const timeoutMs = spec.requestTimeoutSeconds * 1000;
-
-  const latencies = new Float64Array(amount);
-  const arrivals = new Float64Array(amount);
-  const errors: Record<string, number> = {};
-  const outcomes: Record<string, number> = {};
-  const errorSamples: string[] = [];
-  const latenciesByKind: Record<string, number[]> = {};
-  const firstLatencies: number[] = [];
-  const laterLatencies: number[] = [];
-  let completed = 0;
-  let failed = 0;
-  let lastArrival = 0;
-  const countError = (code: string) => (errors[code] = (errors[code] ?? 0) + 1);
-
+  const connections = Math.max(1, Math.min(spec.connections, spec.amount));
+  const tally = new Tally(spec.amount, spec);
   const setupStart = performance.now();
-  // Every request is serialised before the clock starts: the timed part only writes and reads.
-  const requests: Buffer[] = new Array<Buffer>(amount);
-  for (let i = 0; i < amount; i++) {
-    const authorization = spec.authorization(i);
-    requests[i] = encodeRequest(
-      'POST',
-      host,
-      target.pathname,
-      { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-      spec.body(i),
-    );
-  }
+  const requests = encodeRequests(spec, target);
+  const endpoint = { hostname: target.hostname, port: Number(target.port || 80), host: target.host };
+  const run = new Run(endpoint, requests, connections, spec.requestTimeoutSeconds * 1000, tally);
 
-  let start = 0;
-  let startedAtMs = 0;
-  let finish: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (finish = resolve));
-  let stopped = false;
-  const sockets = new Set<Socket>();
-  const stop = () => {
-    stopped = true;
-    for (const socket of sockets) socket.destroy();
-    finish();
-  };
-  const settle = () => {
-    if (completed + failed >= amount) finish();
-  };
-
-  const record = (i: number, sentAt: number, response: WireResponse, first: boolean) => {
-    const now = performance.now();
-    const latency = now - sentAt;
-    lastArrival = now - start;
-    latencies[completed] = latency;
-    arrivals[completed] = lastArrival;
-    completed++;
-    const verdict = classify(response.status, response.body);
-    const kind = 'error' in verdict ? verdict.error : verdict.outcome;
-    if ('error' in verdict) {
-      countError(verdict.error);
-      if (errorSamples.length < MAX_SAMPLES) errorSamples.push(`${response.status} ${response.body.slice(0, 300)}`);
-    } else {
-      outcomes[verdict.outcome] = (outcomes[verdict.outcome] ?? 0) + 1;
-    }
-    (latenciesByKind[kind] ??= []).push(latency);
-    (first ? firstLatencies : laterLatencies).push(latency);
-    spec.onAnswer?.(i);
-    spec.onResponse?.(completed);
-  };
-
-  /** One connection's life: its share of the requests, in order, reconnecting after a transport failure. */
-  class Lane {
-    private socket: Socket | undefined;
-    private reader = new ResponseReader();
-    private next: number;
-    private inFlight: { i: number; sentAt: number; first: boolean; timer: NodeJS.Timeout } | undefined;
-    private onWarm: ((ok: boolean) => void) | undefined;
-    private sentAny = false;
-
-    constructor(first: number) {
-      this.next = first;
-    }
-
-    open(): Promise<void> {
-      return new Promise((resolve) => {
-        const socket = connect({ host: target.hostname, port, noDelay: true });
-        this.socket = socket;
-        this.reader = new ResponseReader();
-        sockets.add(socket);
-        socket.once('connect', () => resolve());
-        socket.on('data', (data: Buffer) => this.onData(data));
-        socket.on('error', () => undefined);
-        socket.once('close', () => {
-          sockets.delete(socket);
-          resolve();
-          if (this.socket === socket) this.onClose();
-        });
-      });
-    }
-
-    /** One warm-up request; true once answered. */
-    warm(path: string): Promise<boolean> {
-      return new Promise((resolve) => {
-        if (this.socket === undefined || this.socket.destroyed) {
-          resolve(false);
-          return;
-        }
-        this.onWarm = resolve;
-        this.socket.write(encodeRequest('GET', host, path, {}));
-      });
-    }
-
-    /** The run is over: no timer of this lane may keep the process alive. */
-    dispose(): void {
-      if (this.inFlight) clearTimeout(this.inFlight.timer);
-      this.inFlight = undefined;
-      this.drop();
-    }
-
-    sendNext(): void {
-      if (stopped || this.next >= amount) return;
-      const i = this.next;
-      this.next += connections;
-      if (this.socket === undefined || this.socket.destroyed) {
-        void this.open().then(() => this.write(i));
-      } else {
-        this.write(i);
-      }
-    }
-
-    private write(i: number): void {
-      if (stopped) return;
-      const first = !this.sentAny;
-      this.sentAny = true;
-      const timer = setTimeout(() => this.fail('TIMEOUT'), timeoutMs);
-      this.inFlight = { i, sentAt: performance.now(), first, timer };
-      this.socket!.write(requests[i]!);
-    }
-
-    private onData(data: Buffer): void {
-      let responses: WireResponse[];
-      try {
-        responses = this.reader.feed(data);
-      } catch {
-        this.fail('PROTOCOL_ERROR');
-        return;
-      }
-      for (const response of responses) this.onResponse(response);
-    }
-
-    private onResponse(response: WireResponse): void {
-      if (this.onWarm) {
-        const done = this.onWarm;
-        this.onWarm = undefined;
-        done(response.status < 500);
-        return;
-      }
-      const flight = this.inFlight;
-      if (flight === undefined) return;
-      this.inFlight = undefined;
-      clearTimeout(flight.timer);
-      record(flight.i, flight.sentAt, response, flight.first);
-      if (response.close) this.drop();
-      settle();
-      this.sendNext();
-    }
-
-    private onClose(): void {
-      if (this.onWarm) {
-        const done = this.onWarm;
-        this.onWarm = undefined;
-        done(false);
-      }
-      let last: WireResponse | undefined;
-      try {
-        last = this.reader.end();
-      } catch {
-        last = undefined;
-      }
-      if (last && this.inFlight) {
-        this.onResponse(last);
-        return;
-      }
-      if (this.inFlight) this.fail('CONNECTION_ERROR');
-    }
-
-    private drop(): void {
-      const socket = this.socket;
-      this.socket = undefined;
-      socket?.destroy();
-    }
-
-    private fail(code: string): void {
-      const flight = this.inFlight;
-      this.drop();
-      if (flight === undefined) return;
-      this.inFlight = undefined;
-      clearTimeout(flight.timer);
-      countError(code);
-      failed++;
-      settle();
-      // A refused connection is retried after a pause, not in a tight loop.
-      setTimeout(() => this.sendNext(), code === 'CONNECTION_ERROR' ? 100 : 0);
-    }
-  }
-
-  spec.signal.addEventListener('abort', stop, { once: true });
-  const lanes = Array.from({ length: connections }, (_, c) => new Lane(c));
+  spec.signal.addEventListener('abort', run.stop, { once: true });
+  const lanes = Array.from({ length: connections }, (_, c) => new Lane(run, c));
   try {
-    let warm = false;
-    if (spec.warmPath !== undefined) {
-      await Promise.all(lanes.map((lane) => lane.open()));
-      const answered = await Promise.all(lanes.map((lane) => lane.warm(spec.warmPath!)));
-      warm = answered.every(Boolean);
-    }
+    const warm = spec.warmPath === undefined ? false : await warmUp(lanes, spec.warmPath);
     const setupMs = performance.now() - setupStart;
     // The clock starts here: the first apply.
-    startedAtMs = Date.now();
-    start = performance.now();
+    tally.startClock();
     for (const lane of lanes) lane.sendNext();
-    await finished;
-    // Requests that never got an answer (the run was stopped) count against it too.
-    const failedInTransport = Object.entries(errors)
-      .filter(([code]) => code === 'TIMEOUT' || code === 'CONNECTION_ERROR' || code === 'PROTOCOL_ERROR')
-      .reduce((sum, [, n]) => sum + n, 0);
-    const unanswered = amount - completed - failedInTransport;
-    if (unanswered > 0) errors['UNANSWERED'] = unanswered;
-    return {
-      latencies: latencies.subarray(0, completed),
-      arrivals: arrivals.subarray(0, completed),
-      completed,
-      startedAtMs,
-      durationMs: lastArrival,
-      errors,
-      outcomes,
-      errorSamples,
-      latenciesByKind,
-      setupMs,
-      warm,
-      latenciesByPlace: { 'first on its connection': firstLatencies, 'later on its connection': laterLatencies },
-    };
+    await run.finished;
+    tally.countUnanswered();
+    return tally.result(setupMs, warm);
   } finally {
-    spec.signal.removeEventListener('abort', stop);
-    stopped = true;
+    spec.signal.removeEventListener('abort', run.stop);
+    run.stopped = true;
     for (const lane of lanes) lane.dispose();
-    for (const socket of sockets) socket.destroy();
+    for (const socket of run.sockets) socket.destroy();
   }
 }

@@ -41,6 +41,84 @@ interface GraphQLErrorLike {
 const CONNECT_BATCH = 100;
 const ACK_TIMEOUT_MS = 30_000;
 
+/** How many of a pool's subscribers have been told their final status, and how many were refused early. */
+interface Tally {
+  final: number;
+  refused: number;
+}
+
+function emptyOutcome(participantId: string): SubscriberOutcome {
+  return {
+    participantId,
+    status: undefined,
+    decidedAtMs: undefined,
+    toldAtMs: undefined,
+    messages: 0,
+    refusedBeforeApply: false,
+    error: undefined,
+  };
+}
+
+/** Subscribes to the participant's `applicationStatus` and records what arrives in its outcome. */
+function watchStatus(client: Client, eventId: string, outcome: SubscriberOutcome, tally: Tally): void {
+  const refuse = (errors: readonly GraphQLErrorLike[]) => {
+    const notApplied = errors.some((e) => e.extensions?.code === 'NOT_FOUND');
+    if (notApplied && outcome.messages === 0 && !outcome.refusedBeforeApply) {
+      outcome.refusedBeforeApply = true;
+      tally.refused++;
+    } else {
+      outcome.error = describe(errors);
+    }
+  };
+  client.subscribe<StatusPayload>(
+    { query: STATUS_SUBSCRIPTION, variables: { eventId } },
+    {
+      next: ({ data, errors }) => {
+        // A refusal comes as a result with errors (graphql-js runs the subscribe resolver).
+        if (errors?.length && !data?.applicationStatus) return refuse(errors);
+        outcome.messages++;
+        const application = data?.applicationStatus;
+        if (!application?.status || outcome.toldAtMs !== undefined) return;
+        outcome.status = application.status;
+        if (FINAL_STATUSES.has(application.status)) {
+          outcome.toldAtMs = Date.now();
+          outcome.decidedAtMs = toMs(application.decidedAt);
+          tally.final++;
+        }
+      },
+      error: (err) => (Array.isArray(err) ? refuse(err as GraphQLErrorLike[]) : (outcome.error = describe(err))),
+      complete: () => undefined,
+    },
+  );
+}
+
+/** Opens the participant's graphql-ws connection at once (not lazily); a failure to connect lands in its outcome. */
+function openClient(wsUrl: string, token: string, outcome: SubscriberOutcome): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 3,
+    connectionParams: { authorization: `Bearer ${token}` },
+    onNonLazyError: (err) => (outcome.error = describe(err)),
+  });
+}
+
+/** Resolves on the connection's `connection_ack`; rejects after ACK_TIMEOUT_MS. */
+function acknowledged(client: Client): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`subscriber connection not acknowledged within ${ACK_TIMEOUT_MS} ms`)),
+      ACK_TIMEOUT_MS,
+    );
+    const off = client.on('connected', () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
 /**
  * Opens one graphql-ws connection per participant (in batches, so the accept queue copes), waits
  * for every `connection_ack` and subscribes each to `applicationStatus` — all before the herd.
@@ -56,50 +134,9 @@ export async function startSubscribers(
   signal: AbortSignal,
 ): Promise<SubscriberPool> {
   const clients: Client[] = [];
-  const outcomes: SubscriberOutcome[] = participants.map((p) => ({
-    participantId: p.participantId,
-    status: undefined,
-    decidedAtMs: undefined,
-    toldAtMs: undefined,
-    messages: 0,
-    refusedBeforeApply: false,
-    error: undefined,
-  }));
-  let final = 0;
-  let refused = 0;
-
-  const subscribe = (i: number) => {
-    const outcome = outcomes[i]!;
-    const refuse = (errors: readonly GraphQLErrorLike[]) => {
-      const notApplied = errors.some((e) => e.extensions?.code === 'NOT_FOUND');
-      if (notApplied && outcome.messages === 0 && !outcome.refusedBeforeApply) {
-        outcome.refusedBeforeApply = true;
-        refused++;
-      } else {
-        outcome.error = describe(errors);
-      }
-    };
-    clients[i]!.subscribe<StatusPayload>(
-      { query: STATUS_SUBSCRIPTION, variables: { eventId } },
-      {
-        next: ({ data, errors }) => {
-          // A refusal comes as a result with errors (graphql-js runs the subscribe resolver).
-          if (errors?.length && !data?.applicationStatus) return refuse(errors);
-          outcome.messages++;
-          const application = data?.applicationStatus;
-          if (!application?.status || outcome.toldAtMs !== undefined) return;
-          outcome.status = application.status;
-          if (FINAL_STATUSES.has(application.status)) {
-            outcome.toldAtMs = Date.now();
-            outcome.decidedAtMs = toMs(application.decidedAt);
-            final++;
-          }
-        },
-        error: (err) => (Array.isArray(err) ? refuse(err as GraphQLErrorLike[]) : (outcome.error = describe(err))),
-        complete: () => undefined,
-      },
-    );
-  };
+  const outcomes: SubscriberOutcome[] = participants.map((p) => emptyOutcome(p.participantId));
+  const tally: Tally = { final: 0, refused: 0 };
+  const subscribe = (i: number) => watchStatus(clients[i]!, eventId, outcomes[i]!, tally);
 
   for (let start = 0; start < participants.length; start += CONNECT_BATCH) {
     if (signal.aborted) throw new Error('timed out while connecting subscribers');
@@ -107,27 +144,9 @@ export async function startSubscribers(
     await Promise.all(
       batch.map(async ({ token }, j) => {
         const i = start + j;
-        const outcome = outcomes[i]!;
-        const client = createClient({
-          url: wsUrl,
-          webSocketImpl: WebSocket,
-          lazy: false,
-          retryAttempts: 3,
-          connectionParams: { authorization: `Bearer ${token}` },
-          onNonLazyError: (err) => (outcome.error = describe(err)),
-        });
+        const client = openClient(wsUrl, token, outcomes[i]!);
         clients[i] = client;
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error(`subscriber connection not acknowledged within ${ACK_TIMEOUT_MS} ms`)),
-            ACK_TIMEOUT_MS,
-          );
-          const off = client.on('connected', () => {
-            clearTimeout(timer);
-            off();
-            resolve();
-          });
-        });
+        await acknowledged(client);
         subscribe(i);
       }),
     );
@@ -135,8 +154,8 @@ export async function startSubscribers(
 
   return {
     outcomes,
-    finalCount: () => final,
-    refusedCount: () => refused,
+    finalCount: () => tally.final,
+    refusedCount: () => tally.refused,
     applied(i) {
       const outcome = outcomes[i];
       if (outcome?.refusedBeforeApply && outcome.toldAtMs === undefined && outcome.messages === 0) subscribe(i);

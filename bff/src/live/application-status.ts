@@ -22,19 +22,18 @@ export interface ApplicationWatchOptions {
   now?: () => number;
 }
 
-/**
- * One subscriber's view of its application: the current state at once, then each change.
- * Listens on the hub before the first read so that nothing between the two is lost; a final
- * status always wins over an older PENDING and is delivered immediately; `ahead` updates are
- * throttled. Resolves once the first read is done; rejects (and cleans up) when it fails.
- *
- * A participant who has not applied yet is not refused: the page of an event that opens at a
- * known second subscribes before its visitor can apply. The subscription then waits and sends the
- * application as soon as it exists: at once when this process answers the apply (the hub's
- * `applied`), when a decision for it arrives, or at the next re-read (about every `waitResyncMs`,
- * and when the event's stream is re-established) when another BFF process took the apply.
- */
-export async function watchApplication(options: ApplicationWatchOptions): Promise<PushIterator<ApplicationView>> {
+/** What watchApplication drives: one subscription's state, changed by hub updates, re-reads and the first read. */
+interface ApplicationWatch {
+  iterator: PushIterator<ApplicationView>;
+  /** Starts taking the hub's updates for this participant. */
+  listen(): void;
+  /** After the first read: sends what it found, or waits for the application. */
+  begin(first: ApplicationView | undefined): void;
+  /** Stops for good (the first read failed, or the subscriber left). */
+  cleanup(): void;
+}
+
+function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWatch {
   const { eventId, participantId, hub, read, aheadIntervalMs, resyncMs, waitResyncMs, logger, now = Date.now } = options;
   let current: ApplicationView | undefined;
   let early: ApplicationView | undefined;
@@ -48,13 +47,16 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
   /** The first read found no application: the first one to arrive is sent as it comes. */
   let waiting = false;
 
-  const cleanup = (): void => {
-    stopped = true;
+  const stopListening = (): void => {
     if (aheadTimer) clearTimeout(aheadTimer);
     if (resync) clearInterval(resync);
     aheadTimer = resync = undefined;
     unsubscribe?.();
     unsubscribe = undefined;
+  };
+  const cleanup = (): void => {
+    stopped = true;
+    stopListening();
   };
   const iterator = createPushIterator<ApplicationView>(cleanup);
 
@@ -75,11 +77,7 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
     }
     if (isFinal(app)) {
       // Nothing changes after a decision: stop listening, keep the subscription open.
-      if (aheadTimer) clearTimeout(aheadTimer);
-      if (resync) clearInterval(resync);
-      aheadTimer = resync = undefined;
-      unsubscribe?.();
-      unsubscribe = undefined;
+      stopListening();
     }
   };
 
@@ -143,26 +141,51 @@ export async function watchApplication(options: ApplicationWatchOptions): Promis
     }
   };
 
-  unsubscribe = hub.subscribe(eventId, participantId, onUpdate);
+  const listen = (): void => {
+    unsubscribe = hub.subscribe(eventId, participantId, onUpdate);
+  };
+
+  const begin = (first: ApplicationView | undefined): void => {
+    if (!first && !early) {
+      // Not applied (yet): wait for the application, re-reading now and then.
+      waiting = true;
+      rereadEvery(Math.round(waitResyncMs * (0.8 + 0.4 * Math.random())));
+      return;
+    }
+    // A decision that arrived during the read is newer than a PENDING read.
+    send(early && (!first || !isFinal(first)) ? early : (first as ApplicationView));
+    if (!isFinal(current as ApplicationView)) {
+      if (latestThrough !== undefined)
+        onUpdate({ kind: 'progress', progress: { eventId, decidedThrough: latestThrough, issued: 0, remaining: 0 } });
+      rereadEvery(resyncMs);
+    }
+  };
+
+  return { iterator, listen, begin, cleanup };
+}
+
+/**
+ * One subscriber's view of its application: the current state at once, then each change.
+ * Listens on the hub before the first read so that nothing between the two is lost; a final
+ * status always wins over an older PENDING and is delivered immediately; `ahead` updates are
+ * throttled. Resolves once the first read is done; rejects (and cleans up) when it fails.
+ *
+ * A participant who has not applied yet is not refused: the page of an event that opens at a
+ * known second subscribes before its visitor can apply. The subscription then waits and sends the
+ * application as soon as it exists: at once when this process answers the apply (the hub's
+ * `applied`), when a decision for it arrives, or at the next re-read (about every `waitResyncMs`,
+ * and when the event's stream is re-established) when another BFF process took the apply.
+ */
+export async function watchApplication(options: ApplicationWatchOptions): Promise<PushIterator<ApplicationView>> {
+  const watch = createApplicationWatch(options);
+  watch.listen();
   let first: ApplicationView | undefined;
   try {
-    first = await read();
+    first = await options.read();
   } catch (err) {
-    cleanup();
+    watch.cleanup();
     throw err;
   }
-  if (!first && !early) {
-    // Not applied (yet): wait for the application, re-reading now and then.
-    waiting = true;
-    rereadEvery(Math.round(waitResyncMs * (0.8 + 0.4 * Math.random())));
-    return iterator;
-  }
-  // A decision that arrived during the read is newer than a PENDING read.
-  send(early && (!first || !isFinal(first)) ? early : (first as ApplicationView));
-  if (!isFinal(current as ApplicationView)) {
-    if (latestThrough !== undefined)
-      onUpdate({ kind: 'progress', progress: { eventId, decidedThrough: latestThrough, issued: 0, remaining: 0 } });
-    rereadEvery(resyncMs);
-  }
-  return iterator;
+  watch.begin(first);
+  return watch.iterator;
 }

@@ -1,14 +1,24 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { createGrpcServer, createLogger, createRedis, startMetricsServer, type Logger, type RunningService } from '@fcfs/kit';
+import {
+  createGrpcServer,
+  createLogger,
+  createRedis,
+  startMetricsServer,
+  type GrpcServer,
+  type Logger,
+  type MetricsServer,
+  type MetricsServerOptions,
+  type RunningService,
+} from '@fcfs/kit';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { createSes } from '@fcfs/kit/ses';
 import { AuthServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
-import { createCodeStore } from './code-store';
+import { createCodeStore, type CodeStoreSettings } from './code-store';
 import { createHasher } from './codes';
 import type { AuthConfig } from './config';
 import { authHandlers } from './handlers';
-import { publicJwks, resolveSigningKeys } from './keys';
+import { publicJwks, resolveSigningKeys, type SigningKey } from './keys';
 import { createMailer } from './mailer';
 import { createParticipants } from './participants';
 import { createVerification } from './verification';
@@ -25,9 +35,8 @@ export interface RunningAuth extends RunningService {
   readonly jwks: JSONWebKeySet;
 }
 
-/** Wires the auth service from its configuration and starts serving gRPC (and metrics). */
-export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {}): Promise<RunningAuth> {
-  const logger = overrides.logger ?? createLogger('auth', config.logLevel);
+/** The key that signs session tokens, and the public keys GetPublicKeys answers. */
+function loadSigningKeys(config: AuthConfig, logger: Logger): { signingKey: SigningKey; jwks: JSONWebKeySet } {
   const keys = resolveSigningKeys(config.tokens, config.nodeEnv);
   const [signingKey] = keys;
   if (signingKey === undefined) throw new Error('no signing key');
@@ -35,21 +44,50 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
   if (config.tokens.signingKeys === undefined) {
     logger.warn({ kid: signingKey.kid, file: config.tokens.devKeyFile }, 'signing with the generated development key');
   }
+  return { signingKey, jwks };
+}
 
-  const redis = createRedis(config.redis.url, logger);
-  const sequelize = createSequelize(config.mysql.url, logger);
-  const ses = overrides.ses ?? createSes(config.ses);
-  const participants = createParticipants(sequelize);
-  const store = createCodeStore(redis, {
+/** The code store's settings: the config's seconds as the milliseconds the store counts in. */
+function codeStoreSettings(config: AuthConfig): CodeStoreSettings {
+  return {
     prefix: config.codes.redisPrefix,
     codeTtlMs: config.codes.ttlSeconds * 1000,
     maxAttempts: config.codes.maxAttempts,
     cooldownMs: config.throttle.cooldownSeconds * 1000,
     perAddress: { max: config.throttle.perAddress.max, windowMs: config.throttle.perAddress.windowSeconds * 1000 },
     perIp: { max: config.throttle.perIp.max, windowMs: config.throttle.perIp.windowSeconds * 1000 },
-  });
+  };
+}
+
+/** Starts gRPC, then metrics when asked; on a failure, stops what started and closes the clients. */
+async function startListening(
+  server: GrpcServer,
+  metricsOptions: MetricsServerOptions | undefined,
+  closeClients: () => Promise<void>,
+): Promise<{ grpcPort: number; metrics: MetricsServer | undefined }> {
+  try {
+    const grpcPort = await server.start();
+    const metrics = metricsOptions && (await startMetricsServer(metricsOptions));
+    return { grpcPort, metrics };
+  } catch (err) {
+    // A half-started service (e.g. the metrics port taken) must not keep the other listener open.
+    await server.stop(0);
+    await closeClients();
+    throw err;
+  }
+}
+
+/** Wires the auth service from its configuration and starts serving gRPC (and metrics). */
+export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {}): Promise<RunningAuth> {
+  const logger = overrides.logger ?? createLogger('auth', config.logLevel);
+  const { signingKey, jwks } = loadSigningKeys(config, logger);
+
+  const redis = createRedis(config.redis.url, logger);
+  const sequelize = createSequelize(config.mysql.url, logger);
+  const ses = overrides.ses ?? createSes(config.ses);
+  const participants = createParticipants(sequelize);
   const verification = createVerification({
-    store,
+    store: createCodeStore(redis, codeStoreSettings(config)),
     hasher: createHasher(config.codes.secret),
     mailer: createMailer(ses, config.ses.from),
     participants,
@@ -80,17 +118,8 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
     ses.destroy();
     await Promise.allSettled([redis.quit(), sequelize.close()]);
   };
-  let grpcPort: number;
-  let metrics: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
-  try {
-    grpcPort = await server.start();
-    if (overrides.metrics !== false) metrics = await startMetricsServer({ ...config.metrics, logger, readiness: ready });
-  } catch (err) {
-    // A half-started service (e.g. the metrics port taken) must not keep the other listener open.
-    await server.stop(0);
-    await closeClients();
-    throw err;
-  }
+  const metricsOptions = overrides.metrics === false ? undefined : { ...config.metrics, logger, readiness: ready };
+  const { grpcPort, metrics } = await startListening(server, metricsOptions, closeClients);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -8,6 +8,7 @@ import {
   startMetricsServer,
   type Logger,
   type RunningService,
+  type TokenVerifier,
 } from '@fcfs/kit';
 import { createKafka } from '@fcfs/kit/kafka';
 import { createSequelize } from '@fcfs/kit/mysql';
@@ -15,9 +16,10 @@ import { createSes } from '@fcfs/kit/ses';
 import { defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, IssuerServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
+import type { Sequelize } from 'sequelize';
 import type { IssuerConfig } from './config';
 import { issuerHandlers } from './grpc/handlers';
-import { createIssuerConsumer } from './decisions/consumer';
+import { createIssuerConsumer, type ConsumerSettings } from './decisions/consumer';
 import { createDecider } from './decisions/decider';
 import { createNotifier } from './notifier';
 
@@ -50,6 +52,42 @@ export interface IssuerOverrides {
 
 export type RunningIssuer = RunningService;
 
+/** The result e-mail notifier: the override, none (`false`), or one sending through the config's SES. */
+function chooseNotifier(
+  config: IssuerConfig,
+  overrides: IssuerOverrides,
+  sequelize: Sequelize,
+  logger: Logger,
+): Startable | undefined {
+  if (overrides.notifier === false) return undefined;
+  return overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config });
+}
+
+/** The consumer's topics, group and batching from the config; a test's shorter retry delays when given. */
+function consumerSettings(config: IssuerConfig, overrides: IssuerOverrides): ConsumerSettings {
+  return {
+    topic: config.kafka.applicationsTopic,
+    dlqTopic: config.kafka.dlqTopic,
+    groupId: config.kafka.issuerGroup,
+    partitionsConsumedConcurrently: config.decisions.partitionsConcurrently,
+    chunkSize: config.decisions.chunkSize,
+    ...(overrides.backoffMs === undefined ? {} : { backoffMs: overrides.backoffMs }),
+    ...(overrides.maxBackoffMs === undefined ? {} : { maxBackoffMs: overrides.maxBackoffMs }),
+  };
+}
+
+/** Admin calls (RedeemGift) verify the forwarded token with the auth service's public keys, fetched on first use. */
+function createAdminTokenVerifier(authAddress: string): { verifier: TokenVerifier; close(): void } {
+  let authClient: AuthServiceClient | undefined;
+  const verifier = createTokenVerifier({
+    loadJwks: async () => {
+      authClient ??= createGrpcClient(AuthServiceClient, authAddress);
+      return JSON.parse((await callUnary(authClient.getPublicKeys.bind(authClient), {})).jwksJson) as JSONWebKeySet;
+    },
+  });
+  return { verifier, close: () => authClient?.close() };
+}
+
 export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrides = {}): Promise<RunningIssuer> {
   const logger = overrides.logger ?? createLogger('issuer', config.logLevel);
   const now = overrides.now ?? Date.now;
@@ -59,10 +97,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const sequelize = createSequelize(config.mysql.url, logger);
   const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
-  const notifier =
-    overrides.notifier === false
-      ? undefined
-      : (overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config }));
+  const notifier = chooseNotifier(config, overrides, sequelize, logger);
   const decider = createDecider({
     redis,
     scripts,
@@ -75,31 +110,15 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
       else notifier?.wake?.();
     },
   });
-  const consumer = createIssuerConsumer(
-    kafka,
-    decider,
-    {
-      topic: config.kafka.applicationsTopic,
-      dlqTopic: config.kafka.dlqTopic,
-      groupId: config.kafka.issuerGroup,
-      partitionsConsumedConcurrently: config.decisions.partitionsConcurrently,
-      chunkSize: config.decisions.chunkSize,
-      ...(overrides.backoffMs === undefined ? {} : { backoffMs: overrides.backoffMs }),
-      ...(overrides.maxBackoffMs === undefined ? {} : { maxBackoffMs: overrides.maxBackoffMs }),
-    },
-    logger,
-  );
+  const consumer = createIssuerConsumer(kafka, decider, consumerSettings(config, overrides), logger);
 
-  // Admin calls (RedeemGift) verify the forwarded token with the auth service's public keys, fetched on first use.
-  let authClient: AuthServiceClient | undefined;
-  const verifier = createTokenVerifier({
-    loadJwks: async () => {
-      authClient ??= createGrpcClient(AuthServiceClient, config.upstream.auth);
-      return JSON.parse((await callUnary(authClient.getPublicKeys.bind(authClient), {})).jwksJson) as JSONWebKeySet;
-    },
-  });
+  const admin = createAdminTokenVerifier(config.upstream.auth);
   const server = createGrpcServer({ ...config.grpc, logger });
-  server.add('fcfs.v1.IssuerService', IssuerServiceService, issuerHandlers({ redis, sequelize, prefix, verifier }));
+  server.add(
+    'fcfs.v1.IssuerService',
+    IssuerServiceService,
+    issuerHandlers({ redis, sequelize, prefix, verifier: admin.verifier }),
+  );
 
   if (overrides.consume !== false) await consumer.start();
   await notifier?.start();
@@ -125,7 +144,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
         await metrics.close();
         await redis.quit().catch(() => undefined);
         await sequelize.close();
-        authClient?.close();
+        admin.close();
       })();
       return stopping;
     },
