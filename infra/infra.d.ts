@@ -82,6 +82,8 @@ export function stopPrivateMariadb(handle: PrivateMariadb, opts?: { keepData?: b
 export function kafkaAnswers(brokers: string[], timeoutMs?: number): Promise<boolean>;
 export function waitForLeaders(admin: Admin, topics: string[], timeoutMs?: number): Promise<void>;
 export function newKafkaClusterId(): string;
+/** The Apache Kafka version of infra/kafka/pom.xml (the local broker's and the Testcontainers image's). */
+export function kafkaVersion(): string;
 /** An expected failure: the CLI prints only its message (no stack) and exits 1. */
 export class InfraError extends Error {}
 export const TOPICS: Readonly<{ applications: 'applications'; applicationsDlq: 'applications.dlq' }>;

@@ -21,6 +21,7 @@ const { InfraError } = require('./lib/errors.js');
 const { isOurProcess, terminate } = require('./lib/process.js');
 const { config, splitHostPort, urlHostPort } = require('./config.js');
 const { kafkaAnswers, kafkaUp, newKafkaClusterId } = require('./kafka.js');
+const { kafkaVersion } = require('./kafka-jars.js');
 const { TOPICS, TOPIC_APPLICATIONS, TOPIC_APPLICATIONS_DLQ, ensureTopics, waitForLeaders } = require('./topics.js');
 const { redisAnswers, redisUp } = require('./redis.js');
 const { mysqlAnswers, mysqlParts, mysqlUp } = require('./mariadb.js');
@@ -213,6 +214,7 @@ module.exports = {
   InfraError,
   TOPICS,
   newKafkaClusterId,
+  kafkaVersion,
   TOPIC_APPLICATIONS,
   TOPIC_APPLICATIONS_DLQ,
   STATE_DIR,

@@ -26,6 +26,7 @@ function javaBin() {
   return p;
 }
 
+/** The Apache Kafka version the pom names: the local broker's, and the Testcontainers image tag. */
 function kafkaVersion() {
   const m = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(fs.readFileSync(POM, 'utf8'));
   return m ? m[1] : 'unknown';
@@ -85,4 +86,4 @@ async function ensureKafkaJars(log) {
   await withLock(() => fetchKafkaJars(log), log);
 }
 
-module.exports = { KAFKA_DIR, KAFKA_LIBS, javaBin, fetchKafkaJars, ensureKafkaJars };
+module.exports = { KAFKA_DIR, KAFKA_LIBS, javaBin, kafkaVersion, fetchKafkaJars, ensureKafkaJars };

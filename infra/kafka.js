@@ -44,28 +44,36 @@ async function kafkaAnswers(brokers, timeoutMs = 2000) {
   }
 }
 
-/** log4j 1 settings: the broker's own log in logFile, the chattiest loggers at WARN. @param {string} logFile */
+/** The chattiest loggers, kept at WARN. */
+const QUIET_LOGGERS = [
+  'kafka.request.logger',
+  'state.change.logger',
+  'kafka.log.LogCleaner',
+  'org.apache.kafka.storage.internals.log',
+  'kafka.log',
+  'org.apache.kafka.clients',
+  'org.apache.kafka.common.utils.AppInfoParser',
+];
+
+/** log4j 2 settings (Kafka 4 has no log4j 1): the broker's own log in logFile. @param {string} logFile */
 const log4jProperties = (logFile) =>
   [
     '# written by infra/kafka.js',
-    'log4j.rootLogger=INFO, file',
-    'log4j.appender.file=org.apache.log4j.FileAppender',
-    `log4j.appender.file.File=${logFile}`,
-    'log4j.appender.file.Append=true',
-    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-    'log4j.logger.kafka.request.logger=WARN',
-    'log4j.logger.state.change.logger=WARN',
-    'log4j.logger.kafka.log.LogCleaner=WARN',
-    'log4j.logger.org.apache.kafka.storage.internals.log=WARN',
-    'log4j.logger.kafka.log=WARN',
-    'log4j.logger.org.apache.kafka.clients=WARN',
-    'log4j.logger.org.apache.kafka.common.utils.AppInfoParser=WARN',
+    'status = warn',
+    'appender.file.type = File',
+    'appender.file.name = FILE',
+    `appender.file.fileName = ${logFile}`,
+    'appender.file.append = true',
+    'appender.file.layout.type = PatternLayout',
+    'appender.file.layout.pattern = [%d] %p %m (%c)%n',
+    'rootLogger.level = INFO',
+    'rootLogger.appenderRef.file.ref = FILE',
+    ...QUIET_LOGGERS.flatMap((name, i) => [`logger.q${i}.name = ${name}`, `logger.q${i}.level = WARN`]),
     '',
   ].join('\n');
 
 /**
- * Write server.properties and log4j.properties for a broker living in dir.
+ * Write server.properties and log4j2.properties for a broker living in dir.
  * @param {{ dir: string, host: string, port: number, logFile: string, extra?: Record<string, string | number> }} o
  */
 function writeKafkaConfig({ dir, host, port, logFile, extra = {} }) {
@@ -73,6 +81,8 @@ function writeKafkaConfig({ dir, host, port, logFile, extra = {} }) {
   const props = {
     'process.roles': 'broker,controller',
     'node.id': 1,
+    // A static KRaft quorum (still supported by Kafka 4): a data dir formatted by the Kafka 3.9
+    // broker this file ran before starts as it is, without a reformat.
     'controller.quorum.voters': `1@${host}:${port + 1}`,
     listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${port + 1}`,
     'advertised.listeners': `PLAINTEXT://${host}:${port}`,
@@ -99,7 +109,7 @@ function writeKafkaConfig({ dir, host, port, logFile, extra = {} }) {
       .map(([k, v]) => `${k}=${v}`)
       .join('\n')}\n`,
   );
-  const log4j = path.join(dir, 'log4j.properties');
+  const log4j = path.join(dir, 'log4j2.properties');
   fs.writeFileSync(log4j, log4jProperties(logFile));
   return { serverProps, log4j };
 }
@@ -149,7 +159,7 @@ function formatKafkaStorage({ dir, serverProps, log4j, logFile }) {
   const r = spawnSync(
     javaBin(),
     [
-      `-Dlog4j.configuration=file:${log4j}`,
+      `-Dlog4j2.configurationFile=${log4j}`,
       '-cp',
       `${KAFKA_LIBS}/*`,
       'kafka.tools.StorageTool',
@@ -178,7 +188,7 @@ async function launchKafka({ dir, host, port, logFile, jvm, extra, timeoutMs = K
   const { serverProps, log4j } = writeKafkaConfig({ dir, host, port, logFile, extra });
   rotateLog(logFile);
   formatKafkaStorage({ dir, serverProps, log4j, logFile });
-  const jvmArgs = ['-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`];
+  const jvmArgs = ['-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`];
   const { child, pid, exited } = spawnLogged(
     javaBin(),
     [...jvm, ...jvmArgs, `-Dkafka.logs.dir=${path.dirname(logFile)}`, '-cp', `${KAFKA_LIBS}/*`, 'kafka.Kafka', serverProps],

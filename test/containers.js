@@ -2,6 +2,7 @@
 // that have a container runtime (a Docker socket) but not the local servers.
 // Returns the environment the tests and infra/infra.js then use.
 const { freePort } = require('../infra/lib/net.js');
+const { kafkaVersion } = require('../infra/kafka-jars.js');
 
 async function startContainers() {
   const { GenericContainer, Wait } = require('testcontainers');
@@ -14,7 +15,8 @@ async function startContainers() {
   // Kafka advertises the address clients must use, so it gets a fixed host port.
   const kafkaPort = await freePort();
   // Testcontainers' reaper removes every container when the test process exits.
-  await new GenericContainer('apache/kafka:3.9.1')
+  // The same Apache Kafka as the local broker (infra/kafka/pom.xml) and production (deploy/k8s).
+  await new GenericContainer(`apache/kafka:${kafkaVersion()}`)
     .withExposedPorts({ container: 9092, host: kafkaPort })
     .withEnvironment({
       KAFKA_NODE_ID: '1',
