@@ -8,8 +8,10 @@ import {
   startMetricsServer,
   type Logger,
   type RunningService,
+  type Tracing,
 } from '@fcfs/kit';
 import { createKafka } from '@fcfs/kit/kafka';
+import { startTracing } from '@fcfs/kit/tracing';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { createSes } from '@fcfs/kit/ses';
 import { defineStockScripts } from '@fcfs/stock';
@@ -46,6 +48,8 @@ export interface IssuerOverrides {
   maxBackoffMs?: number;
   /** false: serve gRPC only, without consuming (tests that seek and re-consume start their own). */
   consume?: boolean;
+  /** Tracing instead of the configured one (tests: an in-memory exporter). */
+  tracing?: Tracing;
 }
 
 export type RunningIssuer = RunningService;
@@ -59,6 +63,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const sequelize = createSequelize(config.mysql.url, logger);
   const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
+  const tracing = overrides.tracing ?? startTracing({ serviceName: 'issuer', ...config.tracing });
   const notifier =
     overrides.notifier === false
       ? undefined
@@ -84,6 +89,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
       groupId: config.kafka.issuerGroup,
       partitionsConsumedConcurrently: config.decisions.partitionsConcurrently,
       chunkSize: config.decisions.chunkSize,
+      tracing,
       ...(overrides.backoffMs === undefined ? {} : { backoffMs: overrides.backoffMs }),
       ...(overrides.maxBackoffMs === undefined ? {} : { maxBackoffMs: overrides.maxBackoffMs }),
     },
@@ -98,7 +104,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
       return JSON.parse((await callUnary(authClient.getPublicKeys.bind(authClient), {})).jwksJson) as JSONWebKeySet;
     },
   });
-  const server = createGrpcServer({ ...config.grpc, logger });
+  const server = createGrpcServer({ ...config.grpc, logger, tracing });
   server.add('fcfs.v1.IssuerService', IssuerServiceService, issuerHandlers({ redis, sequelize, prefix, verifier }));
 
   if (overrides.consume !== false) await consumer.start();
@@ -126,6 +132,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
         await redis.quit().catch(() => undefined);
         await sequelize.close();
         authClient?.close();
+        await tracing.shutdown();
       })();
       return stopping;
     },

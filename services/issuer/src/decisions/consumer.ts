@@ -1,8 +1,9 @@
+import { endWithError, recordTrace, SpanKind, startBatchSpan, TRACING_OFF, type Tracing } from '@fcfs/kit';
 import { decodeRecord, type QueuedApplication } from '@fcfs/stock';
 import { ApplicationStatus, DeadLetter } from '@fcfs/proto';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { batchSeconds, batchSize, deadLettered, decisionsTotal, stockRemaining } from '../metrics';
+import { batchSeconds, batchSize, deadLettered, decisionsTotal, reportRemaining } from '../metrics';
 import type { ChunkDecision, Decider } from './decider';
 import { Abandoned, Permanent, retrying } from './retry';
 
@@ -15,6 +16,8 @@ export interface ConsumerSettings {
   /** First retry delay while a dependency is down; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** A span per consumed batch, child of its records' `traceparent` headers (the applies' traces). */
+  tracing?: Tracing;
 }
 
 interface Incoming {
@@ -126,11 +129,35 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
       for (const d of chunk.decided) {
         decisionsTotal.inc({ status: d.app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED ? 'issued' : 'sold_out' });
       }
-      stockRemaining.set({ event: chunk.eventId }, chunk.progress.remaining);
+      reportRemaining(chunk.eventId, chunk.progress.remaining);
     }
     // Live status is best effort: a subscriber that misses it reads the decision with GetApplication.
     await decider.publish(out.decided).catch((err: unknown) => logger.warn({ err }, 'could not publish decisions'));
     batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  const tracing = settings.tracing ?? TRACING_OFF;
+  /** The batch's decisions as one span: a child of the first sampled record's trace, linked to the others'. */
+  const tracedBatch = async (payload: EachBatchPayload): Promise<void> => {
+    if (!tracing.enabled) return handleBatch(payload);
+    const { messages, partition } = payload.batch;
+    const span = startBatchSpan(
+      tracing,
+      'decide applications',
+      SpanKind.CONSUMER,
+      messages.map((m) => recordTrace(m.headers)),
+      {
+        'messaging.destination.partition.id': String(partition),
+        'messaging.batch.message_count': messages.length,
+      },
+    );
+    try {
+      await handleBatch(payload);
+      span.end();
+    } catch (err) {
+      endWithError(span, err);
+      throw err;
+    }
   };
 
   return {
@@ -145,7 +172,7 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
         autoCommitThreshold: 1,
         eachBatch: async (payload) => {
           try {
-            await handleBatch(payload);
+            await tracedBatch(payload);
           } catch (err) {
             if (!(err instanceof Abandoned)) throw err;
           }
