@@ -67,7 +67,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const notifier =
     overrides.notifier === false
       ? undefined
-      : (overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config }));
+      : (overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config, tracing }));
   const decider = createDecider({
     redis,
     scripts,

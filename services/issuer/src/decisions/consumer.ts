@@ -31,6 +31,14 @@ interface BatchOutcome {
   dead: { value: Buffer }[];
 }
 
+/** Each decision keeps its record's trace for its outbox row, so the result e-mail joins the apply's trace. */
+function carryTraces(decision: Extract<ChunkDecision, { kind: 'decided' }>, chunk: readonly Incoming[]): void {
+  decision.decided.forEach((d, i) => {
+    const trace = recordTrace(chunk[i]?.message.headers);
+    if (trace !== undefined) d.trace = trace;
+  });
+}
+
 /**
  * The `issuer` consumer group on `applications`. Each partition in order, a batch at a time, partitions
  * (so events) side by side. Per batch: decide every record (per event, in chunks), write each chunk in one
@@ -41,6 +49,7 @@ interface BatchOutcome {
  */
 export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: ConsumerSettings, logger: Logger) {
   const { topic, dlqTopic, groupId, chunkSize } = settings;
+  const tracing = settings.tracing ?? TRACING_OFF;
   const policy = { backoffMs: settings.backoffMs ?? 100, maxBackoffMs: settings.maxBackoffMs ?? 5_000, logger };
   const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
   const dlqProducer: Producer = kafka.producer({
@@ -76,6 +85,7 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
         for (const c of chunk) out.dead.push(deadLetter(c.message, partition, `event ${eventId} does not exist`));
         return;
       }
+      if (tracing.enabled) carryTraces(decision, chunk);
       await retrying(policy, payload, 'write', () => decider.write(decision));
       await retrying(policy, payload, 'settle', () => decider.settle(decision));
       out.decided.push(decision);
@@ -136,7 +146,6 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
     batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   };
 
-  const tracing = settings.tracing ?? TRACING_OFF;
   /** The batch's decisions as one span: a child of the first sampled record's trace, linked to the others'. */
   const tracedBatch = async (payload: EachBatchPayload): Promise<void> => {
     if (!tracing.enabled) return handleBatch(payload);
