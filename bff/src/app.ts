@@ -77,7 +77,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     issuerAddress: config.upstream.issuer,
     timeoutMs: config.upstream.timeoutMs,
   });
-  const tracing = overrides.tracing ?? startTracing({ serviceName: 'bff', ...config.tracing });
+  const tracing = overrides.tracing ?? startTracing({ serviceName: 'bff', edge: true, ...config.tracing });
   const ownRedis = overrides.redis === undefined;
   const redis = overrides.redis ?? createRedis(config.redis.url, logger);
 

@@ -23,6 +23,11 @@ export interface TracingOptions extends TracingSettings {
    * over as each ends, so a test sees them without waiting for a batch.
    */
   exporter?: SpanExporter;
+  /**
+   * The public edge (the BFF): a caller's traceparent is continued, but its sampled flag does not decide,
+   * or a herd sending `-01` would have every request traced; the ratio decides, as for a new trace.
+   */
+  edge?: boolean;
 }
 
 /**
@@ -30,15 +35,18 @@ export interface TracingOptions extends TracingSettings {
  * (`OTEL_TRACES_SAMPLER_ARG`, a ratio of new traces); a span with a parent follows the parent's
  * decision, so a trace is kept or dropped whole across the parts.
  */
-export function startTracing({ serviceName, endpoint, sampleRatio, exporter }: TracingOptions): Tracing {
+export function startTracing({ serviceName, endpoint, sampleRatio, exporter, edge = false }: TracingOptions): Tracing {
   if (endpoint === undefined && exporter === undefined) return TRACING_OFF;
   const processor =
     exporter === undefined
       ? new BatchSpanProcessor(new OTLPTraceExporter({ url: new URL('v1/traces', `${endpoint}/`.replace(/\/+$/, '/')).href }))
       : new SimpleSpanProcessor(exporter);
+  const ratio = new TraceIdRatioBasedSampler(sampleRatio);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRatio) }),
+    sampler: new ParentBasedSampler(
+      edge ? { root: ratio, remoteParentSampled: ratio, remoteParentNotSampled: ratio } : { root: ratio },
+    ),
     spanProcessors: [processor],
   });
   return tracingOf(provider.getTracer('fcfs'), () => provider.shutdown());

@@ -48,6 +48,17 @@ describe('trace context by hand (W3C traceparent)', () => {
     expect(traceparentOf(batch)).toMatch(new RegExp(`^00-${root.spanContext().traceId}-${batch.spanContext().spanId}-01$`));
   });
 
+  it("at the edge, lets the ratio decide rather than a caller's sampled flag (the trace id is kept)", () => {
+    const edge = startTracing({ serviceName: 'bff', endpoint: undefined, sampleRatio: 0, exporter, edge: true });
+    const inner = startTracing({ serviceName: 'event', endpoint: undefined, sampleRatio: 0, exporter });
+    const callers = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const atEdge = edge.startSpan('apply', { kind: SpanKind.SERVER, parent: callers });
+    const inside = inner.startSpan('ApplyBatch', { kind: SpanKind.SERVER, parent: callers });
+    expect(atEdge.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect({ edge: atEdge.isRecording(), inside: inside.isRecording() }).toEqual({ edge: false, inside: true });
+    inside.end();
+  });
+
   it('reads a Kafka header as kafkajs hands it over', () => {
     const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     expect(recordTrace({ [TRACEPARENT]: Buffer.from(tp) })).toBe(tp);
