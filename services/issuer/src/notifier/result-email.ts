@@ -13,7 +13,7 @@ const TRACEPARENT_FORMAT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
 const ADDRESS =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-/** Reads the payload contract `{ status: 'ISSUED'|'SOLD_OUT', position, giftCode? }` of a RESULT_EMAIL row. */
+/** Reads the payload contract `{ status: 'ISSUED'|'SOLD_OUT', position, giftCode?, trace? }` of a RESULT_EMAIL row (trace: the apply's traceparent). */
 export function toResultEmail(row: ClaimedRow): ResultEmail {
   let payload: unknown = row.payload;
   if (typeof payload === 'string') {
