@@ -23,6 +23,7 @@ const shared = {
   moduleNameMapper: {
     '^@fcfs/kit$': '<rootDir>/packages/kit/src',
     '^@fcfs/kit/(kafka|mysql|ses)$': '<rootDir>/packages/kit/src/$1',
+    '^@fcfs/kit/tracing$': '<rootDir>/packages/kit/src/tracing-sdk',
     '^@fcfs/db$': '<rootDir>/packages/db/src',
     '^@fcfs/stock$': '<rootDir>/packages/stock/src',
     '^@fcfs/proto$': '<rootDir>/proto/src',

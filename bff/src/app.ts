@@ -1,4 +1,13 @@
-import { createLogger, createRedis, createTokenVerifier, type Logger, type RunningPart, type TokenVerifier } from '@fcfs/kit';
+import {
+  createLogger,
+  createRedis,
+  createTokenVerifier,
+  type Logger,
+  type RunningPart,
+  type TokenVerifier,
+  type Tracing,
+} from '@fcfs/kit';
+import { startTracing } from '@fcfs/kit/tracing';
 import type { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
 import type { BffConfig } from './config';
@@ -20,6 +29,8 @@ import { readEventStats } from './upstream/event-stats';
 export interface BffOverrides {
   logger?: Logger;
   redis?: Redis;
+  /** Tracing instead of the configured one (tests: an in-memory exporter). */
+  tracing?: Tracing;
 }
 
 export interface RunningBff extends RunningPart {
@@ -67,12 +78,13 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     issuerAddress: config.upstream.issuer,
     timeoutMs: config.upstream.timeoutMs,
   });
+  const tracing = overrides.tracing ?? startTracing({ serviceName: 'bff', edge: true, ...config.tracing });
   const ownRedis = overrides.redis === undefined;
   const redis = overrides.redis ?? createRedis(config.redis.url, logger);
 
   const verifier = tokenVerifier(upstream);
   const ready = readinessOf(upstream, redis);
-  const applyBatcher = createApplyBatcher(upstream, config.applyBatch);
+  const applyBatcher = createApplyBatcher(upstream, config.applyBatch, tracing);
   const hub = createWatchHub({
     open: (eventId) => upstream.event.watchEvent({ eventId }),
     logger,
@@ -101,6 +113,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
       resyncMs: config.status.resyncMs,
       waitResyncMs: config.status.waitResyncMs,
       logger,
+      tracing,
     }),
   );
   const server = await startServer({
@@ -132,6 +145,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
         await limiter.stop();
         if (ownRedis) redis.disconnect();
         upstream.close();
+        await tracing.shutdown();
       })();
       return stopping;
     },

@@ -1,8 +1,9 @@
 // End to end through real HTTP and WebSocket, against the real services and infrastructure:
 // a participant from sign-in to a gift code, a second one who ends SOLD_OUT, and an admin.
-import { emailsTo, eventually, randomSuffix } from '../../test/support';
+import { eventually, randomSuffix } from '../../test/support';
 import { codeOf, gql, subscribe, wsClient, type Loose } from '../../test/support/graphql';
 import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
+import { codeFor } from '../../test/support/session';
 
 const APPLICATION = 'eventId status position ahead appliedAt decidedAt giftCode';
 const EVENT = 'id name status stock remaining opensAt closesAt';
@@ -18,20 +19,6 @@ afterAll(async () => {
   for (const dispose of disposers.splice(0)) dispose();
   await platform?.stop();
 });
-
-async function codeFor(address: string): Promise<string> {
-  const emails = await eventually(
-    async () => {
-      const found = await emailsTo(address);
-      return found.length > 0 ? found : undefined;
-    },
-    15_000,
-    `the code e-mail to ${address}`,
-  );
-  const code = /\b(\d{6})\b/.exec(emails[emails.length - 1]?.body.text ?? '')?.[1];
-  if (code === undefined) throw new Error('no code in the e-mail');
-  return code;
-}
 
 /** The whole sign-in: send a code, read it from the SES emulator, exchange it for a token. */
 async function signIn(email: string): Promise<{ token: string; participant: { id: string; email: string; isAdmin: boolean } }> {

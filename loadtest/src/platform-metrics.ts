@@ -4,8 +4,8 @@
 
 /** Histograms worth reading, by metric name: what each one measures. */
 export const HISTOGRAMS: Record<string, string> = {
-  bff_apply_batch_size: 'BFF: applies per ApplyBatch call',
-  bff_apply_batch_seconds: 'BFF: seconds per ApplyBatch call',
+  fcfs_bff_apply_batch_size: 'BFF: applies per ApplyBatch call',
+  fcfs_bff_apply_batch_seconds: 'BFF: seconds per ApplyBatch call',
   fcfs_apply_batch_size: 'event: applications per gate Lua call + Kafka send',
   fcfs_apply_gate_seconds: 'event: seconds per batch in the gate Lua call',
   fcfs_apply_produce_seconds: 'event: seconds per batch in the Kafka send (until acked)',

@@ -9,6 +9,7 @@ import { configSchema as authConfigSchema, startAuth, type AuthConfig, type Runn
 import { loadServiceConfig as loadEventConfig, startEvent, type RunningEvent } from '@fcfs/event';
 import { loadServiceConfig as loadIssuerConfig, startIssuer, type RunningIssuer } from '@fcfs/issuer';
 import { configSchema as bffConfigSchema, startBff, type RunningBff } from '@fcfs/bff';
+import type { Tracing } from '@fcfs/kit';
 import { mintSessionTokens, type MintedToken } from '../../tools/mint-tokens/src';
 import { createTestDatabase, createTestTopics, dropRedisKeys, randomSuffix, testLogger, urls, type TestDatabase } from './index';
 
@@ -23,6 +24,10 @@ export interface TestPlatformOptions {
   partitions?: number;
   /** More BFF processes beside the first, on the same services (as replicas behind a load balancer). */
   extraBffs?: number;
+  /** Serve the auth service's /metrics too (event and issuer always serve theirs); default false. */
+  authMetrics?: boolean;
+  /** Each part's tracing (e.g. over one in-memory exporter); default: off. */
+  tracing?: (part: 'bff' | 'event' | 'issuer') => Tracing;
 }
 
 export interface TestPlatform {
@@ -70,7 +75,7 @@ async function startServices(
     AUTH_ADMIN_EMAILS: adminEmail,
     ...options.auth,
   });
-  const auth = await startAuth(authConfig, { logger: testLogger('auth'), metrics: false });
+  const auth = await startAuth(authConfig, { logger: testLogger('auth'), metrics: options.authMetrics === true });
   stops.push(() => auth.stop());
   const authAddress = `127.0.0.1:${auth.grpcPort}`;
 
@@ -80,13 +85,18 @@ async function startServices(
     STOCK_REDIS_PREFIX: prefixes.line,
     KAFKA_ISSUER_GROUP: group,
   };
-  const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), { logger: testLogger('event') });
+  const tracingOf = (part: 'bff' | 'event' | 'issuer') => (options.tracing ? { tracing: options.tracing(part) } : {});
+  const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), {
+    logger: testLogger('event'),
+    ...tracingOf('event'),
+  });
   stops.push(() => event.stop());
   const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
     logger: testLogger('issuer'),
     backoffMs: 50,
     maxBackoffMs: 500,
     ...(options.notifier === false ? { notifier: false as const } : {}),
+    ...tracingOf('issuer'),
   });
   stops.push(() => issuer.stop());
 
@@ -102,7 +112,7 @@ async function startServices(
         BFF_REDIS_PREFIX: prefixes.bff,
         ...options.bff,
       }),
-      { logger: testLogger('bff') },
+      { logger: testLogger('bff'), ...tracingOf('bff') },
     );
     stops.push(() => started.stop());
     return started;

@@ -12,7 +12,7 @@ import type { RequestContext } from './context';
 import { CONTRACT_ERROR_CODES } from './errors';
 
 /** Codes a caller may see: the contract's, and Apollo's for malformed GraphQL requests. */
-const PUBLIC_CODES = new Set<string>([
+export const PUBLIC_CODES: ReadonlySet<string> = new Set<string>([
   ...CONTRACT_ERROR_CODES,
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',

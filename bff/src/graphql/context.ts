@@ -6,6 +6,10 @@ export interface RequestContext {
   requestId: string;
   clientIp: string;
   logger: Logger;
+  /** When admission began (performance.now()): the start of the request's duration. */
+  receivedAt: number;
+  /** The caller's W3C `traceparent` header: the parent of the request's spans (when tracing). */
+  traceparent: string | undefined;
   /** The raw bearer token, forwarded to services that check it again. */
   token: string | undefined;
   /** The verified claims, or undefined without a valid token; never throws. */
@@ -22,7 +26,11 @@ export function createRequestContext({
   logger,
   token,
   verifier,
+  receivedAt,
+  traceparent,
 }: {
+  receivedAt: number;
+  traceparent: string | undefined;
   requestId: string;
   clientIp: string;
   logger: Logger;
@@ -43,6 +51,8 @@ export function createRequestContext({
     clientIp,
     logger,
     token,
+    receivedAt,
+    traceparent,
     claims: () => (token === undefined ? Promise.resolve(undefined) : verify().catch(() => undefined)),
     requireUser: verify,
     async requireAdmin() {

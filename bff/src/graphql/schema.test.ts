@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger } from '@fcfs/kit';
+import { createLogger, TRACING_OFF } from '@fcfs/kit';
 import { buildSchema, findBreakingChanges, graphql } from 'graphql';
 import { createResolvers } from './resolvers';
 import { buildExecutableSchema, SCHEMA_PATH } from './schema';
@@ -20,6 +20,7 @@ function executable() {
       resyncMs: 1,
       waitResyncMs: 1,
       logger: createLogger('t', 'silent'),
+      tracing: TRACING_OFF,
     }),
   );
 }

@@ -75,11 +75,21 @@ export function createAdmitter({ verifier, limiter, logger, trustProxy }: Admiss
     admitConnection: (request) => take('ip', clientIp(request, trustProxy)),
 
     async admit(request, authorization, requestId) {
+      const receivedAt = performance.now();
       const ip = clientIp(request, trustProxy);
       const overIp = take('ip', ip);
       if (overIp) return { admitted: false, refusal: overIp };
       const token = tokenOf(authorization);
-      const context = createRequestContext({ requestId: nextRequestId(requestId), clientIp: ip, logger, token, verifier });
+      const traceparent = request.headers['traceparent'];
+      const context = createRequestContext({
+        requestId: nextRequestId(requestId),
+        clientIp: ip,
+        logger,
+        token,
+        verifier,
+        receivedAt,
+        traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+      });
       // The context verifies once: resolvers reuse this verification.
       const claims = await context.claims();
       const overParticipant = claims ? take('participant', claims.participantId) : undefined;

@@ -4,6 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { Logger } from '@fcfs/kit';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { createApollo } from '../graphql/apollo';
+import { requestMetricsPlugin } from '../graphql/request-metrics';
 import type { Admitter } from './admission';
 import { createHttpHandler } from './http';
 import { createWebAssets } from './web-assets';
@@ -52,6 +53,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
       { serverWillStart: () => Promise.resolve({ drainServer: () => ws.dispose() }) },
+      requestMetricsPlugin(schema),
     ],
   });
   await apollo.start();

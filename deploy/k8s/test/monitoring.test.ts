@@ -5,35 +5,22 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARTS, ROOT, all, container, find, portNumber, render, type K8sObject } from './manifests';
-
-/** The part of Prometheus's own PromQL grammar (lezer) that the checks use. */
-interface PromqlCursor {
-  type: { isError: boolean };
-  name: string;
-  from: number;
-  to: number;
-  next(): boolean;
-}
-// The package is an ES module whose types TypeScript will not let a CommonJS test import; its
-// CommonJS build (exports.require) is what runs.
-const { parser } = require('@prometheus-io/lezer-promql') as { parser: { parse(expr: string): { cursor(): PromqlCursor } } };
+import {
+  EXTERNAL,
+  baseName,
+  dashboards,
+  metricsIn,
+  monitoringQueries,
+  panelExprs,
+  prometheusTriggers,
+  rules,
+} from './monitoring-queries';
 
 /**
  * Referenced by alerts.yaml / the dashboard but exported by no part yet; the platform's code must
  * add them (the alert or panel stays empty until then). Remove a name once it is exported.
  */
-const NOT_YET_EXPORTED: Record<string, string> = {
-  bff_apply_duration_seconds:
-    'histogram (seconds): one apply mutation in the BFF, request received to answer sent, by outcome; buckets up to 2.5 s',
-};
-
-// Strimzi's Kafka Exporter (consumer group lag, topic offsets) and Prometheus itself.
-const EXTERNAL = new Set([
-  'kafka_consumergroup_lag',
-  'kafka_topic_partition_current_offset',
-  'kafka_topic_partition_oldest_offset',
-  'up',
-]);
+const NOT_YET_EXPORTED: Record<string, string> = {};
 
 /** Metric names the parts register with prom-client, read from their sources (histograms with their series). */
 function exportedMetrics(): Set<string> {
@@ -59,48 +46,12 @@ function exportedMetrics(): Set<string> {
   return names;
 }
 
-/** The metric names a PromQL expression selects; throws on a syntax error. */
-function metricsIn(expr: string, where: string): string[] {
-  const cursor = parser.parse(expr).cursor();
-  const names: string[] = [];
-  do {
-    if (cursor.type.isError)
-      throw new Error(`${where}: PromQL syntax error at ${cursor.from}: ${expr.slice(cursor.from, cursor.from + 40)}`);
-    if (cursor.name === 'Identifier') names.push(expr.slice(cursor.from, cursor.to));
-  } while (cursor.next());
-  return names;
-}
-
-const baseName = (name: string): string => name.replace(/_(bucket|sum|count)$/, '');
-
-const rules = (): any[] => all(render('prod'), 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules));
-
-/** KEDA triggers that scale on a Prometheus query. */
-const prometheusTriggers = (): { scaled: string; trigger: any }[] =>
-  all(render('prod'), 'ScaledObject').flatMap((o) =>
-    o.spec.triggers.filter((t: any) => t.type === 'prometheus').map((trigger: any) => ({ scaled: o.metadata.name, trigger })),
-  );
-
-function dashboards(): { file: string; json: any }[] {
-  const map = find(render('prod'), 'ConfigMap', 'fcfs-grafana-dashboards');
-  return Object.entries(map.data ?? {}).map(([file, text]) => ({ file, json: JSON.parse(text) }));
-}
-
-const panelExprs = (json: any): { where: string; expr: string }[] =>
-  json.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => ({ where: `panel "${p.title}"`, expr: t.expr })));
-
 describe('alerts and dashboard', () => {
-  const queries = (): { where: string; expr: string }[] => [
-    ...rules().map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })),
-    ...prometheusTriggers().map(({ scaled, trigger }) => ({ where: `ScaledObject/${scaled}`, expr: trigger.metadata.query })),
-    ...dashboards().flatMap(({ file, json }) => panelExprs(json).map((q) => ({ ...q, where: `${file} ${q.where}` }))),
-  ];
-
   it('parse as PromQL and name only exported metrics, or ones listed as not exported yet', () => {
     const exported = exportedMetrics();
     const unknown: string[] = [];
     const pending = new Set<string>();
-    for (const { where, expr } of queries()) {
+    for (const { where, expr } of monitoringQueries()) {
       for (const name of metricsIn(expr, where)) {
         if (exported.has(name) || EXTERNAL.has(name)) continue;
         if (baseName(name) in NOT_YET_EXPORTED) pending.add(baseName(name));
@@ -116,9 +67,9 @@ describe('alerts and dashboard', () => {
   it('finds the metrics the parts export in their sources (the check above is not vacuous)', () => {
     const exported = exportedMetrics();
     for (const name of [
-      'bff_applies_total',
+      'fcfs_bff_applies_total',
       'fcfs_issuer_decisions_total',
-      'issuer_outbox_pending',
+      'fcfs_notifier_outbox_pending',
       'fcfs_apply_gate_seconds_bucket',
     ])
       expect({ name, exported: exported.has(name) }).toEqual({ name, exported: true });
@@ -132,11 +83,11 @@ describe('alerts and dashboard', () => {
         .map((r) => r.alert);
     const watched = {
       issuerLag: covered(/kafka_consumergroup_lag\{[^}]*consumergroup="issuer"/),
-      outboxBacklog: covered(/issuer_outbox_pending/),
+      outboxBacklog: covered(/fcfs_notifier_outbox_pending/),
       deadLetters: covered(/topic="applications\.dlq"/),
       pausedPartitions: covered(/fcfs_issuer_paused_partitions/),
-      applyErrors: covered(/bff_applies_total\{outcome="ERROR"\}/),
-      applySlo: covered(/histogram_quantile\(0\.99,[^]*bff_apply_duration_seconds_bucket/),
+      applyErrors: covered(/fcfs_bff_applies_total\{outcome="ERROR"\}/),
+      applySlo: covered(/histogram_quantile\(0\.99,[^]*fcfs_bff_request_duration_seconds_bucket\{operation="apply"\}/),
     };
     for (const [what, alerts] of Object.entries(watched))
       expect({ what, alerted: alerts.length > 0 }).toEqual({ what, alerted: true });
@@ -159,13 +110,13 @@ describe('alerts and dashboard', () => {
     const exprs = panelExprs(dashboard!.json).map((q) => q.expr);
     const shows = (pattern: RegExp): boolean => exprs.some((e) => pattern.test(e));
     expect({
-      appliesByOutcome: shows(/sum by \(outcome\) \(rate\(bff_applies_total/),
+      appliesByOutcome: shows(/sum by \(outcome\) \(rate\(fcfs_bff_applies_total/),
       p50: shows(/histogram_quantile\(0\.5,.*apply/),
       p99: shows(/histogram_quantile\(0\.99,.*apply/),
       lag: shows(/kafka_consumergroup_lag/),
       decisions: shows(/rate\(fcfs_issuer_decisions_total/),
       stock: shows(/fcfs_stock_remaining/),
-      emails: shows(/issuer_emails_sent_total/),
+      emails: shows(/fcfs_notifier_emails_sent_total/),
     }).toEqual({ appliesByOutcome: true, p50: true, p99: true, lag: true, decisions: true, stock: true, emails: true });
     expect(dashboard!.json.uid).toMatch(/^[\w-]{1,40}$/);
     expect(new Set(dashboard!.json.panels.map((p: any) => p.id)).size).toBe(dashboard!.json.panels.length);
@@ -175,7 +126,7 @@ describe('alerts and dashboard', () => {
 describe('scaling on the outbox (prod)', () => {
   it('keeps issuers up while result e-mails wait: a threshold of minutes of sending per replica, in its namespace', () => {
     const outbox = prometheusTriggers().find(
-      (t) => t.scaled === 'issuer' && /issuer_outbox_pending/.test(t.trigger.metadata.query),
+      (t) => t.scaled === 'issuer' && /fcfs_notifier_outbox_pending/.test(t.trigger.metadata.query),
     );
     expect(outbox).toBeDefined();
     const issuerConfig = all(render('prod'), 'ConfigMap').find((c) => c.metadata.name.startsWith('fcfs-issuer'));

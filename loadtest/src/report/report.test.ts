@@ -48,7 +48,7 @@ function result(ok = true): HerdResult {
     subscribers: { count: 1, final: 1, refusedBeforeApply: 0, toldAfterDecisionMs: { ...latency, count: 1 }, errors: [] },
     emails: { expected: 3, sent: 2 },
     listenOverflows: 0,
-    platformMetrics: [{ metric: 'bff_apply_batch_size', what: 'BFF: applies per ApplyBatch call', count: 2, mean: 1.5 }],
+    platformMetrics: [{ metric: 'fcfs_bff_apply_batch_size', what: 'BFF: applies per ApplyBatch call', count: 2, mean: 1.5 }],
     cpu: { windowMs: 1000, machineBusyPercent: 99, byProcess: [{ name: 'bff', seconds: 0.9 }] },
     latencyHistogram: [
       { from: 5, to: 10, count: 1 },

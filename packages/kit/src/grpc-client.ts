@@ -3,9 +3,12 @@ import {
   Metadata,
   type CallOptions,
   type ChannelOptions,
+  type ClientOptions,
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { clientMetricsInterceptor } from './grpc-metrics';
+import { TRACEPARENT } from './tracing';
 
 /**
  * One channel per target and process: grpc-js multiplexes every call over it. The channel
@@ -31,7 +34,7 @@ export const CLIENT_OPTIONS: ChannelOptions = {
 type ClientConstructor<C> = new (
   address: string,
   creds: ReturnType<typeof credentials.createInsecure>,
-  options?: ChannelOptions,
+  options?: ClientOptions,
 ) => C;
 
 /** The name resolvers grpc-js registers; any other address is a `host:port` for DNS. */
@@ -47,7 +50,10 @@ export function grpcTarget(address: string): string {
 }
 
 export function createGrpcClient<C>(Ctor: ClientConstructor<C>, address: string): C {
-  return new Ctor(grpcTarget(address), credentials.createInsecure(), CLIENT_OPTIONS);
+  return new Ctor(grpcTarget(address), credentials.createInsecure(), {
+    ...CLIENT_OPTIONS,
+    interceptors: [clientMetricsInterceptor],
+  });
 }
 
 type UnaryMethod<Req, Res> = (
@@ -61,6 +67,8 @@ export interface CallSettings {
   /** Deadline from now, in milliseconds. Every upstream call has one. */
   deadlineMs?: number;
   metadata?: Metadata;
+  /** The W3C traceparent of the span this call belongs to (sent as `traceparent` metadata). */
+  trace?: string | undefined;
 }
 
 /**
@@ -68,7 +76,8 @@ export interface CallSettings {
  * Usage: `await callUnary(client.getEvent.bind(client), { eventId })`.
  */
 export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, settings: CallSettings = {}): Promise<Res> {
-  const { deadlineMs = 5_000, metadata = new Metadata() } = settings;
+  const { deadlineMs = 5_000, metadata = new Metadata(), trace } = settings;
+  if (trace !== undefined) metadata.set(TRACEPARENT, trace);
   return new Promise((resolve, reject) => {
     method(request, metadata, { deadline: Date.now() + deadlineMs }, (err, response) => {
       if (err) reject(err);

@@ -9,9 +9,9 @@ import {
 } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
-import { Counter, Histogram } from 'prom-client';
 import { toGrpcError } from './errors';
-import { registry } from './metrics';
+import { codeName, grpcServerHandled, grpcServerHandling, methodLabels, type MethodLabels } from './grpc-metrics';
+import { SpanKind, SpanStatusCode, TRACEPARENT, TRACING_OFF, traceparentOf, type Span, type Tracing } from './tracing';
 
 interface MethodDefinition {
   path: string;
@@ -35,25 +35,46 @@ export type Handlers<D> = {
     : (request: RequestOf<D[K]>, call: ServerUnaryCall<RequestOf<D[K]>, ResponseOf<D[K]>>) => Promise<ResponseOf<D[K]>>;
 };
 
-const handled = new Counter({
-  name: 'grpc_server_handled_total',
-  help: 'gRPC calls completed, by method and status code',
-  labelNames: ['method', 'code'] as const,
-  registers: [registry],
-});
-const duration = new Histogram({
-  name: 'grpc_server_handling_seconds',
-  help: 'gRPC unary call duration',
-  labelNames: ['method'] as const,
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-  registers: [registry],
-});
+/** The traceparent of each call's server span, for handlers that pass the trace on (only while tracing). */
+const callTraces = new WeakMap<object, string>();
 
-/** Wraps async handlers into grpc-js handlers with one error mapping and metrics. */
+/** The W3C traceparent of the span serving this call: the parent of what the handler starts or sends on. */
+export function callTrace(call: object): string | undefined {
+  return callTraces.get(call);
+}
+
+/** One call's metrics and span; the span only while tracing, so a call without it allocates nothing more. */
+function observeCall(
+  tracing: Tracing,
+  call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+  path: string,
+  labels: MethodLabels,
+) {
+  const started = performance.now();
+  let span: Span | undefined;
+  if (tracing.enabled) {
+    const parent = call.metadata.get(TRACEPARENT)[0];
+    span = tracing.startSpan(path, { kind: SpanKind.SERVER, parent: typeof parent === 'string' ? parent : undefined });
+    const own = traceparentOf(span);
+    if (own !== undefined) callTraces.set(call, own);
+  }
+  return (code: number): void => {
+    if (labels.grpc_type === 'unary') grpcServerHandling.observe(labels, (performance.now() - started) / 1000);
+    grpcServerHandled.inc({ ...labels, grpc_code: codeName(code) });
+    if (span !== undefined) {
+      span.setAttribute('rpc.grpc.status_code', code);
+      if (code !== 0) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+  };
+}
+
+/** Wraps async handlers into grpc-js handlers with one error mapping, metrics and (when on) a span per call. */
 export function adaptHandlers<D extends Record<string, MethodDefinition>>(
   definition: D,
   handlers: Handlers<D>,
   logger: Logger,
+  tracing: Tracing = TRACING_OFF,
 ): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const key of Object.keys(definition)) {
@@ -61,16 +82,18 @@ export function adaptHandlers<D extends Record<string, MethodDefinition>>(
     const handler = (handlers as Record<string, (...args: never[]) => Promise<unknown>>)[key];
     if (method === undefined || handler === undefined) throw new Error(`no handler for ${key}`);
     const name = method.path;
+    const labels = methodLabels(name, method.requestStream, method.responseStream);
     if (method.responseStream) {
       impl[key] = (call: ServerWritableStream<unknown, unknown>) => {
+        const done = observeCall(tracing, call, name, labels);
         (handler as (c: typeof call) => Promise<void>)(call).then(
           () => {
-            handled.inc({ method: name, code: 0 });
+            done(0);
             if (!call.writableEnded) call.end();
           },
           (err: unknown) => {
             const mapped = toGrpcError(err, logger, name);
-            handled.inc({ method: name, code: mapped.code ?? 2 });
+            done(mapped.code ?? 2);
             // grpc-js turns an 'error' event into the call's status; destroy() would drop it and leave the client hanging.
             if (!call.destroyed && !call.writableEnded) call.emit('error', Object.assign(new Error(mapped.details), mapped));
           },
@@ -78,17 +101,15 @@ export function adaptHandlers<D extends Record<string, MethodDefinition>>(
       };
     } else {
       impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        const end = duration.startTimer({ method: name });
+        const done = observeCall(tracing, call, name, labels);
         (handler as (r: unknown, c: typeof call) => Promise<unknown>)(call.request, call).then(
           (response) => {
-            end();
-            handled.inc({ method: name, code: 0 });
+            done(0);
             callback(null, response);
           },
           (err: unknown) => {
-            end();
             const mapped = toGrpcError(err, logger, name);
-            handled.inc({ method: name, code: mapped.code ?? 2 });
+            done(mapped.code ?? 2);
             callback(mapped);
           },
         );
@@ -106,6 +127,8 @@ export interface GrpcServerOptions {
   maxConnectionAgeMs?: number;
   /** How long calls already running on such a connection may go on before it is closed. */
   maxConnectionAgeGraceMs?: number;
+  /** A span per call, child of the caller's `traceparent` metadata; off by default. */
+  tracing?: Tracing;
 }
 
 /**
@@ -139,6 +162,7 @@ export function createGrpcServer({
   logger,
   maxConnectionAgeMs = SERVER_CONNECTION_AGE.maxAgeMs,
   maxConnectionAgeGraceMs = SERVER_CONNECTION_AGE.graceMs,
+  tracing = TRACING_OFF,
 }: GrpcServerOptions): GrpcServer {
   const server = new Server({
     'grpc.max_connection_age_ms': maxConnectionAgeMs,
@@ -161,7 +185,7 @@ export function createGrpcServer({
     server,
     setServing,
     add(serviceName, definition, handlers) {
-      server.addService(definition as unknown as ServiceDefinition, adaptHandlers(definition, handlers, logger));
+      server.addService(definition as unknown as ServiceDefinition, adaptHandlers(definition, handlers, logger, tracing));
       serviceNames.push(serviceName);
       health.setStatus(serviceName, 'NOT_SERVING');
     },

@@ -5,6 +5,7 @@ export * from './errors';
 export * from './grpc-server';
 export * from './grpc-client';
 export * from './metrics';
+export * from './tracing';
 export * from './shutdown';
 export * from './redis';
 export * from './lua';

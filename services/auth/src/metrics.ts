@@ -2,28 +2,28 @@ import { registry } from '@fcfs/kit';
 import { Counter } from 'prom-client';
 
 export const codeSends = new Counter({
-  name: 'auth_code_sends_total',
+  name: 'fcfs_auth_code_sends_total',
   help: 'Verification code requests, by outcome (sent, throttled, invalid, failed)',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
 
 export const emailsSent = new Counter({
-  name: 'auth_emails_total',
+  name: 'fcfs_auth_emails_total',
   help: 'Verification e-mails handed to SES, by result (sent, failed)',
   labelNames: ['result'] as const,
   registers: [registry],
 });
 
 export const verifications = new Counter({
-  name: 'auth_verifications_total',
+  name: 'fcfs_auth_verifications_total',
   help: 'Code verifications, by outcome',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
 
 export const tokensIssued = new Counter({
-  name: 'auth_tokens_issued_total',
+  name: 'fcfs_auth_tokens_issued_total',
   help: 'Session tokens signed, by role',
   labelNames: ['role'] as const,
   registers: [registry],

@@ -9,8 +9,10 @@ import {
   type Logger,
   type RunningService,
   type TokenVerifier,
+  type Tracing,
 } from '@fcfs/kit';
 import { createKafka } from '@fcfs/kit/kafka';
+import { startTracing } from '@fcfs/kit/tracing';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { defineModels } from '@fcfs/db';
 import { defineStockScripts } from '@fcfs/stock';
@@ -37,6 +39,8 @@ export interface EventOverrides {
   /** Fetches the JWKS; default: AuthService.GetPublicKeys at `config.upstream.auth`. */
   loadJwks?: () => Promise<JSONWebKeySet>;
   now?: () => number;
+  /** Tracing instead of the configured one (tests: an in-memory exporter). */
+  tracing?: Tracing;
 }
 
 export type RunningEvent = RunningService;
@@ -83,7 +87,8 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
     intervalMs: config.sweep.intervalMs,
   });
 
-  const server = createGrpcServer({ ...config.grpc, logger });
+  const tracing = overrides.tracing ?? startTracing({ serviceName: 'event', ...config.tracing });
+  const server = createGrpcServer({ ...config.grpc, logger, tracing });
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
@@ -114,6 +119,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
         subscriber.disconnect();
         await redis.quit().catch(() => undefined);
         await sequelize.close();
+        await tracing.shutdown();
       })();
       return stopping;
     },

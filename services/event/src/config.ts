@@ -9,6 +9,7 @@ import {
   mysql,
   redis,
   stock,
+  tracing,
   upstreams,
 } from '@fcfs/kit';
 import type { z } from 'zod';
@@ -49,6 +50,7 @@ export const configSchema = defineConfig({
   upstream: upstreams('auth'),
   gate,
   sweep,
+  tracing,
 });
 
 export type EventConfig = z.infer<typeof configSchema>;

@@ -9,8 +9,10 @@ import {
   type Logger,
   type RunningService,
   type TokenVerifier,
+  type Tracing,
 } from '@fcfs/kit';
 import { createKafka } from '@fcfs/kit/kafka';
+import { startTracing } from '@fcfs/kit/tracing';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { createSes } from '@fcfs/kit/ses';
 import { defineStockScripts } from '@fcfs/stock';
@@ -48,6 +50,8 @@ export interface IssuerOverrides {
   maxBackoffMs?: number;
   /** false: serve gRPC only, without consuming (tests that seek and re-consume start their own). */
   consume?: boolean;
+  /** Tracing instead of the configured one (tests: an in-memory exporter). */
+  tracing?: Tracing;
 }
 
 export type RunningIssuer = RunningService;
@@ -58,14 +62,16 @@ function chooseNotifier(
   overrides: IssuerOverrides,
   sequelize: Sequelize,
   logger: Logger,
+  tracing: Tracing,
 ): Startable | undefined {
   if (overrides.notifier === false) return undefined;
-  return overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config });
+  return overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config, tracing });
 }
 
 /** The consumer's topics, group and batching from the config; a test's shorter retry delays when given. */
-function consumerSettings(config: IssuerConfig, overrides: IssuerOverrides): ConsumerSettings {
+function consumerSettings(config: IssuerConfig, overrides: IssuerOverrides, tracing: Tracing): ConsumerSettings {
   return {
+    tracing,
     topic: config.kafka.applicationsTopic,
     dlqTopic: config.kafka.dlqTopic,
     groupId: config.kafka.issuerGroup,
@@ -97,7 +103,8 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const sequelize = createSequelize(config.mysql.url, logger);
   const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
-  const notifier = chooseNotifier(config, overrides, sequelize, logger);
+  const tracing = overrides.tracing ?? startTracing({ serviceName: 'issuer', ...config.tracing });
+  const notifier = chooseNotifier(config, overrides, sequelize, logger, tracing);
   const decider = createDecider({
     redis,
     scripts,
@@ -110,10 +117,10 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
       else notifier?.wake?.();
     },
   });
-  const consumer = createIssuerConsumer(kafka, decider, consumerSettings(config, overrides), logger);
+  const consumer = createIssuerConsumer(kafka, decider, consumerSettings(config, overrides, tracing), logger);
 
   const admin = createAdminTokenVerifier(config.upstream.auth);
-  const server = createGrpcServer({ ...config.grpc, logger });
+  const server = createGrpcServer({ ...config.grpc, logger, tracing });
   server.add(
     'fcfs.v1.IssuerService',
     IssuerServiceService,
@@ -145,6 +152,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
         await redis.quit().catch(() => undefined);
         await sequelize.close();
         admin.close();
+        await tracing.shutdown();
       })();
       return stopping;
     },

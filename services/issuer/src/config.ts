@@ -10,6 +10,7 @@ import {
   redis,
   ses,
   stock,
+  tracing,
   upstreams,
 } from '@fcfs/kit';
 import type { z } from 'zod';
@@ -39,6 +40,7 @@ export const configSchema = defineConfig({
   decisions,
   /** Result e-mails, sent through `ses`. */
   notifier: notifierSettings,
+  tracing,
   ses,
 });
 

@@ -24,10 +24,33 @@ export const batchSeconds = new Histogram({
 
 export const stockRemaining = new Gauge({
   name: 'fcfs_stock_remaining',
-  help: 'Stock not yet issued, by event (as of the last decision)',
+  help: 'Stock not yet issued, by event being decided now (as of its last decision; the series goes once the event is idle)',
   labelNames: ['event'] as const,
   registers: [registry],
 });
+
+/** Events whose series stays this long after their last decision: long enough to see a sell-out reach 0. */
+export const REMAINING_IDLE_MS = 15 * 60_000;
+/** At most this many events have a series at once (the least recently decided go first). */
+export const REMAINING_MAX_EVENTS = 50;
+
+/** Events with a series, least recently decided first (a Map keeps insertion order). */
+const lastDecided = new Map<string, number>();
+
+/**
+ * Sets an event's remaining stock. The label is bounded to the events decided in the last
+ * REMAINING_IDLE_MS (at most REMAINING_MAX_EVENTS): a series per event ever would grow forever.
+ */
+export function reportRemaining(eventId: string, remaining: number, now = Date.now()): void {
+  lastDecided.delete(eventId);
+  lastDecided.set(eventId, now);
+  stockRemaining.set({ event: eventId }, remaining);
+  for (const [event, at] of lastDecided) {
+    if (now - at < REMAINING_IDLE_MS && lastDecided.size <= REMAINING_MAX_EVENTS) break;
+    lastDecided.delete(event);
+    stockRemaining.remove({ event });
+  }
+}
 
 export const deadLettered = new Counter({
   name: 'fcfs_issuer_dead_letters_total',

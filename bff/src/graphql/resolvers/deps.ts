@@ -1,4 +1,4 @@
-import { bearerMetadata, GrpcStatus, ServiceError, type CallSettings, type Logger } from '@fcfs/kit';
+import { bearerMetadata, GrpcStatus, ServiceError, type CallSettings, type Logger, type Tracing } from '@fcfs/kit';
 import type { Event } from '@fcfs/proto';
 import type { StatsFeed } from '../../live/stats-feed';
 import type { WatchHub } from '../../live/watch-hub';
@@ -17,6 +17,7 @@ export interface ResolverDeps {
   resyncMs: number;
   waitResyncMs: number;
   logger: Logger;
+  tracing: Tracing;
 }
 
 /** Admin operations: the role is checked here, and the token forwarded for the service to check again. */

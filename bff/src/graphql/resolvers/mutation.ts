@@ -1,4 +1,4 @@
-import { GrpcStatus, parseId, ServiceError } from '@fcfs/kit';
+import { endWithError, GrpcStatus, parseId, ServiceError, SpanKind, traceparentOf } from '@fcfs/kit';
 import * as metrics from '../../metrics';
 import type { RequestContext } from '../context';
 import { userError } from '../errors';
@@ -7,7 +7,7 @@ import { toApplyResult, toGift, toParticipant } from '../mappers';
 import { codeArg, emailArg, giftCodeArg, nameArg, refuseUnavailableFeatures, stockArg } from './args';
 import { asAdmin, eventOf, type ResolverDeps } from './deps';
 
-export function mutationResolvers({ upstream, applyBatcher, hub }: ResolverDeps): MutationResolvers {
+export function mutationResolvers({ upstream, applyBatcher, hub, tracing }: ResolverDeps): MutationResolvers {
   const { auth, event, issuer } = upstream;
 
   /** No event has a claim window yet (#17), so nobody ever holds an open offer. */
@@ -30,15 +30,21 @@ export function mutationResolvers({ upstream, applyBatcher, hub }: ResolverDeps)
     },
     async apply(_, { eventId }, ctx) {
       const claims = await ctx.requireUser();
+      // The apply's trace starts here (or continues the caller's traceparent) and follows it to the issuer.
+      const span = tracing.enabled ? tracing.startSpan('apply', { kind: SpanKind.SERVER, parent: ctx.traceparent }) : undefined;
       try {
         const id = parseId(eventId, 'eventId');
-        const result = toApplyResult(await applyBatcher.add({ eventId: id, participantId: claims.participantId }));
+        const trace = span === undefined ? undefined : traceparentOf(span);
+        const result = toApplyResult(await applyBatcher.add({ eventId: id, participantId: claims.participantId, trace }));
         metrics.applies.inc({ outcome: result.outcome });
         // A subscription of this participant waiting on this process hears it now, with no read.
         if (result.application) hub.applied(id, claims.participantId, result.application);
+        span?.setAttribute('fcfs.apply.outcome', result.outcome);
+        span?.end();
         return result;
       } catch (err) {
         metrics.applies.inc({ outcome: 'ERROR' });
+        if (span !== undefined) endWithError(span, err);
         throw err;
       }
     },

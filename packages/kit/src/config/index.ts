@@ -12,4 +12,17 @@ export {
   type Runtime,
   type SettingsOf,
 } from './fragment';
-export { DEFAULT_PORTS, grpcServer, kafka, metricsServer, mysql, redis, ses, stock, upstreams, type ServiceName } from './shared';
+export {
+  DEFAULT_PORTS,
+  grpcServer,
+  kafka,
+  metricsServer,
+  mysql,
+  redis,
+  ses,
+  stock,
+  tracing,
+  upstreams,
+  type ServiceName,
+  type TracingSettings,
+} from './shared';

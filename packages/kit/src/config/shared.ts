@@ -2,7 +2,7 @@
 // it needs (`defineConfig({ redis, kafka, ... })`); the variable names are the operator's contract.
 import { z } from 'zod';
 import { env } from './env';
-import { fragment, renamed } from './fragment';
+import { fragment, renamed, type SettingsOf } from './fragment';
 
 export type ServiceName = 'auth' | 'event' | 'issuer';
 
@@ -78,6 +78,24 @@ export const ses = fragment(
     };
   },
 );
+
+/**
+ * OpenTelemetry tracing, off unless `OTEL_EXPORTER_OTLP_ENDPOINT` names a collector (OTLP over HTTP; spans
+ * go to `<endpoint>/v1/traces`). `OTEL_TRACES_SAMPLER_ARG` is the share of new traces kept (the standard
+ * variables' names; the sampler is always parent-based trace-id ratio).
+ */
+export const tracing = fragment(
+  {
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .string()
+      .refine((s) => s.trim() === '' || URL.canParse(s.trim()), 'expected a URL (the OTLP/HTTP collector), or empty for none')
+      .optional(),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.01),
+  },
+  (e) => ({ endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || undefined, sampleRatio: e.OTEL_TRACES_SAMPLER_ARG }),
+);
+
+export type TracingSettings = SettingsOf<typeof tracing>;
 
 /** One schema object per variable, so two fragments of one part can share it. */
 const GRPC_HOST = env.host('0.0.0.0');

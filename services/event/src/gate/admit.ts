@@ -18,6 +18,8 @@ import { appliesTotal } from '../metrics';
 export interface ApplyItem {
   eventId: string;
   participantId: string;
+  /** The traceparent of the call it came in (while tracing): its Kafka record's `traceparent` header. */
+  trace?: string;
 }
 
 /** One application decided at the gate, waiting for its produce (if it needs one). */

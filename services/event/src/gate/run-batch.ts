@@ -1,4 +1,4 @@
-import { classifyError, GrpcStatus, ServiceError } from '@fcfs/kit';
+import { classifyError, GrpcStatus, ServiceError, TRACEPARENT } from '@fcfs/kit';
 import type { ApplyResponse } from '@fcfs/proto';
 import type { StockScripts } from '@fcfs/stock';
 import type { Message } from 'kafkajs';
@@ -36,6 +36,14 @@ function asServiceError(err: unknown, logger: Logger): ServiceError {
 
 const unavailable = () => ServiceError.unavailable('the application could not be queued; retry shortly');
 
+/** A new application's record carries the trace of the call it came in, so the issuer's decision joins it. */
+function tagTraces(share: Share, items: readonly ApplyItem[]): void {
+  share.admitted.forEach((a, k) => {
+    const trace = items[share.indices[k] as number]?.trace;
+    if (trace !== undefined && a.produced) a.produced.message.headers = { [TRACEPARENT]: trace };
+  });
+}
+
 function sharesByEvent(items: readonly ApplyItem[]): Share[] {
   const byEvent = new Map<string, Share>();
   items.forEach((item, i) => {
@@ -67,6 +75,7 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
             share.eventId,
             share.indices.map((i) => (items[i] as ApplyItem).participantId),
           );
+          tagTraces(share, items);
         } catch (err) {
           share.error = asServiceError(err, logger);
         }

@@ -1,4 +1,4 @@
-import { GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
+import { callTrace, GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
 import { eventKeys, parseEntry, toApplication } from '@fcfs/stock';
 import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
@@ -30,10 +30,15 @@ function batchResult(answer: GateAnswer): ApplyBatchResult {
 }
 
 /** The items of an ApplyBatch checked one by one: a bad id fails that item only. */
-function parseItems(applications: readonly { eventId: string; participantId: string }[]): (ApplyItem | ServiceError)[] {
+function parseItems(
+  applications: readonly { eventId: string; participantId: string }[],
+  trace: string | undefined,
+): (ApplyItem | ServiceError)[] {
   return applications.map((item) => {
     try {
-      return { eventId: parseId(item.eventId, 'eventId'), participantId: parseId(item.participantId, 'participantId') };
+      const eventId = parseId(item.eventId, 'eventId');
+      const participantId = parseId(item.participantId, 'participantId');
+      return trace === undefined ? { eventId, participantId } : { eventId, participantId, trace };
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
       return err;
@@ -83,11 +88,12 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       return gate.apply(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId'));
     },
 
-    async applyBatch(req) {
+    async applyBatch(req, call) {
       if (req.applications.length > APPLY_BATCH_REQUEST_MAX) {
         throw ServiceError.invalidArgument(`a batch holds at most ${APPLY_BATCH_REQUEST_MAX} applications`);
       }
-      const parsed = parseItems(req.applications);
+      // Each record produced for this call carries the call's trace on to the issuer.
+      const parsed = parseItems(req.applications, callTrace(call));
       const answers = await gate.applyBatch(parsed.filter((p): p is ApplyItem => !(p instanceof ServiceError)));
       let next = 0;
       return { results: parsed.map((p) => batchResult(p instanceof ServiceError ? p : (answers[next++] as GateAnswer))) };

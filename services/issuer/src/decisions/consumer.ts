@@ -1,8 +1,9 @@
+import { endWithError, recordTrace, SpanKind, startBatchSpan, TRACING_OFF, type Tracing } from '@fcfs/kit';
 import { decodeRecord, type QueuedApplication } from '@fcfs/stock';
 import { ApplicationStatus, DeadLetter } from '@fcfs/proto';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { batchSeconds, batchSize, deadLettered, decisionsTotal, stockRemaining } from '../metrics';
+import { batchSeconds, batchSize, deadLettered, decisionsTotal, reportRemaining } from '../metrics';
 import type { ChunkDecision, Decider } from './decider';
 import { Abandoned, Permanent, retrying } from './retry';
 
@@ -15,6 +16,8 @@ export interface ConsumerSettings {
   /** First retry delay while a dependency is down; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** A span per consumed batch, child of its records' `traceparent` headers (the applies' traces). */
+  tracing?: Tracing;
 }
 
 interface Incoming {
@@ -28,6 +31,14 @@ interface BatchOutcome {
   dead: { value: Buffer }[];
 }
 
+/** Each decision keeps its record's trace for its outbox row, so the result e-mail joins the apply's trace. */
+function carryTraces(decision: Extract<ChunkDecision, { kind: 'decided' }>, chunk: readonly Incoming[]): void {
+  decision.decided.forEach((d, i) => {
+    const trace = recordTrace(chunk[i]?.message.headers);
+    if (trace !== undefined) d.trace = trace;
+  });
+}
+
 /**
  * The `issuer` consumer group on `applications`. Each partition in order, a batch at a time, partitions
  * (so events) side by side. Per batch: decide every record (per event, in chunks), write each chunk in one
@@ -38,6 +49,7 @@ interface BatchOutcome {
  */
 export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: ConsumerSettings, logger: Logger) {
   const { topic, dlqTopic, groupId, chunkSize } = settings;
+  const tracing = settings.tracing ?? TRACING_OFF;
   const policy = { backoffMs: settings.backoffMs ?? 100, maxBackoffMs: settings.maxBackoffMs ?? 5_000, logger };
   const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
   const dlqProducer: Producer = kafka.producer({
@@ -73,6 +85,7 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
         for (const c of chunk) out.dead.push(deadLetter(c.message, partition, `event ${eventId} does not exist`));
         return;
       }
+      if (tracing.enabled) carryTraces(decision, chunk);
       await retrying(policy, payload, 'write', () => decider.write(decision));
       await retrying(policy, payload, 'settle', () => decider.settle(decision));
       out.decided.push(decision);
@@ -126,11 +139,34 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
       for (const d of chunk.decided) {
         decisionsTotal.inc({ status: d.app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED ? 'issued' : 'sold_out' });
       }
-      stockRemaining.set({ event: chunk.eventId }, chunk.progress.remaining);
+      reportRemaining(chunk.eventId, chunk.progress.remaining);
     }
     // Live status is best effort: a subscriber that misses it reads the decision with GetApplication.
     await decider.publish(out.decided).catch((err: unknown) => logger.warn({ err }, 'could not publish decisions'));
     batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  };
+
+  /** The batch's decisions as one span: a child of the first sampled record's trace, linked to the others'. */
+  const tracedBatch = async (payload: EachBatchPayload): Promise<void> => {
+    if (!tracing.enabled) return handleBatch(payload);
+    const { messages, partition } = payload.batch;
+    const span = startBatchSpan(
+      tracing,
+      'decide applications',
+      SpanKind.CONSUMER,
+      messages.map((m) => recordTrace(m.headers)),
+      {
+        'messaging.destination.partition.id': String(partition),
+        'messaging.batch.message_count': messages.length,
+      },
+    );
+    try {
+      await handleBatch(payload);
+      span.end();
+    } catch (err) {
+      endWithError(span, err);
+      throw err;
+    }
   };
 
   return {
@@ -145,7 +181,7 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
         autoCommitThreshold: 1,
         eachBatch: async (payload) => {
           try {
-            await handleBatch(payload);
+            await tracedBatch(payload);
           } catch (err) {
             if (!(err instanceof Abandoned)) throw err;
           }

@@ -6,6 +6,8 @@ export interface DecidedApplication {
   eventId: string;
   participantId: string;
   app: StoredApplication;
+  /** The apply's traceparent (its record's header, while tracing): kept in the outbox payload for the notifier. */
+  trace?: string;
 }
 
 export const RESULT_EMAIL = 'RESULT_EMAIL';
@@ -50,7 +52,7 @@ export async function writeDecisions(sequelize: Sequelize, decided: readonly Dec
   const apps: string[] = [];
   const gifts: string[] = [];
   const outbox: string[] = [];
-  for (const { eventId, participantId, app } of rows) {
+  for (const { eventId, participantId, app, trace } of rows) {
     const won = app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED;
     const ids = `${sqlId(eventId)},${sqlId(participantId)}`;
     const position = sqlInt(app.position);
@@ -58,7 +60,9 @@ export async function writeDecisions(sequelize: Sequelize, decided: readonly Dec
     apps.push(`(${ids},${position},'${won ? 'ISSUED' : 'SOLD_OUT'}',${sqlTime(app.appliedAtMs)},${decidedAt})`);
     if (won) gifts.push(`(${ids},${sqlString(app.giftCode ?? '')},${position},${decidedAt})`);
     const payload = JSON.stringify(
-      won ? { status: 'ISSUED', position: app.position, giftCode: app.giftCode } : { status: 'SOLD_OUT', position: app.position },
+      won
+        ? { status: 'ISSUED', position: app.position, giftCode: app.giftCode, trace }
+        : { status: 'SOLD_OUT', position: app.position, trace },
     );
     outbox.push(`('${RESULT_EMAIL}',${ids},${sqlString(payload)},'PENDING',0,${now},${decidedAt},${now})`);
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import type { Logger } from '@fcfs/kit';
+import { SpanKind, SpanStatusCode, TRACING_OFF, type Logger, type Tracing } from '@fcfs/kit';
 import type { Sequelize } from 'sequelize';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { NotifierConfig } from './config';
@@ -24,6 +24,8 @@ export interface NotifierOptions {
   /** Names this replica in `outbox.claimed_by`; defaults to host, pid and a random suffix. */
   notifierId?: string;
   templatesDir?: string;
+  /** A span per send, in the apply's trace (the outbox payload's `trace`); off by default. */
+  tracing?: Tracing;
 }
 
 export interface Notifier {
@@ -47,7 +49,15 @@ const QUEUE_DEPTH_EVERY_MS = 5_000;
  * Sends the outbox's result e-mails through SES v2: claims due rows, sends each under the per-replica
  * rate limit with bounded concurrency, then records SENT, a retry with backoff, or FAILED.
  */
-export function createNotifier({ sequelize, ses, logger, config, notifierId, templatesDir }: NotifierOptions): Notifier {
+export function createNotifier({
+  sequelize,
+  ses,
+  logger,
+  config,
+  notifierId,
+  templatesDir,
+  tracing = TRACING_OFF,
+}: NotifierOptions): Notifier {
   const id = (notifierId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`).slice(0, 40);
   const log = logger.child({ component: 'notifier', notifierId: id });
   const templates = loadTemplates(templatesDir);
@@ -160,6 +170,19 @@ export function createNotifier({ sequelize, ses, logger, config, notifierId, tem
     }
   }
 
+  /** The send, as a span of the apply's trace while tracing. */
+  async function tracedSend(to: string, content: RenderedEmail, trace: string | undefined): ReturnType<typeof send> {
+    if (!tracing.enabled) return send(to, content);
+    const span = tracing.startSpan('send result e-mail', { kind: SpanKind.CLIENT, parent: trace });
+    try {
+      const outcome = await send(to, content);
+      if (typeof outcome !== 'string') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason });
+      return outcome;
+    } finally {
+      span.end();
+    }
+  }
+
   async function deliver(row: ClaimedRow, claim: string): Promise<void> {
     const email = toResultEmail(row);
     if (!email.ok) return fail(row, claim, email.reason, 'rejected');
@@ -170,7 +193,7 @@ export function createNotifier({ sequelize, ses, logger, config, notifierId, tem
       return fail(row, claim, `template: ${(err as Error).message}`, 'rejected');
     }
 
-    const outcome = await send(email.to, content);
+    const outcome = await tracedSend(email.to, content, email.trace);
     if (outcome === 'stopped') {
       // Never tried: hand it back at once rather than leave it to wait out the lease.
       await record('release', () => store.release(row.id, claim));

@@ -3,13 +3,17 @@ import type { ResultEmailValues, ResultStatus } from './templates';
 
 /** An outbox row read as a result e-mail to send, or the reason it can never be sent. */
 export type ResultEmail =
-  { ok: true; to: string; status: ResultStatus; values: ResultEmailValues } | { ok: false; reason: string };
+  | { ok: true; to: string; status: ResultStatus; values: ResultEmailValues; trace: string | undefined }
+  | { ok: false; reason: string };
+
+/** A W3C traceparent, as the issuer stores the apply's in the payload (while tracing). */
+const TRACEPARENT_FORMAT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 // The address syntax SES (and HTML forms) accept; anything else SES would reject for good.
 const ADDRESS =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-/** Reads the payload contract `{ status: 'ISSUED'|'SOLD_OUT', position, giftCode? }` of a RESULT_EMAIL row. */
+/** Reads the payload contract `{ status: 'ISSUED'|'SOLD_OUT', position, giftCode?, trace? }` of a RESULT_EMAIL row (trace: the apply's traceparent). */
 export function toResultEmail(row: ClaimedRow): ResultEmail {
   let payload: unknown = row.payload;
   if (typeof payload === 'string') {
@@ -21,7 +25,7 @@ export function toResultEmail(row: ClaimedRow): ResultEmail {
     }
   }
   if (typeof payload !== 'object' || payload === null) return { ok: false, reason: 'payload is not an object' };
-  const { status, position, giftCode } = payload as Record<string, unknown>;
+  const { status, position, giftCode, trace } = payload as Record<string, unknown>;
   if (status !== 'ISSUED' && status !== 'SOLD_OUT') return { ok: false, reason: `unknown result status ${String(status)}` };
   if (typeof position !== 'number' || !Number.isInteger(position)) return { ok: false, reason: 'payload has no position' };
   if (status === 'ISSUED' && (typeof giftCode !== 'string' || giftCode === '')) {
@@ -35,5 +39,6 @@ export function toResultEmail(row: ClaimedRow): ResultEmail {
     to: row.email,
     status,
     values: { eventName: row.eventName, position, giftCode: status === 'ISSUED' ? (giftCode as string) : undefined },
+    trace: typeof trace === 'string' && TRACEPARENT_FORMAT.test(trace) ? trace : undefined,
   };
 }
