@@ -14,7 +14,7 @@ let target: Target;
 beforeAll(async () => {
   platform = await startTestPlatform({
     bff: { BFF_RATE_LIMIT_IP_PER_MINUTE: '0', BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE: '0' },
-    issuer: { NOTIFIER_SEND_RATE: '2000', NOTIFIER_CONCURRENCY: '32' },
+    issuer: { NOTIFIER_CONCURRENCY: '32' },
   });
   target = {
     bffUrl: new URL(platform.url).origin,

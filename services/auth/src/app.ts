@@ -1,9 +1,18 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { createGrpcServer, createLogger, createRedis, startMetricsServer, type Logger, type RunningService } from '@fcfs/kit';
+import {
+  createGrpcServer,
+  createLogger,
+  createRedis,
+  createSendBudget,
+  startMetricsServer,
+  type Logger,
+  type RunningService,
+} from '@fcfs/kit';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { createSes } from '@fcfs/kit/ses';
 import { AuthServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
+import { createCodeDelivery } from './code-delivery';
 import { createCodeStore } from './code-store';
 import { createHasher } from './codes';
 import type { AuthConfig } from './config';
@@ -51,12 +60,13 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
   const verification = createVerification({
     store,
     hasher: createHasher(config.codes.secret),
-    mailer: createMailer(ses, config.ses.from),
+    delivery: createCodeDelivery(createMailer(ses, config.ses.from), createSendBudget(redis, config.ses.sendBudget)),
     participants,
     signingKey,
     adminEmails: config.adminEmails,
     codeTtlSeconds: config.codes.ttlSeconds,
     resendCooldownSeconds: config.throttle.cooldownSeconds,
+    sendTimeoutMs: config.throttle.sendTimeoutMs,
     tokenTtlSeconds: config.tokens.ttlSeconds,
     logger,
   });

@@ -4,6 +4,7 @@ import {
   createGrpcServer,
   createLogger,
   createRedis,
+  createSendBudget,
   createTokenVerifier,
   startMetricsServer,
   type Logger,
@@ -62,7 +63,14 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const notifier =
     overrides.notifier === false
       ? undefined
-      : (overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config }));
+      : (overrides.notifier ??
+        createNotifier({
+          sequelize,
+          ses: createSes(config.ses),
+          budget: createSendBudget(redis, config.ses.sendBudget),
+          logger,
+          config,
+        }));
   const decider = createDecider({
     redis,
     scripts,
