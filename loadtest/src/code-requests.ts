@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classify } from './hammer';
+import { classify, firstErrorExtensions } from './hammer';
 import { emailsToDomain, poll } from './monitors';
 
 const SEND = 'mutation Send($email: String!) { sendVerificationCode(email: $email) { ok expiresInSeconds } }';
@@ -19,15 +19,6 @@ export interface CodeRequestsResult {
   sent: number;
   requests: number;
   durationMs: number;
-}
-
-function retryAfterOf(body: string): number | undefined {
-  try {
-    const parsed = JSON.parse(body) as { errors?: { extensions?: { retryAfterSeconds?: number } }[] };
-    return parsed.errors?.[0]?.extensions?.retryAfterSeconds;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -67,7 +58,7 @@ export async function requestCodes(
       const kind = classify(res.status, body);
       if ('outcome' in kind) return { ok: true };
       if (errorSamples.length < 5) errorSamples.push(body.slice(0, 300));
-      return { ok: false, code: kind.error, retryAfterSeconds: retryAfterOf(body) };
+      return { ok: false, code: kind.error, retryAfterSeconds: firstErrorExtensions(body)?.retryAfterSeconds };
     } catch (err) {
       latencies.push(performance.now() - at);
       return { ok: false, code: (err as Error).name === 'TimeoutError' ? 'TIMEOUT' : 'TRANSPORT', retryAfterSeconds: undefined };

@@ -6,7 +6,7 @@ import { hammer } from './hammer';
 import { watchEmails } from './monitors';
 import type { BenchmarkOptions } from './options';
 import type { Progress } from './progress';
-import { machineInfo, type LoadSummary, type SigninResult } from './result';
+import { machineInfo, type SigninResult } from './result';
 import { percentiles } from './stats';
 import { errorCount, round, roundAll, summarise } from './summary';
 import type { Target } from './target';
@@ -70,19 +70,6 @@ async function waitForCodes(
   tick(inbox.codes.size);
 }
 
-function codeRequestSummary(r: Awaited<ReturnType<typeof requestCodes>>): LoadSummary {
-  return {
-    requests: r.requests,
-    completed: r.requests,
-    durationMs: round(r.durationMs),
-    requestsPerSecond: r.durationMs > 0 ? round((r.requests / r.durationMs) * 1000) : 0,
-    latencyMs: roundAll(percentiles(r.latencies)),
-    errors: r.errors,
-    errorSamples: r.errorSamples,
-    setupMs: 0,
-  };
-}
-
 /**
  * Signing in through the real e-mail flow: every participant asks for a code (again after
  * RATE_LIMITED's retry-after, as a client would), the codes are read from the SES emulator as a
@@ -136,7 +123,7 @@ export async function runSignin(options: BenchmarkOptions, target: Target, progr
   const lineResult = line && (await drainLine(line, start - line.origin, waveMs, deadline));
   progress.stop();
 
-  const sendCode = codeRequestSummary(asked);
+  const sendCode = summarise({ ...asked, completed: asked.requests, setupMs: 0 }, asked.requests);
   const verifyCode = summarise(verify, withCode.length);
   const signedIn = withCode.length ? verify.completed - errorCount(verifyCode) : 0;
   const failedSends = errorCount(sendCode) - (sendCode.errors['RATE_LIMITED'] ?? 0);

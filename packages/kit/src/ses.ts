@@ -21,5 +21,8 @@ export function createSes({ endpoint, region, accessKeyId, secretAccessKey }: Se
     ...(endpoint ? { endpoint } : {}),
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     maxAttempts: 1,
+    // The send budget lets rate x latency e-mails be in flight (hundreds when the endpoint slows down);
+    // the SDK's default of 50 sockets would queue them behind each other, against each code's deadline.
+    requestHandler: { httpAgent: { keepAlive: true, maxSockets: 512 }, httpsAgent: { keepAlive: true, maxSockets: 512 } },
   });
 }

@@ -73,6 +73,20 @@ describe('code delivery', () => {
     expect(mailer.calls).toBe(0);
   });
 
+  it('refuses at once, RATE_LIMITED in a second, while its most codes are already on their way', async () => {
+    let release: () => void = () => undefined;
+    const slow: Mailer = { sendCode: () => new Promise<void>((resolve) => (release = resolve)) };
+    const delivery = createCodeDelivery(slow, budgetAnswering(), policy, 1);
+    const first = delivery.deliver('a@example.com', '1', 300, Date.now() + 2_000);
+    await new Promise((r) => setImmediate(r));
+    await expect(delivery.deliver('b@example.com', '2', 300, Date.now() + 2_000)).resolves.toEqual({
+      outcome: 'rate-limited',
+      retryAfterMs: 1_000,
+    });
+    release();
+    await expect(first).resolves.toMatchObject({ outcome: 'sent' });
+  });
+
   it('waits for a queued token before sending', async () => {
     const startedAt = Date.now();
     const sent = await createCodeDelivery(mailerFailing(), budgetAnswering({ granted: true, waitMs: 120 }), policy).deliver(
