@@ -1,7 +1,6 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { createSendBudget } from '@fcfs/kit';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { createRedis, createSendBudget } from '@fcfs/kit';
 import { createSes } from '@fcfs/kit/ses';
-import { Redis } from 'ioredis';
 import { QueryTypes } from 'sequelize';
 import {
   createTestDatabase,
@@ -14,10 +13,9 @@ import {
 } from '../../../../test/support';
 import { emailsToDomain, insertParticipants, outboxRows, percentile, seedDecidedEvent } from '../../test/outbox';
 import { privateSes, type PrivateSes } from '../../test/private-ses';
-import { createNotifier, notifierConfigSchema, type Notifier, type NotifierConfig } from './index';
+import { createNotifier, notifierConfigSchema, type NotifierConfig } from './index';
 
-// The emulator has no send-rate limit, so tests raise the rate from the SES default of 14/s; each
-// config has a send budget of its own.
+// The emulator has no send rate: tests raise the SES default of 14/s, each config with a send budget of its own.
 const configFor = (env: Record<string, string>): NotifierConfig =>
   notifierConfigSchema.parse({
     SES_ENDPOINT: urls.ses,
@@ -27,16 +25,14 @@ const configFor = (env: Record<string, string>): NotifierConfig =>
     NOTIFIER_POLL_MS: '200',
     ...env,
   });
-
 const startedAt = Date.now();
 const emailsFor = (domain: string, endpoint = urls.ses) => emailsToDomain(domain, startedAt, endpoint);
 
 describe('result e-mail notifier (MariaDB + SES emulator)', () => {
   let db: TestDatabase;
   const cleanups: Array<() => Promise<void> | void> = [];
-  const redis = new Redis(urls.redis);
+  const redis = createRedis(urls.redis, testLogger('redis'));
   afterAll(() => redis.quit());
-
   beforeEach(async () => {
     db = await createTestDatabase('fcfs_notifier');
   });
@@ -46,10 +42,7 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
     await db.drop();
   });
 
-  function startNotifier(
-    config: NotifierConfig,
-    notifierId?: string,
-  ): { notifier: Notifier; ses: SESv2Client; sends: () => number } {
+  function startNotifier(config: NotifierConfig, notifierId?: string) {
     const ses = createSes(config.ses);
     let sends = 0;
     ses.middlewareStack.add(
