@@ -63,13 +63,18 @@ export function classify(status: number, body: string): { error: string } | { ou
   return { outcome: match?.[1] ?? 'OK' };
 }
 
-function errorCode(body: string): string | undefined {
+/** The first GraphQL error's `extensions` (its code, a throttle's `retryAfterSeconds`), if the body has one. */
+export function firstErrorExtensions(body: string): { code?: string; retryAfterSeconds?: number } | undefined {
   try {
-    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] };
-    return parsed.errors?.[0]?.extensions?.code;
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: string; retryAfterSeconds?: number } }[] };
+    return parsed.errors?.[0]?.extensions;
   } catch {
     return undefined;
   }
+}
+
+function errorCode(body: string): string | undefined {
+  return firstErrorExtensions(body)?.code;
 }
 
 /** Every response (and transport failure) of one run, counted and timed as it arrives. */

@@ -30,7 +30,11 @@ async function main(): Promise<number> {
       await mkdir(profiles, { recursive: true });
     }
     progress.phase(`starting the platform${profiles ? ` (CPU profiles to ${profiles})` : ''}`);
-    target = await launchTarget({ cpuProfDir: profiles, log: (line) => process.stderr.write(`${line}\n`) });
+    target = await launchTarget({
+      cpuProfDir: profiles,
+      log: (line) => process.stderr.write(`${line}\n`),
+      env: options.sesRate === undefined ? {} : { SES_SEND_RATE_PER_SECOND: String(options.sesRate) },
+    });
   }
 
   const stopOnSignal = () => {

@@ -16,7 +16,20 @@ describe('parseOptions', () => {
       cpuProf: false,
       coldConnections: false,
       warmup: 2_000,
+      sesRate: undefined,
+      line: 0,
     });
+  });
+
+  it('gives the sign-in scenario the SES budget of issue 16 unless told, and only for a platform it starts', () => {
+    expect(parseOptions(['--scenario', 'signin'])).toMatchObject({ sesRate: 200, line: 0 });
+    expect(parseOptions(['--scenario', 'signin', '--ses-rate', '14', '--line', '2000'])).toMatchObject({
+      sesRate: 14,
+      line: 2000,
+    });
+    expect(parseOptions(['--scenario', 'signin', '--url', 'http://127.0.0.1:4000'])?.sesRate).toBeUndefined();
+    expect(() => parseOptions(['--ses-rate', '200', '--url', 'http://127.0.0.1:4000'])).toThrow('drop --url');
+    expect(() => parseOptions(['--ses-rate', '0'])).toThrow('--ses-rate must be a positive integer');
   });
 
   it('reads every option', () => {

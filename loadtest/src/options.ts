@@ -21,6 +21,10 @@ export interface BenchmarkOptions {
   coldConnections: boolean;
   /** Participants of the untimed rehearsal herd on its own event before the measured one (0: none). */
   warmup: number;
+  /** SES_SEND_RATE_PER_SECOND for the platform the run starts (undefined: LOADTEST_ENV's, or the environment's). */
+  sesRate: number | undefined;
+  /** Sign-in: participants of a line whose result e-mails drain during the wave (0: none). */
+  line: number;
 }
 
 export const USAGE = `Usage: npm run loadtest -- [options]
@@ -40,6 +44,10 @@ export const USAGE = `Usage: npm run loadtest -- [options]
   --warmup <n>         participants of an untimed rehearsal herd on its own
                        event first, so the herd meets a warmed-up platform;
                        0 measures a platform that has served nothing  (default 2000)
+  --ses-rate <n>       the SES send budget (SES_SEND_RATE_PER_SECOND) of the
+                       platform the run starts; signin default 200, herd 5000
+  --line <n>           signin: first <n> participants apply to an event, so
+                       their result e-mails drain during the sign-in wave (default 0)
   --cpu-prof           profile the platform's processes (needs no --url); profiles go to <out>
   --help               this text
 `;
@@ -51,6 +59,8 @@ const DEFAULTS = {
   subscribers: 1_000,
   timeoutSeconds: 300,
   warmup: 2_000,
+  /** A big production account's rate, as issue 16 measures sign-in with. */
+  signinSesRate: 200,
 };
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, { allowZero = false } = {}): number {
@@ -81,6 +91,8 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
       'cpu-prof': { type: 'boolean', default: false },
       'cold-connections': { type: 'boolean', default: false },
       warmup: { type: 'string' },
+      'ses-rate': { type: 'string' },
+      line: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -104,7 +116,17 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
     cpuProf: values['cpu-prof'],
     coldConnections: values['cold-connections'],
     warmup: positiveInt('warmup', values.warmup, DEFAULTS.warmup, { allowZero: true }),
+    // Only a platform this run starts takes it; one already up keeps its own.
+    sesRate:
+      values['ses-rate'] !== undefined
+        ? positiveInt('ses-rate', values['ses-rate'], DEFAULTS.signinSesRate)
+        : scenario === 'signin' && !values.url
+          ? DEFAULTS.signinSesRate
+          : undefined,
+    line: positiveInt('line', values.line, 0, { allowZero: true }),
   };
+  if (values['ses-rate'] !== undefined && options.url)
+    throw new Error('--ses-rate configures a platform this run starts; drop --url');
   if (options.cpuProf && options.url) throw new Error('--cpu-prof profiles a platform this run starts; drop --url');
   return options;
 }

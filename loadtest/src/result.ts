@@ -120,12 +120,32 @@ export interface SigninResult {
   runId: string;
   startedAt: string;
   finishedAt: string;
-  config: { participants: number; connections: number; timeoutMs: number; bffUrl: string };
+  config: {
+    participants: number;
+    connections: number;
+    timeoutMs: number;
+    bffUrl: string;
+    /** SES_SEND_RATE_PER_SECOND the run gave the platform it started (undefined: the platform's own). */
+    sesRatePerSecond?: number | undefined;
+    /** Participants of the line that drained during the sign-in wave (0: none). */
+    line?: number;
+  };
   machine: MachineInfo;
+  /** Every sendVerificationCode call, retries after RATE_LIMITED included; errors by code. */
   sendCode: LoadSummary;
   /** From the first code request to the last code found in the e-mail emulator. */
   codesDeliveredMs: number | undefined;
   codesFound: number;
+  /** Per participant, from its first code request to its code seen in the inbox (read every 250 ms). */
+  timeToCodeMs?: Percentiles;
+  /** The line's result e-mails, sent through the same SES budget (`--line`). */
+  line?: {
+    participants: number;
+    resultsBeforeWave: number;
+    resultsDuringWave: number;
+    resultsAfterWave: number;
+    allResultsSentAfterWaveMs: number | undefined;
+  };
   verifyCode: LoadSummary;
   /** Participants signed in end to end per second (code request, e-mail, verification). */
   signinsPerSecond: number;

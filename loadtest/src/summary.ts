@@ -2,7 +2,12 @@ import type { HammerResult } from './hammer';
 import type { LoadSummary } from './result';
 import { percentiles } from './stats';
 
-export function summarise(result: HammerResult, requests: number): LoadSummary {
+/** What a summary is made of: a hammer run's result, or any run with the same counts. */
+export type Answers = Pick<HammerResult, 'completed' | 'durationMs' | 'errors' | 'errorSamples' | 'setupMs'> & {
+  latencies: ArrayLike<number>;
+};
+
+export function summarise(result: Answers, requests: number): LoadSummary {
   return {
     requests,
     completed: result.completed,

@@ -69,6 +69,9 @@ export async function startPipeline(options: PipelineOptions = {}) {
     KAFKA_DLQ_TOPIC: dlq,
     KAFKA_ISSUER_GROUP: group,
     SES_ENDPOINT: urls.ses,
+    // The emulator has no send rate; this pipeline's own budget, not the platform's.
+    SES_SEND_RATE_PER_SECOND: '1000',
+    SES_SEND_BUDGET_KEY: `${prefix}{ses}:send-budget`,
     STOCK_REDIS_PREFIX: prefix,
     GRPC_HOST: '127.0.0.1',
     GRPC_PORT: '0',

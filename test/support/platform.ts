@@ -140,6 +140,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     KAFKA_APPLICATIONS_TOPIC: topic,
     KAFKA_DLQ_TOPIC: dlq,
     SES_ENDPOINT: urls.ses,
+    // The emulator has no send rate; this platform's own budget, not the one `npm start` uses.
+    SES_SEND_RATE_PER_SECOND: '1000',
+    SES_SEND_BUDGET_KEY: `t:ses:${suffix}:{ses}:send-budget`,
     GRPC_HOST: '127.0.0.1',
     GRPC_PORT: '0',
     METRICS_PORT: '0',

@@ -39,6 +39,11 @@ describe('mapGrpcError', () => {
     expect(mapGrpcError(info(GrpcStatus.RESOURCE_EXHAUSTED))).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
   });
 
+  it('passes on when to retry an UNAVAILABLE only when the service said', () => {
+    expect(mapGrpcError(info(GrpcStatus.UNAVAILABLE, undefined, 1))).toMatchObject({ code: 'UNAVAILABLE', retryAfterSeconds: 1 });
+    expect(mapGrpcError(info(GrpcStatus.UNAVAILABLE))).not.toHaveProperty('retryAfterSeconds');
+  });
+
   it('keeps the message of bad input but not of an outage', () => {
     expect(
       mapGrpcError({ ...info(GrpcStatus.FAILED_PRECONDITION), message: 'stock 3 is below the 5 already issued' })?.message,

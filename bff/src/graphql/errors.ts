@@ -73,7 +73,10 @@ export function mapGrpcError(info: GrpcErrorInfo): MappedError | undefined {
     case GrpcStatus.DEADLINE_EXCEEDED:
     case GrpcStatus.ABORTED:
     case GrpcStatus.CANCELLED:
-      return { code: 'UNAVAILABLE', message: UNAVAILABLE_MESSAGE };
+      // A service that knows when to come back says so (auth after an e-mail it could not send).
+      return retry === undefined
+        ? { code: 'UNAVAILABLE', message: UNAVAILABLE_MESSAGE }
+        : { code: 'UNAVAILABLE', message: UNAVAILABLE_MESSAGE, retryAfterSeconds: retry };
     default:
       return undefined;
   }

@@ -124,13 +124,13 @@ describe('alerts and dashboard', () => {
 });
 
 describe('scaling on the outbox (prod)', () => {
-  it('keeps issuers up while result e-mails wait: a threshold of minutes of sending per replica, in its namespace', () => {
+  it('keeps issuers up while result e-mails wait: a threshold of minutes of the account send rate, in its namespace', () => {
     const outbox = prometheusTriggers().find(
       (t) => t.scaled === 'issuer' && /fcfs_notifier_outbox_pending/.test(t.trigger.metadata.query),
     );
     expect(outbox).toBeDefined();
-    const issuerConfig = all(render('prod'), 'ConfigMap').find((c) => c.metadata.name.startsWith('fcfs-issuer'));
-    const rate = Number(issuerConfig?.data?.['NOTIFIER_SEND_RATE']);
+    const sharedConfig = all(render('prod'), 'ConfigMap').find((c) => c.metadata.name.startsWith('fcfs-shared'));
+    const rate = Number(sharedConfig?.data?.['SES_SEND_RATE_PER_SECOND']);
     const secondsOfWork = Number(outbox!.trigger.metadata.threshold) / rate;
     expect({ rate, secondsOfWork: secondsOfWork >= 300 && secondsOfWork <= 1800 }).toEqual({ rate, secondsOfWork: true });
     const namespace = find(render('prod'), 'Deployment', 'issuer').metadata.namespace;

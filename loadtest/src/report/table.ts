@@ -148,18 +148,20 @@ export function herdTable(r: HerdResult): string {
 }
 
 export function signinTable(r: SigninResult): string {
-  return `${render('Sign-in benchmark (e-mail code flow)', [
+  const rate = r.config.sesRatePerSecond;
+  const sections: [string, Row[]][] = [
     [
       'run',
       [
         ['participants / connections', `${n(r.config.participants)} / ${n(r.config.connections)}`],
+        ['SES send budget', rate === undefined ? "the platform's own" : `${n(rate)} e-mails/s (SES_SEND_RATE_PER_SECOND)`],
         ['machine', `${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}`],
       ],
     ],
     [
-      'sendVerificationCode',
+      'sendVerificationCode (every call, retries after RATE_LIMITED included)',
       [
-        ['requests per second', n(r.sendCode.requestsPerSecond)],
+        ['calls / per second', `${n(r.sendCode.requests)} / ${n(r.sendCode.requestsPerSecond)}`],
         ...latencyRows(r.sendCode),
         ['errors by code', codes(r.sendCode.errors)],
       ],
@@ -167,6 +169,10 @@ export function signinTable(r: SigninResult): string {
     [
       'e-mailed codes',
       [
+        [
+          'time to code p50 / p99 / max',
+          r.timeToCodeMs ? `${ms(r.timeToCodeMs.p50)} / ${ms(r.timeToCodeMs.p99)} / ${ms(r.timeToCodeMs.max)}` : '–',
+        ],
         ['all codes delivered after', ms(r.codesDeliveredMs)],
         ['codes found', `${n(r.codesFound)} of ${n(r.config.participants)}`],
       ],
@@ -186,5 +192,19 @@ export function signinTable(r: SigninResult): string {
         ['signed in', `${n(r.signedIn)} of ${n(r.config.participants)}`],
       ],
     ],
-  ])}\n${r.ok ? 'PASS' : 'FAIL'}\n`;
+  ];
+  if (r.line) {
+    sections.push([
+      'the line draining meanwhile (its result e-mails share the budget)',
+      [
+        ['applicants (result e-mails queued)', n(r.line.participants)],
+        [
+          'result e-mails before / during / after the wave',
+          `${n(r.line.resultsBeforeWave)} / ${n(r.line.resultsDuringWave)} / ${n(r.line.resultsAfterWave)}`,
+        ],
+        ['every result e-mail sent, after the wave', ms(r.line.allResultsSentAfterWaveMs)],
+      ],
+    ]);
+  }
+  return `${render('Sign-in benchmark (e-mail code flow)', sections)}\n${r.ok ? 'PASS' : 'FAIL'}\n`;
 }

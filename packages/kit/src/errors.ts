@@ -47,8 +47,13 @@ export class ServiceError extends Error {
   static failedPrecondition(message: string, reason?: string): ServiceError {
     return new ServiceError(status.FAILED_PRECONDITION, message, reason === undefined ? {} : { reason });
   }
-  static unavailable(message: string, cause?: unknown): ServiceError {
-    return new ServiceError(status.UNAVAILABLE, message, { cause });
+  /** `retryAfterSeconds`: when a retry is worth making, if the service knows. */
+  static unavailable(message: string, cause?: unknown, retryAfterSeconds?: number): ServiceError {
+    return new ServiceError(
+      status.UNAVAILABLE,
+      message,
+      retryAfterSeconds === undefined ? { cause } : { cause, retryAfterSeconds },
+    );
   }
   static resourceExhausted(message: string, retryAfterSeconds: number, reason = 'RATE_LIMITED'): ServiceError {
     return new ServiceError(status.RESOURCE_EXHAUSTED, message, { reason, retryAfterSeconds });

@@ -11,4 +11,6 @@ export * from './redis';
 export * from './lua';
 export * from './batcher';
 export * from './ids';
+export * from './backoff';
+export * from './send-budget';
 export * from './tokens';

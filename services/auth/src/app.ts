@@ -3,6 +3,7 @@ import {
   createGrpcServer,
   createLogger,
   createRedis,
+  createSendBudget,
   startMetricsServer,
   type GrpcServer,
   type Logger,
@@ -14,6 +15,7 @@ import { createSequelize } from '@fcfs/kit/mysql';
 import { createSes } from '@fcfs/kit/ses';
 import { AuthServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
+import { createCodeDelivery } from './code-delivery';
 import { createCodeStore, type CodeStoreSettings } from './code-store';
 import { createHasher } from './codes';
 import type { AuthConfig } from './config';
@@ -89,12 +91,13 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
   const verification = createVerification({
     store: createCodeStore(redis, codeStoreSettings(config)),
     hasher: createHasher(config.codes.secret),
-    mailer: createMailer(ses, config.ses.from),
+    delivery: createCodeDelivery(createMailer(ses, config.ses.from), createSendBudget(redis, config.ses.sendBudget)),
     participants,
     signingKey,
     adminEmails: config.adminEmails,
     codeTtlSeconds: config.codes.ttlSeconds,
     resendCooldownSeconds: config.throttle.cooldownSeconds,
+    sendTimeoutMs: config.throttle.sendTimeoutMs,
     tokenTtlSeconds: config.tokens.ttlSeconds,
     logger,
   });

@@ -16,6 +16,7 @@ describe('auth configuration', () => {
       cooldownSeconds: 60,
       perAddress: { max: 5, windowSeconds: 3600 },
       perIp: { max: 50, windowSeconds: 3600 },
+      sendTimeoutMs: 4000,
     });
     expect(c.tokens.ttlSeconds).toBe(7200);
     expect(c.tokens.signingKeys).toBeUndefined();

@@ -36,11 +36,17 @@ const throttle = fragment(
     AUTH_SEND_PER_ADDRESS_WINDOW_SECONDS: env.positiveInt(3600),
     AUTH_SEND_PER_IP_MAX: env.positiveInt(50),
     AUTH_SEND_PER_IP_WINDOW_SECONDS: env.positiveInt(3600),
+    /**
+     * How long one code send may take, retries after a reset or a timeout and waiting for the shared SES
+     * send budget included; within the BFF's deadline (BFF_UPSTREAM_TIMEOUT_MS, 5000), which also bounds it.
+     */
+    AUTH_SEND_TIMEOUT_MS: env.positiveInt(4_000),
   },
   (e) => ({
     cooldownSeconds: e.AUTH_SEND_COOLDOWN_SECONDS,
     perAddress: { max: e.AUTH_SEND_PER_ADDRESS_MAX, windowSeconds: e.AUTH_SEND_PER_ADDRESS_WINDOW_SECONDS },
     perIp: { max: e.AUTH_SEND_PER_IP_MAX, windowSeconds: e.AUTH_SEND_PER_IP_WINDOW_SECONDS },
+    sendTimeoutMs: e.AUTH_SEND_TIMEOUT_MS,
   }),
 );
 

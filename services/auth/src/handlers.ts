@@ -20,8 +20,10 @@ export function authHandlers({
   jwksJson,
 }: AuthHandlerDeps): Handlers<typeof AuthServiceService> {
   return {
-    async sendVerificationCode(request) {
-      return verification.sendCode(request.email, request.clientIp);
+    async sendVerificationCode(request, call) {
+      // The retries of the e-mail fit within what the caller waits for.
+      const deadline = call.getDeadline();
+      return verification.sendCode(request.email, request.clientIp, deadline instanceof Date ? deadline.getTime() : deadline);
     },
 
     async verifyCode(request) {

@@ -13,10 +13,10 @@ export function verificationEmail(code: string, ttlSeconds: number): { subject: 
   };
 }
 
-/** Sends verification codes through SES v2. */
+/** Sends verification codes through SES v2: one call, no retry (`code-delivery.ts` decides that). */
 export function createMailer(ses: SESv2Client, from: string) {
   return {
-    async sendCode(to: string, code: string, ttlSeconds: number): Promise<void> {
+    async sendCode(to: string, code: string, ttlSeconds: number, abortSignal?: AbortSignal): Promise<void> {
       const { subject, text, html } = verificationEmail(code, ttlSeconds);
       await ses.send(
         new SendEmailCommand({
@@ -29,6 +29,7 @@ export function createMailer(ses: SESv2Client, from: string) {
             },
           },
         }),
+        abortSignal ? { abortSignal } : {},
       );
     },
   };

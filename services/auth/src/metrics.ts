@@ -3,7 +3,7 @@ import { Counter } from 'prom-client';
 
 export const codeSends = new Counter({
   name: 'fcfs_auth_code_sends_total',
-  help: 'Verification code requests, by outcome (sent, throttled, invalid, failed)',
+  help: 'Verification code requests, by outcome (sent, throttled, budget: the shared SES send budget was spent, invalid, failed)',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
@@ -12,6 +12,12 @@ export const emailsSent = new Counter({
   name: 'fcfs_auth_emails_total',
   help: 'Verification e-mails handed to SES, by result (sent, failed)',
   labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+export const emailRetries = new Counter({
+  name: 'fcfs_auth_email_retries_total',
+  help: 'Verification e-mails tried again after a transient SES failure (reset, timeout, throttling)',
   registers: [registry],
 });
 
@@ -30,6 +36,6 @@ export const tokensIssued = new Counter({
 });
 
 // Zero series from the start, so dashboards and rate() see every outcome before it first happens.
-for (const outcome of ['sent', 'throttled', 'invalid', 'failed']) codeSends.labels(outcome).inc(0);
+for (const outcome of ['sent', 'throttled', 'budget', 'invalid', 'failed']) codeSends.labels(outcome).inc(0);
 for (const result of ['sent', 'failed']) emailsSent.labels(result).inc(0);
 for (const outcome of ['verified', 'wrong', 'missing', 'used', 'too-many-attempts']) verifications.labels(outcome).inc(0);

@@ -1,22 +1,24 @@
 import { ServiceError, type Logger } from '@fcfs/kit';
+import type { CodeDelivery, Delivery } from './code-delivery';
 import type { CodeStore, SendReservation } from './code-store';
 import { generateCode, parseCode, sameDigest, type Hasher } from './codes';
 import { parseEmail } from './email-address';
 import type { SigningKey } from './keys';
-import type { Mailer } from './mailer';
-import { codeSends, emailsSent, tokensIssued, verifications } from './metrics';
+import { codeSends, emailRetries, emailsSent, tokensIssued, verifications } from './metrics';
 import type { ParticipantRecord, Participants } from './participants';
 import { roleOf, signSessionToken, type SessionToken } from './session-tokens';
 
 export interface VerificationDeps {
   store: CodeStore;
   hasher: Hasher;
-  mailer: Mailer;
+  delivery: CodeDelivery;
   participants: Participants;
   signingKey: SigningKey;
   adminEmails: ReadonlySet<string>;
   codeTtlSeconds: number;
   resendCooldownSeconds: number;
+  /** How long a send may take, retries and waiting for the send budget included. */
+  sendTimeoutMs: number;
   tokenTtlSeconds: number;
   logger: Logger;
 }
@@ -33,17 +35,47 @@ function clientOf(ip: string): string {
   return trimmed === '' ? 'unknown' : trimmed.slice(0, 64);
 }
 
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
 function invalidCode(message: string): ServiceError {
   return ServiceError.invalidArgument(message, 'INVALID_CODE');
 }
 
+/** Room kept before the caller's deadline to answer it (and release the reservation) in time. */
+const ANSWER_MARGIN_MS = 250;
+
+/** What the caller hears when the code was not sent; the reservation has been given back. */
+function refusal(sent: Exclude<Delivery, { outcome: 'sent' }>, logger: Logger): ServiceError {
+  if (sent.outcome === 'rate-limited') {
+    codeSends.inc({ outcome: 'budget' });
+    const wait = seconds(sent.retryAfterMs);
+    return ServiceError.resourceExhausted(`the e-mail service is at its send rate; retry in ${wait} s`, wait);
+  }
+  emailsSent.inc({ result: 'failed' });
+  codeSends.inc({ outcome: 'failed' });
+  logger.warn({ err: sent.error, attempts: sent.attempts, transient: sent.transient }, 'verification e-mail not sent');
+  return ServiceError.unavailable(
+    'the verification e-mail could not be sent; retry shortly',
+    sent.error,
+    seconds(sent.retryAfterMs),
+  );
+}
+
 /** The e-mail code flow: send a code, exchange it for a session token. */
 export function createVerification(deps: VerificationDeps) {
-  const { store, hasher, mailer, participants, logger } = deps;
+  const { store, hasher, delivery, participants, logger } = deps;
 
   return {
-    /** Answers the same for a known and an unknown address: nothing here reads `participants`. */
-    async sendCode(rawEmail: unknown, clientIp: string): Promise<{ expiresInSeconds: number; resendAfterSeconds: number }> {
+    /**
+     * Answers the same for a known and an unknown address: nothing here reads `participants`. `callDeadline`
+     * (epoch ms, the caller's gRPC deadline) bounds the retries with `sendTimeoutMs`.
+     */
+    async sendCode(
+      rawEmail: unknown,
+      clientIp: string,
+      callDeadline = Infinity,
+    ): Promise<{ expiresInSeconds: number; resendAfterSeconds: number }> {
+      const deadline = Math.min(Date.now() + deps.sendTimeoutMs, callDeadline - ANSWER_MARGIN_MS);
       let email: string;
       try {
         email = parseEmail(rawEmail);
@@ -59,20 +91,24 @@ export function createVerification(deps: VerificationDeps) {
       const reservation = await store.reserveSend(address, client, codeHash);
       if (reservation.outcome !== 'ok') {
         codeSends.inc({ outcome: 'throttled' });
-        const seconds = Math.max(1, Math.ceil(reservation.retryAfterMs / 1000));
-        throw ServiceError.resourceExhausted(`${THROTTLE_MESSAGES[reservation.outcome]}; retry in ${seconds} s`, seconds);
+        const wait = seconds(reservation.retryAfterMs);
+        throw ServiceError.resourceExhausted(`${THROTTLE_MESSAGES[reservation.outcome]}; retry in ${wait} s`, wait);
       }
+      let sent: Delivery;
       try {
-        await mailer.sendCode(email, code, deps.codeTtlSeconds);
+        sent = await delivery.deliver(email, code, deps.codeTtlSeconds, deadline);
       } catch (err) {
-        emailsSent.inc({ result: 'failed' });
-        codeSends.inc({ outcome: 'failed' });
+        // Redis failed while taking the budget: nothing was sent.
+        sent = { outcome: 'failed', attempts: 0, error: err, transient: true, retryAfterMs: 1000 };
+      }
+      if (sent.outcome !== 'sent') {
         // A code that never arrived must neither stay pending nor hold the throttle against a retry.
         await store.releaseSend(address, client, codeHash).catch((releaseErr: unknown) => {
           logger.warn({ err: releaseErr }, 'could not release the send reservation');
         });
-        throw ServiceError.unavailable('the verification e-mail could not be sent; retry shortly', err);
+        throw refusal(sent, logger);
       }
+      if (sent.attempts > 1) emailRetries.inc(sent.attempts - 1);
       emailsSent.inc({ result: 'sent' });
       codeSends.inc({ outcome: 'sent' });
       logger.debug({ email }, 'verification code sent');

@@ -4,6 +4,7 @@ import {
   createGrpcServer,
   createLogger,
   createRedis,
+  createSendBudget,
   createTokenVerifier,
   startMetricsServer,
   type Logger,
@@ -19,6 +20,7 @@ import { defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, IssuerServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { Sequelize } from 'sequelize';
+import type { Redis } from 'ioredis';
 import type { IssuerConfig } from './config';
 import { issuerHandlers } from './grpc/handlers';
 import { createIssuerConsumer, type ConsumerSettings } from './decisions/consumer';
@@ -60,12 +62,11 @@ export type RunningIssuer = RunningService;
 function chooseNotifier(
   config: IssuerConfig,
   overrides: IssuerOverrides,
-  sequelize: Sequelize,
-  logger: Logger,
-  tracing: Tracing,
+  { sequelize, redis, logger, tracing }: { sequelize: Sequelize; redis: Redis; logger: Logger; tracing: Tracing },
 ): Startable | undefined {
   if (overrides.notifier === false) return undefined;
-  return overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), logger, config, tracing });
+  const budget = createSendBudget(redis, config.ses.sendBudget);
+  return overrides.notifier ?? createNotifier({ sequelize, ses: createSes(config.ses), budget, logger, config, tracing });
 }
 
 /** The consumer's topics, group and batching from the config; a test's shorter retry delays when given. */
@@ -104,7 +105,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'issuer', ...config.tracing });
-  const notifier = chooseNotifier(config, overrides, sequelize, logger, tracing);
+  const notifier = chooseNotifier(config, overrides, { sequelize, redis, logger, tracing });
   const decider = createDecider({
     redis,
     scripts,

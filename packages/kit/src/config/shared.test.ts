@@ -46,7 +46,14 @@ describe('ses', () => {
       from: 'no-reply@fcfs.local',
       accessKeyId: 'local',
       secretAccessKey: 'local',
+      sendBudget: { ratePerSecond: 14, key: 'fcfs:{ses}:send-budget' },
     });
+  });
+
+  it('reads the account send rate once for the whole platform, refusing zero and words', () => {
+    expect(config.parse({ SES_SEND_RATE_PER_SECOND: '200' }).ses.sendBudget.ratePerSecond).toBe(200);
+    expect(config.parse({ SES_SEND_RATE_PER_SECOND: '1.5' }).ses.sendBudget.ratePerSecond).toBe(1.5);
+    for (const bad of ['0', '-3', 'fast']) expect(config.safeParse({ SES_SEND_RATE_PER_SECOND: bad }).success).toBe(false);
   });
 
   it('in production, needs nothing more and uses AWS SES itself with the SDK credential chain', () => {
@@ -56,6 +63,7 @@ describe('ses', () => {
       from: 'no-reply@fcfs.local',
       accessKeyId: undefined,
       secretAccessKey: undefined,
+      sendBudget: { ratePerSecond: 14, key: 'fcfs:{ses}:send-budget' },
     });
   });
 

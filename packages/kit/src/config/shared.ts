@@ -17,6 +17,8 @@ export const DEFAULT_PORTS: Readonly<Record<ServiceName, { grpc: number; metrics
 };
 
 const SES_EMULATOR = 'http://127.0.0.1:8005';
+/** The shared send budget's Redis key (its own hash tag: one slot on Redis Cluster). */
+const SEND_BUDGET_KEY = 'fcfs:{ses}:send-budget';
 
 export const redis = fragment({ REDIS_URL: env.url('redis://127.0.0.1:6379') }, (e) => ({ url: e.REDIS_URL }));
 
@@ -49,6 +51,7 @@ export const stock = fragment(stockPrefix.shape, (e, context) => ({ redisPrefix:
  * SES v2 for the auth service's codes and the issuer's result e-mails. Unset `SES_ENDPOINT`: the local
  * emulator outside production, AWS SES itself in production; empty: AWS SES itself, always. Credentials:
  * both keys or neither (the SDK's credential chain); the emulator takes any, so development gets dummies.
+ * `sendBudget` is what `createSendBudget` takes.
  */
 export const ses = fragment(
   {
@@ -60,6 +63,13 @@ export const ses = fragment(
     SES_FROM: z.string().email().default('no-reply@fcfs.local'),
     AWS_ACCESS_KEY_ID: env.optionalString,
     AWS_SECRET_ACCESS_KEY: env.optionalString,
+    /**
+     * The account's maximum send rate (e-mails a second), for the whole platform: every replica of auth
+     * and of the issuer's notifier draws on one budget in Redis, codes first. 14 is a new account's.
+     */
+    SES_SEND_RATE_PER_SECOND: z.coerce.number().positive().default(14),
+    /** Where that budget lives: the same for every part of one platform (tests give each platform its own). */
+    SES_SEND_BUDGET_KEY: z.string().min(1).max(128).default(SEND_BUDGET_KEY),
   },
   (e, { production, problem }) => {
     const endpoint = e.SES_ENDPOINT === undefined ? (production ? undefined : SES_EMULATOR) : e.SES_ENDPOINT.trim() || undefined;
@@ -75,6 +85,7 @@ export const ses = fragment(
       from: e.SES_FROM,
       accessKeyId: dummy ? 'local' : e.AWS_ACCESS_KEY_ID,
       secretAccessKey: dummy ? 'local' : e.AWS_SECRET_ACCESS_KEY,
+      sendBudget: { ratePerSecond: e.SES_SEND_RATE_PER_SECOND, key: e.SES_SEND_BUDGET_KEY },
     };
   },
 );

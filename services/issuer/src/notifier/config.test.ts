@@ -5,7 +5,6 @@ describe('notifier config', () => {
   it('defaults to the SES send rate of a new account and, outside production, the local emulator', () => {
     const config = schema.parse({});
     expect(config.notifier).toMatchObject({
-      sendRate: 14,
       quietMs: 500,
       minRateWhileBusy: 2,
     });
@@ -15,6 +14,7 @@ describe('notifier config', () => {
       from: 'no-reply@fcfs.local',
       accessKeyId: 'local',
       secretAccessKey: 'local',
+      sendBudget: { ratePerSecond: 14, key: 'fcfs:{ses}:send-budget' },
     });
   });
 
@@ -25,12 +25,13 @@ describe('notifier config', () => {
       from: 'no-reply@fcfs.local',
       accessKeyId: undefined,
       secretAccessKey: undefined,
+      sendBudget: { ratePerSecond: 14, key: 'fcfs:{ses}:send-budget' },
     });
   });
 
-  it('accepts a fractional rate and refuses nonsense', () => {
-    expect(schema.parse({ NOTIFIER_SEND_RATE: '0.5' }).notifier.sendRate).toBe(0.5);
-    expect(schema.safeParse({ NOTIFIER_SEND_RATE: '0' }).success).toBe(false);
+  it('takes the send rate from the shared SES budget (a fractional one too) and refuses nonsense', () => {
+    expect(schema.parse({ SES_SEND_RATE_PER_SECOND: '0.5' }).ses.sendBudget.ratePerSecond).toBe(0.5);
+    expect(schema.safeParse({ SES_SEND_RATE_PER_SECOND: '0' }).success).toBe(false);
     expect(schema.safeParse({ SES_ENDPOINT: 'not a url' }).success).toBe(false);
     expect(schema.safeParse({ SES_FROM: 'nobody' }).success).toBe(false);
   });

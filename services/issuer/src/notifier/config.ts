@@ -1,11 +1,12 @@
 import { defineConfig, env, fragment, ses } from '@fcfs/kit';
 import { z } from 'zod';
 
-/** The notifier's own variables; SES (endpoint, region, sender, keys) is the kit's `ses`, shared with auth. */
+/**
+ * The notifier's own variables; SES (endpoint, region, sender, keys, the account's send rate) is the kit's
+ * `ses`, shared with auth: the send rate is one budget for the platform, not a per-replica setting.
+ */
 export const notifierSettings = fragment(
   {
-    /** E-mails per second, per replica: with N replicas the account sees up to N times this. */
-    NOTIFIER_SEND_RATE: z.coerce.number().positive().default(14),
     /** SES calls in flight at once (also the most rows one replica holds claimed). */
     NOTIFIER_CONCURRENCY: env.positiveInt(16),
     /** Tries per e-mail before it ends FAILED (transient errors only; permanent ones fail at once). */
@@ -26,7 +27,6 @@ export const notifierSettings = fragment(
     NOTIFIER_MIN_RATE_WHILE_BUSY: z.coerce.number().positive().default(2),
   },
   (e) => ({
-    sendRate: e.NOTIFIER_SEND_RATE,
     concurrency: e.NOTIFIER_CONCURRENCY,
     maxAttempts: e.NOTIFIER_MAX_ATTEMPTS,
     pollMs: e.NOTIFIER_POLL_MS,

@@ -57,7 +57,8 @@ describe('result e-mails of an event decided by the issuer (Kafka, Redis, MariaD
         METRICS_PORT: '0',
         SES_ENDPOINT: urls.ses,
         // The emulator has no send-rate limit; SES's default of 14/s would take 14 s for 200 e-mails.
-        NOTIFIER_SEND_RATE: '500',
+        SES_SEND_RATE_PER_SECOND: '500',
+        SES_SEND_BUDGET_KEY: `${prefix}{ses}:send-budget`,
         NOTIFIER_CONCURRENCY: '32',
         NOTIFIER_POLL_MS: '200',
       }),

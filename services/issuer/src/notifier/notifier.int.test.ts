@@ -1,4 +1,5 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { createRedis, createSendBudget } from '@fcfs/kit';
 import { createSes } from '@fcfs/kit/ses';
 import { QueryTypes } from 'sequelize';
 import {
@@ -12,25 +13,26 @@ import {
 } from '../../../../test/support';
 import { emailsToDomain, insertParticipants, outboxRows, percentile, seedDecidedEvent } from '../../test/outbox';
 import { privateSes, type PrivateSes } from '../../test/private-ses';
-import { createNotifier, notifierConfigSchema, type Notifier, type NotifierConfig } from './index';
+import { createNotifier, notifierConfigSchema, type NotifierConfig } from './index';
 
-// The emulator has no send-rate limit, so tests raise the rate from the SES default of 14/s.
+// The emulator has no send rate: tests raise the SES default of 14/s, each config with a send budget of its own.
 const configFor = (env: Record<string, string>): NotifierConfig =>
   notifierConfigSchema.parse({
     SES_ENDPOINT: urls.ses,
-    NOTIFIER_SEND_RATE: '500',
+    SES_SEND_RATE_PER_SECOND: '500',
+    SES_SEND_BUDGET_KEY: `test:notifier:${randomSuffix()}:{ses}`,
     NOTIFIER_CONCURRENCY: '32',
     NOTIFIER_POLL_MS: '200',
     ...env,
   });
-
 const startedAt = Date.now();
 const emailsFor = (domain: string, endpoint = urls.ses) => emailsToDomain(domain, startedAt, endpoint);
 
 describe('result e-mail notifier (MariaDB + SES emulator)', () => {
   let db: TestDatabase;
   const cleanups: Array<() => Promise<void> | void> = [];
-
+  const redis = createRedis(urls.redis, testLogger('redis'));
+  afterAll(() => redis.quit());
   beforeEach(async () => {
     db = await createTestDatabase('fcfs_notifier');
   });
@@ -40,10 +42,7 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
     await db.drop();
   });
 
-  function startNotifier(
-    config: NotifierConfig,
-    notifierId?: string,
-  ): { notifier: Notifier; ses: SESv2Client; sends: () => number } {
+  function startNotifier(config: NotifierConfig, notifierId?: string) {
     const ses = createSes(config.ses);
     let sends = 0;
     ses.middlewareStack.add(
@@ -56,6 +55,7 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
     const notifier = createNotifier({
       sequelize: db.sequelize,
       ses,
+      budget: createSendBudget(redis, config.ses.sendBudget),
       logger: testLogger('notifier'),
       config,
       ...(notifierId ? { notifierId } : {}),
@@ -286,8 +286,8 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
 
   it('hands back the rows it has not tried when stopped, for another replica to send at once', async () => {
     const domain = `n${randomSuffix()}.example`;
-    // Two e-mails a second: most claimed rows are still waiting for the rate limiter at stop.
-    const slow = startNotifier(configFor({ NOTIFIER_SEND_RATE: '2', NOTIFIER_CONCURRENCY: '4' }), 'slow');
+    // Two e-mails a second: most claimed rows are still waiting for the send budget at stop.
+    const slow = startNotifier(configFor({ SES_SEND_RATE_PER_SECOND: '2', NOTIFIER_CONCURRENCY: '4' }), 'slow');
     const event = await seedDecidedEvent(db.sequelize, { emails: applicantEmails(8, domain), stock: 2, name: 'Handover' });
     slow.notifier.wake();
     await eventually(async () =>
@@ -311,7 +311,7 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
     const domain = `n${randomSuffix()}.example`;
     // Two rows held at a time, sent one a second apart: a wake() always finds the slots full.
     const { notifier } = startNotifier(
-      configFor({ NOTIFIER_SEND_RATE: '4', NOTIFIER_CONCURRENCY: '1', NOTIFIER_POLL_MS: '100' }),
+      configFor({ SES_SEND_RATE_PER_SECOND: '4', NOTIFIER_CONCURRENCY: '1', NOTIFIER_POLL_MS: '100' }),
     );
     const event = await seedDecidedEvent(db.sequelize, { emails: applicantEmails(6, domain), stock: 1, name: 'Busy' });
     const waking = setInterval(() => notifier.wake(), 20);

@@ -2,23 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { SpanKind, SpanStatusCode, TRACING_OFF, type Logger, type Tracing } from '@fcfs/kit';
+import {
+  retryDelayMs,
+  SpanKind,
+  SpanStatusCode,
+  TRACING_OFF,
+  type BackoffPolicy,
+  type Logger,
+  type SendBudget,
+  type Tracing,
+} from '@fcfs/kit';
+import { classifySendError, type SendFailure } from '@fcfs/kit/ses';
 import type { Sequelize } from 'sequelize';
-import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { NotifierConfig } from './config';
 import { createGroupCommit } from './group-commit';
 import { gateClaim, initialLineGate, type LineGateLimits, type LineGateState } from './line-gate';
 import * as metrics from './metrics';
 import { createOutboxStore, type ClaimedRow } from './outbox-store';
-import { createRateLimiter } from './rate-limiter';
 import { createSemaphore } from './semaphore';
 import { toResultEmail } from './result-email';
-import { classifySendError, type SendFailure } from './send-errors';
 import { loadTemplates, renderResultEmail, type RenderedEmail } from './templates';
 
 export interface NotifierOptions {
   sequelize: Sequelize;
   ses: SESv2Client;
+  /** The platform's SES send budget (shared with auth, codes first): every send takes a token of it. */
+  budget: SendBudget;
   logger: Logger;
   config: NotifierConfig;
   /** Names this replica in `outbox.claimed_by`; defaults to host, pid and a random suffix. */
@@ -46,12 +55,13 @@ export interface Notifier {
 const QUEUE_DEPTH_EVERY_MS = 5_000;
 
 /**
- * Sends the outbox's result e-mails through SES v2: claims due rows, sends each under the per-replica
- * rate limit with bounded concurrency, then records SENT, a retry with backoff, or FAILED.
+ * Sends the outbox's result e-mails through SES v2: claims due rows, sends each within the platform's
+ * send budget (what codes leave) with bounded concurrency, then records SENT, a retry with backoff, or FAILED.
  */
 export function createNotifier({
   sequelize,
   ses,
+  budget,
   logger,
   config,
   notifierId,
@@ -62,9 +72,8 @@ export function createNotifier({
   const log = logger.child({ component: 'notifier', notifierId: id });
   const templates = loadTemplates(templatesDir);
   const store = createOutboxStore(sequelize);
-  const rate = config.notifier.sendRate;
-  // A burst of one keeps any one-second window within SES's maximum send rate.
-  const limiter = createRateLimiter({ rate, burst: 1 });
+  // The most this replica could send: the whole account's rate, when nothing else sends.
+  const rate = budget.limits.rate;
   const sending = createSemaphore(config.notifier.concurrency);
   const leaseMs = config.notifier.leaseMs;
   // Rows held (claimed, not yet recorded): twice the concurrency, so the next claim runs while a full
@@ -138,12 +147,12 @@ export function createNotifier({
     log.warn({ outboxId: row.id, eventId: row.eventId, attempts: row.attempts, reason }, 'result e-mail failed for good');
   }
 
-  /** One SES call, within the concurrency and the send rate; 'stopped' if stop came while it waited. */
+  /** One SES call, within the concurrency and the send budget; 'stopped' if stop came while it waited. */
   async function send(to: string, content: RenderedEmail): Promise<'sent' | 'stopped' | SendFailure> {
     let release: (() => void) | undefined;
     try {
       release = await sending.acquire(stopping.signal);
-      await limiter.take(stopping.signal);
+      await budget.untilResultMayGo(stopping.signal);
     } catch {
       release?.();
       return 'stopped';

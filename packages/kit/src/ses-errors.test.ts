@@ -1,4 +1,4 @@
-import { classifySendError } from './send-errors';
+import { classifySendError } from './ses-errors';
 
 const sdkError = (name: string, status?: number, message = name) =>
   Object.assign(new Error(message), {

@@ -1,7 +1,7 @@
 /** What to do after a failed send: try again later, or give up on this e-mail now. */
 export interface SendFailure {
   transient: boolean;
-  /** Short, secret-free reason stored in `outbox.last_error`. */
+  /** Short, secret-free reason (the notifier stores it in `outbox.last_error`). */
   reason: string;
 }
 
