@@ -1,21 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measureCeiling } from './ceiling';
-import { adminApi, APPLY_MUTATION } from './graphql';
-import { hammer } from './hammer';
-import { checkInvariants, readMysqlFacts, reconcile } from './invariants';
+import { adminApi, APPLY_MUTATION, type AdminApi } from './graphql';
+import { hammer, type HammerResult, type HammerSpec } from './hammer';
+import {
+  appliesSummary,
+  emailSummary,
+  herdConfig,
+  herdSeries,
+  herdTimings,
+  subscriberSummary,
+  type HerdFacts,
+} from './herd-result';
+import { checkInvariants, readMysqlFacts, reconcile, type InvariantCheck } from './invariants';
 import { measureCpu } from './cpu';
 import { listenOverflows } from './kernel';
 import { watchEmails, watchStats } from './monitors';
 import { histogramDeltas, scrapeTotals } from './platform-metrics';
 import type { BenchmarkOptions } from './options';
 import type { Progress } from './progress';
-import { machineInfo, type HerdResult, type TargetCheck } from './result';
-import { cumulativeSeries, latencyHistogram, percentiles } from './stats';
-import { startSubscribers } from './subscribers';
-import { errorCount, round, roundAll, summarise } from './summary';
+import { machineInfo, type HerdResult, type LoadSummary, type TargetCheck } from './result';
+import { latencyHistogram } from './stats';
+import { startSubscribers, type SubscriberPool } from './subscribers';
+import { errorCount, round, summarise } from './summary';
 import type { Target } from './target';
-import { participantEmails, runDomain } from './tokens';
+import { participantEmails, runDomain, type MintedToken } from './tokens';
 
 /** How long the drain may go without any progress before the run stops waiting for it. */
 const STALL_MS = 30_000;
@@ -37,11 +46,81 @@ export async function runHerd(
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const startedAt = new Date().toISOString();
   const domain = runDomain(runId);
-  const requestTimeoutSeconds = Math.max(10, Math.ceil(options.timeoutMs / 1000 / 4));
 
   progress.phase(
     `run ${runId}: ${options.participants} participants, stock ${options.stock}, ${options.connections} connections, ${options.subscribers} subscribers`,
   );
+  const event = await prepareEvent(options, target, progress, runId);
+  const { participants, api, eventId } = event;
+  const load = applyLoad(options, participants, eventId, deadline);
+  const ceiling = await measureCeilingIfAsked(options, load, progress);
+  const { pool, subscribersMs } = await connectSubscribers(options, target, progress, event, deadline);
+
+  progress.phase('the herd: every participant applies now');
+  const originMs = Date.now();
+  const watchers = { stats: watchStats(api, eventId, originMs), emails: watchEmails(target.sesUrl, domain, originMs), pool };
+  const tickers = startTickers(progress, options, watchers);
+  const { herd, metricsBefore, overflowsBefore, cpu } = await runMeasuredHerd(options, target, {
+    load,
+    watchers,
+    tickers,
+    deadline,
+    rehearsal,
+  });
+  tickers.stop();
+
+  const { metricsAfter, mysql, final, invariants } = await checkAfterDrain(options, target, progress, event, watchers);
+  const overflowsAfter = listenOverflows();
+  const cpuUsage = cpu.stop();
+  const applies = appliesSummary(herd, options.participants);
+  const facts: HerdFacts = { options, originMs, herd, mysql, final, emails: watchers.emails.samples };
+
+  const result: HerdResult = {
+    scenario: 'herd',
+    runId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    config: herdConfig(options, target.bffUrl),
+    machine: machineInfo(),
+    eventId,
+    preparationMs: { tokens: event.tokensMs, event: event.eventMs, subscribers: subscribersMs },
+    ceiling,
+    applies,
+    percentOfCeiling: ceiling?.requestsPerSecond
+      ? round((applies.requestsPerSecond / ceiling.requestsPerSecond) * 100)
+      : undefined,
+    timings: herdTimings(facts),
+    subscribers: subscriberSummary(facts, pool),
+    emails: emailSummary(facts),
+    cpu: cpuUsage,
+    platformMetrics: histogramDeltas(metricsBefore, metricsAfter),
+    listenOverflows: overflowsBefore === undefined || overflowsAfter === undefined ? undefined : overflowsAfter - overflowsBefore,
+    latencyHistogram: latencyHistogram(herd.latencies),
+    series: herdSeries(facts),
+    invariants,
+    targets: [],
+    ok: errorCount(applies) === 0 && invariants.every((c) => c.ok),
+  };
+  result.targets = targetChecks(result);
+  return result;
+}
+
+interface PreparedEvent {
+  admin: MintedToken;
+  participants: MintedToken[];
+  api: AdminApi;
+  eventId: string;
+  tokensMs: number;
+  eventMs: number;
+}
+
+/** Mints every token and opens the run's event (neither is timed as part of the herd). */
+async function prepareEvent(
+  options: BenchmarkOptions,
+  target: Target,
+  progress: Progress,
+  runId: string,
+): Promise<PreparedEvent> {
   progress.phase('preparing: minting tokens (not timed)');
   let mark = Date.now();
   const [admin] = await target.mintTokens([target.adminEmail]);
@@ -54,10 +133,17 @@ export async function runHerd(
   const eventId = await api.createOpenEvent(`loadtest ${runId}`, options.stock);
   const eventMs = Date.now() - mark;
   progress.phase(`event ${eventId} is open`);
+  return { admin, participants, api, eventId, tokensMs, eventMs };
+}
 
+/** What every apply request shares: the ceiling sends the same, only to a bare server. */
+type ApplyLoad = Omit<HammerSpec, 'url'>;
+
+function applyLoad(options: BenchmarkOptions, participants: MintedToken[], eventId: string, deadline: AbortSignal): ApplyLoad {
+  const requestTimeoutSeconds = Math.max(10, Math.ceil(options.timeoutMs / 1000 / 4));
   const authorization = (i: number) => `Bearer ${participants[i]!.token}`;
   const body = JSON.stringify({ query: APPLY_MUTATION, variables: { eventId } });
-  const load = {
+  return {
     connections: options.connections,
     amount: options.participants,
     authorization,
@@ -66,16 +152,29 @@ export async function runHerd(
     signal: deadline,
     ...(options.coldConnections ? {} : { warmPath: '/healthz' }),
   };
+}
 
-  let ceiling: HerdResult['ceiling'];
-  if (options.ceiling) {
-    progress.phase('ceiling: a bare Node server answering a constant, same client and connections');
-    const tick = progress.counter('ceiling requests', options.participants);
-    ceiling = summarise(await measureCeiling({ ...load, onResponse: tick }), options.participants);
-    progress.phase(`ceiling: ${ceiling.requestsPerSecond} requests/s`);
-  }
+async function measureCeilingIfAsked(
+  options: BenchmarkOptions,
+  load: ApplyLoad,
+  progress: Progress,
+): Promise<LoadSummary | undefined> {
+  if (!options.ceiling) return undefined;
+  progress.phase('ceiling: a bare Node server answering a constant, same client and connections');
+  const tick = progress.counter('ceiling requests', options.participants);
+  const ceiling = summarise(await measureCeiling({ ...load, onResponse: tick }), options.participants);
+  progress.phase(`ceiling: ${ceiling.requestsPerSecond} requests/s`);
+  return ceiling;
+}
 
-  mark = Date.now();
+async function connectSubscribers(
+  options: BenchmarkOptions,
+  target: Target,
+  progress: Progress,
+  { eventId, participants }: PreparedEvent,
+  deadline: AbortSignal,
+): Promise<{ pool: SubscriberPool; subscribersMs: number }> {
+  const mark = Date.now();
   progress.phase(`connecting ${options.subscribers} subscribers`);
   const wsUrl = `${target.bffUrl.replace(/^http/, 'ws')}/graphql`;
   const pool = await startSubscribers(wsUrl, eventId, participants.slice(0, options.subscribers), deadline);
@@ -86,22 +185,58 @@ export async function runHerd(
       `${pool.refusedCount()} subscriptions refused before their apply (NOT_FOUND): each subscribes again once its apply is answered`,
     );
   }
+  return { pool, subscribersMs };
+}
 
-  progress.phase('the herd: every participant applies now');
-  const originMs = Date.now();
-  const stats = watchStats(api, eventId, originMs);
-  const emails = watchEmails(target.sesUrl, domain, originMs);
+interface Tickers {
+  tickApplies: (done: number) => void;
+  /** Stops the periodic ticks; the watchers may be stopped after it. */
+  halt(): void;
+  /** One last tick, then every counter ends. */
+  stop(): void;
+}
+
+/** The herd's counters; all but the applies follow the watchers every 250 ms. */
+function startTickers(progress: Progress, options: BenchmarkOptions, { stats, emails, pool }: Watchers): Tickers {
   const tickApplies = progress.counter('applies', options.participants);
   const tickDecisions = progress.counter('decisions', options.participants);
   const tickTold = progress.counter('subscribers told', options.subscribers);
   const tickEmails = progress.counter('result e-mails', options.participants);
-  const ticker = setInterval(() => {
+  const tick = () => {
     const s = stats.latest();
     if (s) tickDecisions(s.issued + s.soldOut);
     tickTold(pool.finalCount());
     tickEmails(emails.latest()?.sent ?? 0);
-  }, 250);
+  };
+  const ticker = setInterval(tick, 250);
+  return {
+    tickApplies,
+    halt: () => clearInterval(ticker),
+    stop() {
+      try {
+        tick();
+      } finally {
+        progress.stop();
+      }
+    },
+  };
+}
 
+interface MeasuredHerd {
+  herd: HammerResult;
+  metricsBefore: Record<string, number>;
+  overflowsBefore: number | undefined;
+  /** Still running: stopped once the invariants are checked. */
+  cpu: ReturnType<typeof measureCpu>;
+}
+
+/** The timed part: the herd and its drain, with the watchers stopped whatever happens. */
+async function runMeasuredHerd(
+  options: BenchmarkOptions,
+  target: Target,
+  run: { load: ApplyLoad; watchers: Watchers; tickers: Tickers; deadline: AbortSignal; rehearsal: boolean },
+): Promise<MeasuredHerd> {
+  const { load, watchers, tickers, deadline, rehearsal } = run;
   let herd;
   const metricsBefore = await scrapeTotals(target.metricsUrls ?? []);
   const overflowsBefore = listenOverflows();
@@ -112,25 +247,27 @@ export async function runHerd(
     herd = await hammer({
       ...load,
       url: `${target.bffUrl}/graphql`,
-      onResponse: tickApplies,
-      onAnswer: (i) => (i < options.subscribers ? pool.applied(i) : undefined),
+      onResponse: tickers.tickApplies,
+      onAnswer: (i) => (i < options.subscribers ? watchers.pool.applied(i) : undefined),
     });
-    await drain(options, { stats, emails, pool }, deadline);
+    await drain(options, watchers, deadline);
   } finally {
     if (!rehearsal) target.herdWindow?.end();
-    clearInterval(ticker);
-    await Promise.all([stats.stop(), emails.stop()]);
-    await pool.dispose();
+    tickers.halt();
+    await Promise.all([watchers.stats.stop(), watchers.emails.stop()]);
+    await watchers.pool.dispose();
   }
-  try {
-    const latest = stats.latest();
-    if (latest) tickDecisions(latest.issued + latest.soldOut);
-    tickTold(pool.finalCount());
-    tickEmails(emails.latest()?.sent ?? 0);
-  } finally {
-    progress.stop();
-  }
+  return { herd, metricsBefore, overflowsBefore, cpu };
+}
 
+/** Reads what the platform holds once drained and checks the invariants on it. */
+async function checkAfterDrain(
+  options: BenchmarkOptions,
+  target: Target,
+  progress: Progress,
+  { api, eventId, admin }: PreparedEvent,
+  { stats, pool }: Watchers,
+): Promise<Pick<HerdFacts, 'mysql' | 'final'> & { metricsAfter: Record<string, number>; invariants: InvariantCheck[] }> {
   const metricsAfter = await scrapeTotals(target.metricsUrls ?? []);
   progress.phase('checking invariants');
   // One last reading, after the drain: the poller's could be up to 250 ms old.
@@ -139,8 +276,7 @@ export async function runHerd(
   const reconciliation = await reconcile(target.issuerAddress, eventId, admin.token).catch((err: Error) => ({
     error: err.message,
   }));
-  const outcomes = pool.outcomes;
-  const final = outcomes.filter((o) => o.toldAtMs !== undefined);
+  const final = pool.outcomes.filter((o) => o.toldAtMs !== undefined);
   const invariants = checkInvariants({
     stock: options.stock,
     participants: options.participants,
@@ -150,85 +286,7 @@ export async function runHerd(
     subscribers: options.subscribers,
     subscribersFinal: final.length,
   });
-
-  const overflowsAfter = listenOverflows();
-  const cpuUsage = cpu.stop();
-  const applies = {
-    ...summarise(herd, options.participants),
-    outcomes: herd.outcomes,
-    latencyByOutcomeMs: Object.fromEntries(
-      Object.entries(herd.latenciesByKind).map(([kind, sample]) => [kind, roundAll(percentiles(sample))]),
-    ),
-    latencyByPlaceMs: Object.fromEntries(
-      Object.entries(herd.latenciesByPlace).map(([place, sample]) => [place, roundAll(percentiles(sample))]),
-    ),
-  };
-  const lastApplyMs = originMs + herd.durationMs;
-  const lastDecisionMs = mysql.decidedAtMs.length ? Math.max(...mysql.decidedAtMs) : undefined;
-  const allTold =
-    final.length === options.subscribers && final.length > 0 ? Math.max(...final.map((o) => o.toldAtMs!)) : undefined;
-  const emailDone = emails.samples.find((s) => s.sent >= options.participants);
-  const toldLag = final.filter((o) => o.decidedAtMs !== undefined).map((o) => o.toldAtMs! - o.decidedAtMs!);
-
-  const result: HerdResult = {
-    scenario: 'herd',
-    runId,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    config: {
-      participants: options.participants,
-      stock: options.stock,
-      connections: options.connections,
-      coldConnections: options.coldConnections,
-      subscribers: options.subscribers,
-      timeoutMs: options.timeoutMs,
-      bffUrl: target.bffUrl,
-    },
-    machine: machineInfo(),
-    eventId,
-    preparationMs: { tokens: tokensMs, event: eventMs, subscribers: subscribersMs },
-    ceiling,
-    applies,
-    percentOfCeiling: ceiling?.requestsPerSecond
-      ? round((applies.requestsPerSecond / ceiling.requestsPerSecond) * 100)
-      : undefined,
-    timings: {
-      firstApplyToLastApply: round(herd.durationMs),
-      firstApplyToLastDecision: lastDecisionMs === undefined ? undefined : lastDecisionMs - originMs,
-      lastApplyToLastDecision: lastDecisionMs === undefined ? undefined : round(lastDecisionMs - lastApplyMs),
-      firstApplyToAllSubscribersTold: allTold === undefined ? undefined : allTold - originMs,
-      firstApplyToAllEmailsSent: emailDone?.t,
-    },
-    subscribers: {
-      count: options.subscribers,
-      final: final.length,
-      refusedBeforeApply: pool.refusedCount(),
-      toldAfterDecisionMs: percentiles(toldLag),
-      errors: [...new Set(outcomes.flatMap((o) => (o.error ? [o.error] : [])))].slice(0, 10),
-    },
-    emails: { expected: options.participants, sent: emails.samples.reduce((max, s) => Math.max(max, s.sent), 0) },
-    cpu: cpuUsage,
-    platformMetrics: histogramDeltas(metricsBefore, metricsAfter),
-    listenOverflows: overflowsBefore === undefined || overflowsAfter === undefined ? undefined : overflowsAfter - overflowsBefore,
-    latencyHistogram: latencyHistogram(herd.latencies),
-    series: {
-      applies: cumulativeSeries(herd.arrivals, 100),
-      decisions: cumulativeSeries(
-        mysql.decidedAtMs.map((ms) => ms - originMs),
-        100,
-      ),
-      emails: [{ t: 0, value: 0 }, ...emails.samples.map((s) => ({ t: s.t, value: s.sent }))],
-      subscribersTold: cumulativeSeries(
-        final.map((o) => o.toldAtMs! - originMs),
-        100,
-      ),
-    },
-    invariants,
-    targets: [],
-    ok: errorCount(applies) === 0 && invariants.every((c) => c.ok),
-  };
-  result.targets = targetChecks(result);
-  return result;
+  return { metricsAfter, mysql, final, invariants };
 }
 
 interface Watchers {
