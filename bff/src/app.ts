@@ -64,6 +64,17 @@ function readinessOf(upstream: Upstream, redis: Redis): () => Promise<boolean> {
   };
 }
 
+/** Per-IP and per-participant limits, counted locally and merged into Redis (the cross-replica view). */
+function rateLimiterOf(config: BffConfig, redis: Redis, logger: Logger) {
+  return createRateLimiter({
+    limits: config.rateLimit.perMinute,
+    store: redisCounterStore(redis),
+    keyPrefix: config.rateLimit.redisPrefix,
+    syncIntervalMs: config.rateLimit.syncMs,
+    logger,
+  });
+}
+
 /**
  * Wires the BFF: gRPC clients (one channel per service), the token verifier, the apply
  * batcher, the watch hub, rate limits, Apollo on a raw `http` server and graphql-ws on the
@@ -90,13 +101,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     logger,
     onStreams: (n) => metrics.watchStreams.set(n),
   });
-  const limiter = createRateLimiter({
-    limits: config.rateLimit.perMinute,
-    store: redisCounterStore(redis),
-    keyPrefix: config.rateLimit.redisPrefix,
-    syncIntervalMs: config.rateLimit.syncMs,
-    logger,
-  });
+  const limiter = rateLimiterOf(config, redis, logger);
   const stats = createStatsFeed({
     read: async (eventId, token) => toEventStats(await readEventStats(upstream, eventId, token)),
     intervalMs: config.status.statsIntervalMs,
