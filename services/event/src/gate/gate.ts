@@ -6,11 +6,13 @@ import { createBatchRunner, type BatchRunnerDeps, type GateAnswer } from './run-
 export type { ApplyItem } from './admit';
 export type { GateAnswer } from './run-batch';
 
-export interface GateDeps extends BatchRunnerDeps {
+export interface GateDeps extends Omit<BatchRunnerDeps, 'health'> {
   /** How long concurrent applies are gathered into one batch (0: the next turn of the event loop). */
   batchWaitMs: number;
   /** Applications per batch; an ApplyBatch request is never split, and a larger one runs alone. */
   batchMax: number;
+  /** How long a batch's produce is retried at most. */
+  produceTimeoutMs: number;
 }
 
 /**
@@ -18,14 +20,14 @@ export interface GateDeps extends BatchRunnerDeps {
  * (the kit's, sequential): what arrives together runs as one batch (run-batch.ts), one batch at a time.
  */
 export function createGate(deps: GateDeps) {
-  const runBatch = createBatchRunner(deps);
+  const runBatch = createBatchRunner({ ...deps, health: { failed: () => undefined, succeeded: () => undefined } });
   const batcher = createBatcher<ApplyItem[], GateAnswer[]>({
     maxItems: deps.batchMax,
     maxWaitMs: deps.batchWaitMs,
     sequential: true,
     sizeOf: (group) => group.length,
     run: async (groups) => {
-      const answers = await runBatch(groups.flat());
+      const answers = await runBatch(groups.flat(), deps.now() + deps.produceTimeoutMs);
       let at = 0;
       return groups.map((group) => answers.slice(at, (at += group.length)));
     },
