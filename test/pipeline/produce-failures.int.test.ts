@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { callUnary, createGrpcClient, grpcErrorInfo } from '@fcfs/kit';
 import { loadServiceConfig, startEvent, type RunningEvent } from '@fcfs/event';
 import { ApplyOutcome, EventServiceClient } from '@fcfs/proto';
-import { eventKeys } from '@fcfs/stock';
+import { eventKeys, readHotState } from '@fcfs/stock';
 import { Redis } from 'ioredis';
 import { eventually, testLogger, urls } from '../support';
 import { startPipeline, type Pipeline } from './harness';
@@ -25,7 +25,10 @@ const codeOf = (err: unknown) => status[grpcErrorInfo(err).code];
 describe('produce failures at the gate', () => {
   let kafka: PrivateKafka;
   let p: Pipeline;
-  /** A second event service whose produce may retry for two minutes: long enough for the broker to restart. */
+  /**
+   * A second event service whose produce may retry for two minutes (long enough for the broker to restart),
+   * with a queue of two and no fail-fast, so applies wait behind a batch whose produce is retrying.
+   */
   let patient: RunningEvent;
   let patientClient: EventServiceClient;
   const redis = new Redis(urls.redis);
@@ -33,10 +36,13 @@ describe('produce failures at the gate', () => {
   beforeAll(async () => {
     kafka = await infra.startPrivateKafka({ quiet: true });
     p = await startPipeline({ brokers: kafka.brokers, partitions: 1 });
-    patient = await startEvent(loadServiceConfig({ ...p.env, GATE_PRODUCE_TIMEOUT_MS: '120000' }), {
-      logger: testLogger('event-patient'),
-      loadJwks: p.tokens.loadJwks,
-    });
+    patient = await startEvent(
+      loadServiceConfig({ ...p.env, GATE_PRODUCE_TIMEOUT_MS: '120000', GATE_FAIL_FAST_MS: '0', GATE_QUEUE_MAX: '2' }),
+      {
+        logger: testLogger('event-patient'),
+        loadJwks: p.tokens.loadJwks,
+      },
+    );
     patientClient = createGrpcClient(EventServiceClient, `127.0.0.1:${patient.grpcPort}`);
   }, 180_000);
   afterAll(async () => {
@@ -111,4 +117,61 @@ describe('produce failures at the gate', () => {
     expect(again.outcome).toBe(ApplyOutcome.APPLY_OUTCOME_ALREADY_APPLIED);
     expect(again.application?.position).toBe(2);
   }, 240_000);
+
+  describe('back-pressure (item 5)', () => {
+    const applyTo = (client: EventServiceClient, eventId: string, participantId: string, deadlineMs: number) =>
+      callUnary(client.apply.bind(client), { eventId, participantId }, { deadlineMs });
+    /** How an apply ended, and after how long. */
+    const settle = async (call: Promise<unknown>) => {
+      const started = Date.now();
+      const outcome = await call.then(
+        () => 'answered',
+        (err: unknown) => codeOf(err),
+      );
+      return { outcome, ms: Date.now() - started };
+    };
+
+    it('bounds the queue, and drops a call whose deadline passed before it reached the gate', async () => {
+      const event = await p.createOpenEvent(5);
+      expect((await p.apply(event.id, '1')).outcome).toBe(ApplyOutcome.APPLY_OUTCOME_ACCEPTED);
+      await kafka.kill();
+      // 2's batch retries its produce; 3 and 4 wait behind it, which fills the queue; 5 finds it full.
+      const held = applyTo(patientClient, event.id, '2', 150_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const expiring = settle(applyTo(patientClient, event.id, '3', 1_500));
+      const queued = applyTo(patientClient, event.id, '4', 150_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const full = await settle(applyTo(patientClient, event.id, '5', 30_000));
+      expect(full.outcome).toBe('UNAVAILABLE');
+      expect(full.ms).toBeLessThan(1_000);
+      expect((await expiring).outcome).toBe('DEADLINE_EXCEEDED');
+      await kafka.start();
+      expect((await held).outcome).toBe(ApplyOutcome.APPLY_OUTCOME_ACCEPTED);
+      expect((await queued).outcome).toBe(ApplyOutcome.APPLY_OUTCOME_ACCEPTED);
+      // 3 gave up before its turn: never admitted. 5 never queued.
+      expect(await entryOf(event.id, '3')).toBeNull();
+      expect(await entryOf(event.id, '5')).toBeNull();
+    }, 240_000);
+
+    it('answers UNAVAILABLE at once while the producer is failing, without reaching the gate', async () => {
+      const event = await p.createOpenEvent(5);
+      expect((await p.apply(event.id, '1')).outcome).toBe(ApplyOutcome.APPLY_OUTCOME_ACCEPTED);
+      await kafka.kill();
+      try {
+        const failing = settle(p.apply(event.id, '2', 60_000));
+        await eventually(async () => ((await entryOf(event.id, '2')) !== null ? true : undefined), 10_000, '2 admitted');
+        // Its first produce attempt has failed, or has been waiting for the broker for longer than the fail-fast 1 s.
+        await new Promise((resolve) => setTimeout(resolve, 1_300));
+        const refused = await settle(p.apply(event.id, '3', 60_000));
+        expect(refused.outcome).toBe('UNAVAILABLE');
+        expect(refused.ms).toBeLessThan(1_000);
+        expect((await failing).outcome).toBe('UNAVAILABLE');
+        // 3 never reached the gate: no position was taken for it (1 and 2 took the first two).
+        expect((await readHotState(redis, eventKeys(p.prefix, event.id)))?.seq).toBe(2);
+        expect(await entryOf(event.id, '3')).toBeNull();
+      } finally {
+        await kafka.start();
+      }
+    }, 240_000);
+  });
 });

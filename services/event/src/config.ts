@@ -19,16 +19,25 @@ const gate = fragment(
     GATE_BATCH_WAIT_MS: env.nonNegativeInt(1),
     /** Applications per gate batch (an ApplyBatch request is never split). */
     GATE_BATCH_MAX: env.positiveInt(2_000),
+    /** Applications waiting for the gate at most; beyond, UNAVAILABLE at once (a Kafka outage must not pile them up). */
+    GATE_QUEUE_MAX: env.positiveInt(20_000),
     /**
      * How long a batch's produce is retried (the idempotent producer, same records) before it is answered
-     * UNAVAILABLE. Far below SWEEP_PENDING_AFTER_MS (see sweeper/rule.ts).
+     * UNAVAILABLE, within its callers' deadline. Far below SWEEP_PENDING_AFTER_MS (see sweeper/rule.ts).
      */
     GATE_PRODUCE_TIMEOUT_MS: env.positiveInt(5_000),
+    /**
+     * After a produce attempt failed, applies are answered UNAVAILABLE at once for this long instead of queueing
+     * (and while an attempt has been outstanding for longer than this); 0: never.
+     */
+    GATE_FAIL_FAST_MS: env.nonNegativeInt(1_000),
   },
   (e) => ({
     batchWaitMs: e.GATE_BATCH_WAIT_MS,
     batchMax: e.GATE_BATCH_MAX,
+    queueMax: e.GATE_QUEUE_MAX,
     produceTimeoutMs: e.GATE_PRODUCE_TIMEOUT_MS,
+    failFastMs: e.GATE_FAIL_FAST_MS,
   }),
 );
 

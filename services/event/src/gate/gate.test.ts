@@ -79,7 +79,9 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
     now: () => 1_000,
     batchWaitMs: 1,
     batchMax: 1_000,
+    queueMax: 10_000,
     produceTimeoutMs: 1,
+    failFastMs: 0,
   });
   return { admissions, gate, sent, published };
 }

@@ -36,6 +36,8 @@ export function neverSent(err: unknown): boolean {
 }
 
 export interface ProduceHealth {
+  /** A produce attempt starts (one outstanding for long counts as failing). */
+  attempt(): void;
   /** A produce attempt failed (the gate then fails fast for a while). */
   failed(): void;
   succeeded(): void;
@@ -57,6 +59,7 @@ export async function produceWithRetry(
   let delay = 50;
   for (let attempt = 1; ; attempt++) {
     try {
+      health.attempt();
       await producer.send(messages);
       health.succeeded();
       if (attempt > 1) logger.info({ attempt, count: messages.length }, 'produce succeeded after a retry');

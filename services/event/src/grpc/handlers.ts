@@ -3,7 +3,7 @@ import { eventKeys, parseEntry, toApplication } from '@fcfs/stock';
 import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Catalog } from '../events/catalog';
-import type { ApplyItem, Gate, GateAnswer } from '../gate/gate';
+import type { ApplyItem, Caller, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
 import type { LagReader } from '../stats/lag';
 import { ratesPerSecond } from '../stats/rate';
@@ -39,6 +39,15 @@ function parseItems(applications: readonly { eventId: string; participantId: str
       return err;
     }
   });
+}
+
+/** The gate's view of a gRPC call: its deadline and whether the client gave up. */
+function callerOf(call: { getDeadline(): Date | number; cancelled: boolean }): Caller {
+  const deadline = call.getDeadline();
+  return {
+    deadline: deadline instanceof Date ? deadline.getTime() : deadline,
+    cancelled: () => call.cancelled,
+  };
 }
 
 export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceService> {
@@ -79,16 +88,19 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       return { event };
     },
 
-    async apply(req) {
-      return gate.apply(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId'));
+    async apply(req, call) {
+      return gate.apply(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId'), callerOf(call));
     },
 
-    async applyBatch(req) {
+    async applyBatch(req, call) {
       if (req.applications.length > APPLY_BATCH_REQUEST_MAX) {
         throw ServiceError.invalidArgument(`a batch holds at most ${APPLY_BATCH_REQUEST_MAX} applications`);
       }
       const parsed = parseItems(req.applications);
-      const answers = await gate.applyBatch(parsed.filter((p): p is ApplyItem => !(p instanceof ServiceError)));
+      const answers = await gate.applyBatch(
+        parsed.filter((p): p is ApplyItem => !(p instanceof ServiceError)),
+        callerOf(call),
+      );
       let next = 0;
       return { results: parsed.map((p) => batchResult(p instanceof ServiceError ? p : (answers[next++] as GateAnswer))) };
     },
