@@ -3,36 +3,36 @@ import type { Logger } from 'pino';
 import type { ApplicationsProducer } from './producer';
 
 /**
- * What a produce came to. `sent`: acknowledged. `not-sent`: every attempt failed before a request reached a
- * broker, so no record of the batch is in Kafka and its admissions may be undone. `unknown`: some attempt may
- * have been written (a timeout, a connection closed mid-request, a broker error after the append): undoing
- * would hand out again positions whose records may still be decided, so nothing is undone and the sweeper
- * settles each PENDING entry (decided if its record is in Kafka, removed once the issuer passed it if not).
+ * What a produce came to. `sent`: acknowledged. `not-sent`: every attempt failed on the connection (refused,
+ * closed, reset) or before one (no metadata, no broker): the broker is gone, and the admissions are undone. Should
+ * a broker have appended a batch just before it died, undoing it is still safe: decide.lua decides such a record
+ * at its own position if the participant has no later admission, and leaves it alone if they do; the stock check
+ * keeps issued <= stock. `unknown`: an attempt timed out or the broker answered an error, so it was alive and may
+ * have appended the records (and likely did): undoing would hand those participants a second position, so
+ * nothing is undone and the sweeper settles each PENDING entry (decided if its record is in Kafka, removed once
+ * the issuer passed it if not).
  */
 export type ProduceOutcome = 'sent' | 'not-sent' | 'unknown';
 
-// Connection-establishment failures: the request was never written to a socket.
-const NEVER_SENT_NAMES = new Set([
+// Failures of the connection itself, or before a request was made: the broker is not there.
+const CONNECTION_FAILURES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
   'KafkaJSMetadataNotLoaded',
   'KafkaJSTopicMetadataNotLoaded',
   'KafkaJSBrokerNotFound',
   'KafkaJSNoBrokerAvailableError',
   'KafkaJSLockTimeout',
 ]);
-const NEVER_CONNECTED =
-  /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|Connection timeout|Failed to connect|Not connected/;
 
 /**
- * Whether a failed send certainly wrote nothing. kafkajs reports one error per send (the last of its own
- * retries, kept to one here), without per-partition outcomes; only a failure to reach any broker is certain.
+ * Whether a failed send is taken as not written: kafkajs reports one error per send (the last of its own retries,
+ * kept to one here), without per-partition outcomes, so the judgement is per batch (see ProduceOutcome).
  */
 export function neverSent(err: unknown): boolean {
-  let e: unknown = err;
-  // KafkaJSNumberOfRetriesExceeded wraps the last attempt's error.
-  while (e instanceof Error && e.name === 'KafkaJSNumberOfRetriesExceeded' && e.cause !== undefined) e = e.cause;
-  if (!(e instanceof Error)) return false;
-  if (NEVER_SENT_NAMES.has(e.name)) return true;
-  return e.name === 'KafkaJSConnectionError' && NEVER_CONNECTED.test(e.message);
+  // kafkajs wraps the last attempt's error (KafkaJSNumberOfRetriesExceeded, KafkaJSNonRetriableError): walk the causes.
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (CONNECTION_FAILURES.has(e.name)) return true;
+  return false;
 }
 
 export interface ProduceHealth {
@@ -68,7 +68,7 @@ export async function produceWithRetry(
       health.failed();
       if (!neverSent(err)) maybeSent = true;
       if (now() + delay >= deadline) {
-        logger.warn({ err: (err as Error).message, attempt, count: messages.length, maybeSent }, 'produce failed; giving up');
+        logger.warn({ err, attempt, count: messages.length, maybeSent }, 'produce failed; giving up');
         if (maybeSent) producer.reset();
         return maybeSent ? 'unknown' : 'not-sent';
       }
