@@ -1,11 +1,15 @@
 -- The issuer's decision over one event's applications, in line order: the authority over the stock.
 -- Each decision is remembered, so a redelivered application gets the same answer (and gift code).
+-- A record decides only the entry at its own position: a PENDING entry at another position is a later
+-- admission of the same participant (this record's admission was undone or swept, then they applied again),
+-- which its own record decides; this record is then left undecided and its entry answered as it stands.
 -- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] this second's decision counter
 -- ARGV[1] now (epoch ms), then 5 per application: participant id, position, applied at (ms),
 --   the gate's decision time (ms; '0' unless the event service already answered SOLD_OUT),
 --   the gift code to store if it wins
 -- Reply: {0} when the event has no state (rebuild it first); otherwise
---   {1, epoch, stock, issued, decided through, entry, entry, ...}, one stored entry per application.
+--   {1, epoch, stock, issued, decided through, entry, entry, ...}, one stored entry per application (a PENDING
+--   one when the record was not this participant's live admission: nothing to decide or write for it).
 --   Stock left: ISSUED and issued + 1; none: SOLD_OUT and released + 1 (that admission took no stock).
 -- @include "helpers.lua"
 local s = redis.call('HMGET', KEYS[1], 'ready', 'epoch', 'stock', 'issued', 'released', 'pending', 'soldout', 'through')
@@ -17,7 +21,8 @@ local decided = 0
 for i = 2, #ARGV, 5 do
   local p, pos, applied, gateAt, code = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local e = redis.call('HGET', KEYS[2], p)
-  if not isDecided(e) then
+  -- undecided and this record's own: no entry (Redis lost it, or the admission was undone) or PENDING at pos
+  if not isDecided(e) and (not e or entryPosition(e) == tonumber(pos)) then
     if e and pending > 0 then pending = pending - 1 end
     if gateAt ~= '0' then
       e = 'S|' .. pos .. '|' .. applied .. '|' .. gateAt .. '|'

@@ -86,19 +86,30 @@ describe('the line Lua scripts', () => {
   });
 
   describe('undo', () => {
-    it('removes admissions at their position and releases them, reopening the gate', async () => {
+    it('removes admissions still PENDING at their position and releases them, reopening the gate', async () => {
       const keys = await freshEvent({ stock: 1 });
-      await scripts.admit(keys, NOW, ['1', '2']); // 1 accepted at 1, 2 sold out at 2
+      await scripts.admit(keys, NOW, ['1']);
       expect(await scripts.undo(keys, [{ participantId: '1', position: 99 }])).toBe(0);
+      expect(await scripts.undo(keys, [{ participantId: '1', position: 1 }])).toBe(1);
+      expect(await redis.hlen(keys.apps)).toBe(0);
+      expect(await readHotState(redis, keys)).toMatchObject({ admitted: 1, released: 1, pending: 0 });
+      expect((await scripts.admit(keys, NOW, ['3']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
+    });
+
+    it('leaves a decided entry alone: a SOLD_OUT already answered never becomes applicable again', async () => {
+      const keys = await freshEvent({ stock: 1 });
+      await scripts.admit(keys, NOW, ['1', '2']); // 1 accepted at 1, 2 answered SOLD_OUT at the gate at 2
+      await scripts.decide(keys, NOW + 1, [item('1', 1)]); // 1 issued
+      const before = await redis.hgetall(keys.apps);
       expect(
         await scripts.undo(keys, [
           { participantId: '1', position: 1 },
           { participantId: '2', position: 2 },
         ]),
-      ).toBe(2);
-      expect(await redis.hlen(keys.apps)).toBe(0);
-      expect(await readHotState(redis, keys)).toMatchObject({ admitted: 1, released: 1, pending: 0, soldOut: 0 });
-      expect((await scripts.admit(keys, NOW, ['3']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
+      ).toBe(0);
+      expect(await redis.hgetall(keys.apps)).toEqual(before);
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 1, released: 0, soldOut: 1, pending: 0 });
+      expect((await scripts.admit(keys, NOW, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
     });
   });
 
@@ -133,6 +144,31 @@ describe('the line Lua scripts', () => {
         decidedAtMs: NOW + 1,
       });
       expect(await readHotState(redis, keys)).toMatchObject({ issued: 0, released: 0, soldOut: 1 });
+    });
+
+    it("decides only the entry at the record's own position: a stale record leaves a later admission PENDING", async () => {
+      const keys = await freshEvent({ stock: 2 });
+      await scripts.admit(keys, NOW, ['1']); // at 1; its produce is undone, yet the record reached Kafka
+      await scripts.undo(keys, [{ participantId: '1', position: 1 }]);
+      await scripts.admit(keys, NOW, ['1']); // applied again: at 2
+      const stale = await scripts.decide(keys, NOW + 10, [item('1', 1)]);
+      expect(parseEntry(stale?.entries[0] ?? '')).toMatchObject({
+        status: ApplicationStatus.APPLICATION_STATUS_PENDING,
+        position: 2,
+      });
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 0, pending: 1, soldOut: 0 });
+      const own = await scripts.decide(keys, NOW + 20, [item('1', 2)]);
+      expect(parseEntry(own?.entries[0] ?? '')).toMatchObject({
+        status: ApplicationStatus.APPLICATION_STATUS_ISSUED,
+        position: 2,
+      });
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 1, pending: 0 });
+      // A record whose entry is gone (undone, swept, or lost with Redis) is still decided at its own position.
+      const orphan = await scripts.decide(keys, NOW + 30, [item('9', 7)]);
+      expect(parseEntry(orphan?.entries[0] ?? '')).toMatchObject({
+        status: ApplicationStatus.APPLICATION_STATUS_ISSUED,
+        position: 7,
+      });
     });
 
     it('answers null without state (rebuild first)', async () => {

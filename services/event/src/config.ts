@@ -20,8 +20,26 @@ const gate = fragment(
     GATE_BATCH_WAIT_MS: env.nonNegativeInt(1),
     /** Applications per gate batch (an ApplyBatch request is never split). */
     GATE_BATCH_MAX: env.positiveInt(2_000),
+    /** Applications waiting for the gate at most; beyond, UNAVAILABLE at once (a Kafka outage must not pile them up). */
+    GATE_QUEUE_MAX: env.positiveInt(20_000),
+    /**
+     * How long a batch's produce is retried (the idempotent producer, same records) before it is answered
+     * UNAVAILABLE, within its callers' deadline. Far below SWEEP_PENDING_AFTER_MS (see sweeper/rule.ts).
+     */
+    GATE_PRODUCE_TIMEOUT_MS: env.positiveInt(5_000),
+    /**
+     * After a produce attempt failed, applies are answered UNAVAILABLE at once for this long instead of queueing
+     * (and while an attempt has been outstanding for longer than this); 0: never.
+     */
+    GATE_FAIL_FAST_MS: env.nonNegativeInt(1_000),
   },
-  (e) => ({ batchWaitMs: e.GATE_BATCH_WAIT_MS, batchMax: e.GATE_BATCH_MAX }),
+  (e) => ({
+    batchWaitMs: e.GATE_BATCH_WAIT_MS,
+    batchMax: e.GATE_BATCH_MAX,
+    queueMax: e.GATE_QUEUE_MAX,
+    produceTimeoutMs: e.GATE_PRODUCE_TIMEOUT_MS,
+    failFastMs: e.GATE_FAIL_FAST_MS,
+  }),
 );
 
 const sweep = fragment(
@@ -30,7 +48,8 @@ const sweep = fragment(
     SWEEP_INTERVAL_MS: env.nonNegativeInt(30_000),
     /**
      * A PENDING younger than this is never swept: far longer than any produce can take (see sweeper/rule.ts).
-     * The producer's worst case (request timeout and retries) is about 55 s; two minutes leave room for clock skew.
+     * A produce's worst case (GATE_PRODUCE_TIMEOUT_MS, then one last attempt: two 10 s requests) is about 25 s;
+     * two minutes leave room for clock skew.
      */
     SWEEP_PENDING_AFTER_MS: env.positiveInt(120_000),
   },

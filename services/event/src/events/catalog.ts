@@ -2,7 +2,7 @@ import { ServiceError } from '@fcfs/kit';
 import type { EventRow, Models } from '@fcfs/db';
 import { eventKeys, readHotState, rebuildEventState, type EventSettings, type HotState, type RebuildDeps } from '@fcfs/stock';
 import type { Event } from '@fcfs/proto';
-import { Op, QueryTypes, type Sequelize } from 'sequelize';
+import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { effectiveStatus } from './status';
 import { parseName, parseSchedule, parseStock } from './validation';
 
@@ -61,8 +61,11 @@ export function createCatalog(deps: CatalogDeps) {
     throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);
   };
 
-  /** Writes settings into the hot state (rebuilding it first if Redis lost it). */
-  const configure = async (eventId: string, settings: EventSettings): Promise<void> => {
+  /**
+   * Writes settings into the hot state, rebuilding it first if Redis lost it. `rebuild: false` under the event's
+   * row lock: a rebuild takes that row shared from another connection and would wait for the lock to time out.
+   */
+  const configure = async (eventId: string, settings: EventSettings, rebuild = true): Promise<void> => {
     const keys = eventKeys(prefix, eventId);
     for (let attempt = 0; attempt < 3; attempt++) {
       const result = await scripts.configure(keys, settings);
@@ -70,11 +73,34 @@ export function createCatalog(deps: CatalogDeps) {
       if (result.kind === 'below-issued') {
         throw ServiceError.failedPrecondition(`stock cannot go below the ${result.issued} already issued`, 'STOCK_BELOW_ISSUED');
       }
+      if (!rebuild) break;
       if ((await rebuildEventState(deps, eventId)) === 'not-found')
         throw ServiceError.notFound(`event ${eventId} does not exist`);
     }
     throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);
   };
+
+  /** Runs `fn` in a transaction holding the event's row exclusively (setStock's Redis write and commit). */
+  const withEventLocked = <T>(eventId: string, fn: (row: EventRow, transaction: Transaction) => Promise<T>) =>
+    deps.sequelize.transaction(async (transaction) => {
+      const row = await models.Event.findByPk(eventId, { transaction, lock: transaction.LOCK.UPDATE });
+      if (row === null) throw ServiceError.notFound(`event ${eventId} does not exist`);
+      return fn(row, transaction);
+    });
+
+  /**
+   * After a setStock whose Redis write succeeded but whose MySQL transaction failed (the commit itself, say):
+   * Redis takes MySQL's committed stock again, under the row lock, so no other setStock sits between its own
+   * Redis write and commit. Should the issuer already have issued beyond that stock, Redis's stands and MySQL
+   * takes it instead.
+   */
+  const resyncStock = (eventId: string) =>
+    withEventLocked(eventId, async (row, transaction) => {
+      const keys = eventKeys(prefix, eventId);
+      const result = await scripts.configure(keys, { stock: row.stock });
+      const hot = result.kind === 'below-issued' ? await readHotState(redis, keys) : undefined;
+      if (hot !== undefined) await row.update({ stock: hot.stock, updated_at: new Date(now()) }, { transaction });
+    });
 
   return {
     hotState,
@@ -134,22 +160,21 @@ export function createCatalog(deps: CatalogDeps) {
 
     async setStock(eventId: string, rawStock: unknown) {
       const stock = parseStock(rawStock);
-      return deps.sequelize
-        .transaction(async (transaction) => {
-          const row = await models.Event.findByPk(eventId, { transaction, lock: transaction.LOCK.UPDATE });
-          if (row === null) throw ServiceError.notFound(`event ${eventId} does not exist`);
-          const previous = row.stock;
+      // Any rebuild first, before the row lock below (see configure).
+      await hotState(eventId);
+      let written = false;
+      try {
+        const row = await withEventLocked(eventId, async (locked, transaction) => {
           // Redis checks the stock against what is issued atomically with the issuer's decisions.
-          await configure(eventId, { stock });
-          try {
-            await row.update({ stock, updated_at: new Date(now()) }, { transaction });
-          } catch (err) {
-            await configure(eventId, { stock: previous }).catch(() => undefined);
-            throw err;
-          }
-          return row;
-        })
-        .then(async (row) => toEvent(row, await hotState(eventId)));
+          await configure(eventId, { stock }, false);
+          written = true;
+          return locked.update({ stock, updated_at: new Date(now()) }, { transaction });
+        });
+        return toEvent(row, await hotState(eventId));
+      } catch (err) {
+        if (written) await resyncStock(eventId).catch(() => undefined);
+        throw err;
+      }
     },
 
     async open(eventId: string) {

@@ -38,6 +38,10 @@ function fakeGate(stock: number, undoFailures = 0) {
   return { scripts, calls, undone };
 }
 
+/** What kafkajs throws when no broker takes the connection: nothing was sent. */
+const refused = () =>
+  Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9'), { name: 'KafkaJSConnectionError' });
+
 function setup(stock: number, send: (messages: Message[]) => Promise<void>, undoFailures = 0) {
   const gate = fakeGate(stock, undoFailures);
   const sent: Message[][] = [];
@@ -66,6 +70,7 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
         sent.push(messages);
         await send(messages);
       },
+      reset: () => undefined,
     },
     redis: redis as never,
     sequelize: {} as never,
@@ -74,6 +79,9 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
     now: () => 1_000,
     batchWaitMs: 1,
     batchMax: 1_000,
+    queueMax: 10_000,
+    produceTimeoutMs: 1,
+    failFastMs: 0,
   });
   return { admissions, gate, sent, published };
 }
@@ -132,7 +140,7 @@ describe('the batched apply path', () => {
   it('undoes the admissions and answers UNAVAILABLE when the produce fails, then a retry succeeds', async () => {
     let fail = true;
     const { admissions, gate, published } = setup(5, async () => {
-      if (fail) throw new Error('broker unreachable');
+      if (fail) throw refused();
     });
     const answers = await Promise.allSettled([admissions.apply('1', '10'), admissions.apply('1', '10')]);
     for (const answer of answers) {
@@ -153,7 +161,7 @@ describe('the batched apply path', () => {
     const { admissions, gate } = setup(
       5,
       async () => {
-        if (fail) throw new Error('broker unreachable');
+        if (fail) throw refused();
       },
       1,
     );

@@ -3,16 +3,22 @@ import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export interface ApplicationsProducer {
-  /** Resolves once the broker acknowledged every message (acks=all). */
+  /** One attempt: resolves once the broker acknowledged every message (acks=all), or rejects. */
   send(messages: Message[]): Promise<void>;
+  /**
+   * Replaces the producer by a fresh one (a new producer id) before the next send. Needed after giving up on a
+   * send that may have reached the broker: kafkajs rolled its sequence numbers back, and a different batch sent
+   * under them would be taken by the broker for a duplicate of the one that landed, and dropped.
+   */
+  reset(): void;
   connect(): Promise<void>;
   disconnect(): Promise<void>;
 }
 
 /**
- * The idempotent producer of the `applications` topic. After a failed send it is replaced by a fresh one
- * (a new producer id): the failed batch may or may not have reached the broker, and reusing its sequence
- * numbers could make the broker drop the next batch as a duplicate.
+ * The idempotent producer of the `applications` topic. A failed send is retried by the caller with the SAME
+ * messages on the SAME producer (produce.ts): kafkajs gives them the same sequence numbers again, so the broker
+ * writes them once whether or not the failed attempt had landed.
  */
 export function createApplicationsProducer(kafka: Kafka, topic: string, logger: Logger): ApplicationsProducer {
   let current: Promise<Producer> | undefined;
@@ -23,7 +29,8 @@ export function createApplicationsProducer(kafka: Kafka, topic: string, logger: 
         idempotent: true,
         maxInFlightRequests: 1,
         createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+        // Few retries inside kafkajs: the gate retries itself and must see each attempt's error (produce.ts).
+        retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 200 },
       });
       await p.connect();
       return p;
@@ -35,23 +42,16 @@ export function createApplicationsProducer(kafka: Kafka, topic: string, logger: 
     return mine;
   };
 
-  const discard = (failed: Promise<Producer>) => {
-    if (current !== failed) return;
-    current = undefined;
-    failed.then((p) => p.disconnect()).catch(() => undefined);
-    logger.warn('produce failed; the producer will be replaced');
-  };
-
   return {
     async send(messages) {
-      const pending = producer();
-      try {
-        const p = await pending;
-        await p.send({ topic, messages, acks: -1 });
-      } catch (err) {
-        discard(pending);
-        throw err;
-      }
+      const p = await producer();
+      await p.send({ topic, messages, acks: -1 });
+    },
+    reset() {
+      const old = current;
+      current = undefined;
+      old?.then((p) => p.disconnect()).catch(() => undefined);
+      logger.warn('a produce may or may not have reached the broker; the producer is replaced');
     },
     async connect() {
       await producer();

@@ -5,6 +5,7 @@ import type { Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import { applyBatchSize, applyGateSeconds, applyProduceSeconds } from '../metrics';
 import { createAdmitter, type AdmitDeps, type Admitted, type ApplyItem } from './admit';
+import { produceWithRetry, type ProduceHealth } from './produce';
 import type { ApplicationsProducer } from './producer';
 import { publishAdmissions } from './publish';
 import { createUndoQueue } from './undo-queue';
@@ -14,8 +15,9 @@ export type GateAnswer = ApplyResponse | ServiceError;
 
 export interface BatchRunnerDeps extends AdmitDeps {
   scripts: StockScripts;
-  producer: Pick<ApplicationsProducer, 'send'>;
+  producer: Pick<ApplicationsProducer, 'send' | 'reset'>;
   logger: Logger;
+  health: ProduceHealth;
 }
 
 /** One event's share of a batch: where its items sit in the batch, and what the gate made of them. */
@@ -57,7 +59,7 @@ function sharesByEvent(items: readonly ApplyItem[]): Share[] {
 /**
  * Runs one batch of applications through the gate: each event's share decided by ONE admit.lua call,
  * every new application produced to Kafka in ONE send, and all answered once the broker acknowledged.
- * A failed produce undoes the batch's admissions in Redis and answers UNAVAILABLE. The caller runs
+ * A failed produce (after retries) answers UNAVAILABLE, undoing the admissions if none reached Kafka. The caller runs
  * batches one after another (the batcher's `sequential`), so the topic holds positions in order.
  */
 export function createBatchRunner(deps: BatchRunnerDeps) {
@@ -85,23 +87,26 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
     return shares;
   };
 
-  /** Produces every new application of the batch; false when the send failed and the admissions were undone. */
-  const produce = async (shares: readonly Share[]): Promise<boolean> => {
+  /**
+   * Produces every new application of the batch (produce.ts: retried until `deadline`); false when it failed.
+   * Admissions are undone only when no record can have reached Kafka; otherwise the sweeper settles them.
+   */
+  const produce = async (shares: readonly Share[], deadline: number): Promise<boolean> => {
     const messages: Message[] = [];
     for (const { admitted } of shares) for (const a of admitted) if (a.produced) messages.push(a.produced.message);
     if (messages.length === 0) return true;
     const stop = applyProduceSeconds.startTimer();
-    try {
-      await producer.send(messages);
+    const outcome = await produceWithRetry(producer, messages, deadline, deps);
+    if (outcome === 'sent') {
       stop();
       return true;
-    } catch (err) {
-      logger.warn({ err: (err as Error).message, count: messages.length }, 'produce failed; admissions undone');
+    }
+    if (outcome === 'not-sent') {
       const undoneOf = (admitted: Admitted[]) =>
         admitted.flatMap(({ produced: p }) => (p ? [{ participantId: p.participantId, position: p.position }] : []));
       await Promise.all(shares.map(({ eventId, admitted }) => undos.undo(eventId, undoneOf(admitted))));
-      return false;
     }
+    return false;
   };
 
   const answer = (shares: readonly Share[], size: number, produced: boolean): GateAnswer[] => {
@@ -116,12 +121,13 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
     return answers;
   };
 
-  return async function runBatch(items: readonly ApplyItem[]): Promise<GateAnswer[]> {
+  /** `produceDeadline` (ms): when the produce stops retrying (the callers' deadline, at most the produce budget). */
+  return async function runBatch(items: readonly ApplyItem[], produceDeadline: number): Promise<GateAnswer[]> {
     try {
       await undos.retry();
       applyBatchSize.observe(items.length);
       const shares = await admitAll(items);
-      const produced = await produce(shares);
+      const produced = await produce(shares, produceDeadline);
       const answers = answer(shares, items.length, produced);
       if (produced) publishAdmissions(deps.redis, deps.prefix, logger, shares);
       return answers;

@@ -3,7 +3,7 @@ import { eventKeys, parseEntry, toApplication } from '@fcfs/stock';
 import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Catalog } from '../events/catalog';
-import type { ApplyItem, Gate, GateAnswer } from '../gate/gate';
+import type { ApplyItem, Caller, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
 import type { LagReader } from '../stats/lag';
 import { ratesPerSecond } from '../stats/rate';
@@ -46,6 +46,15 @@ function parseItems(
   });
 }
 
+/** The gate's view of a gRPC call: its deadline and whether the client gave up. */
+function callerOf(call: { getDeadline(): Date | number; cancelled: boolean }): Caller {
+  const deadline = call.getDeadline();
+  return {
+    deadline: deadline instanceof Date ? deadline.getTime() : deadline,
+    cancelled: () => call.cancelled,
+  };
+}
+
 export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceService> {
   const { catalog, gate, hub, lag, redis, prefix, verifier, now } = deps;
 
@@ -84,8 +93,8 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       return { event };
     },
 
-    async apply(req) {
-      return gate.apply(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId'));
+    async apply(req, call) {
+      return gate.apply(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId'), callerOf(call));
     },
 
     async applyBatch(req, call) {
@@ -94,7 +103,10 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       }
       // Each record produced for this call carries the call's trace on to the issuer.
       const parsed = parseItems(req.applications, callTrace(call));
-      const answers = await gate.applyBatch(parsed.filter((p): p is ApplyItem => !(p instanceof ServiceError)));
+      const answers = await gate.applyBatch(
+        parsed.filter((p): p is ApplyItem => !(p instanceof ServiceError)),
+        callerOf(call),
+      );
       let next = 0;
       return { results: parsed.map((p) => batchResult(p instanceof ServiceError ? p : (answers[next++] as GateAnswer))) };
     },

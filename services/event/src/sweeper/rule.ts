@@ -2,17 +2,18 @@
  * When a PENDING application may be swept: the rule, as plain functions over plain data.
  *
  * An entry is P from the gate's admit until the issuer decides it. The event service produces its record
- * right after the admit and answers once the broker acknowledged it; a failed produce is undone on the
- * spot. Only a process that died in between (crash, OOM, kill -9) leaves a P entry whose record never
- * reached Kafka: no consumer will ever decide it. Such an orphan is swept (removed and released) when
+ * right after the admit and answers once the broker acknowledged it; a produce that certainly wrote nothing
+ * is undone on the spot. A process that died in between (crash, OOM, kill -9), or a produce given up without
+ * knowing whether it landed (gate/produce.ts), leaves a P entry whose record may never have reached Kafka:
+ * then no consumer will ever decide it. Such an orphan is swept (removed and released) when
  *
  *   1. it is older than the grace period at some moment T (`appliedAt <= T - grace`), and
  *   2. the end offset E of the event's partition was read at T (or after), and
  *   3. the issuer's group has since committed that partition up to E (committed C, read after E, C >= E),
  *   4. and, atomically in sweep.lua, it is still P at the position it had when chosen.
  *
- * Why a record that reached Kafka is never swept: a produce ends (acknowledged, or failed and undone)
- * well within the grace period (the producer's request timeout is 10 s, its retries few), so the record
+ * Why a record that reached Kafka is never swept: a produce ends (acknowledged, or given up) well within
+ * the grace period (GATE_PRODUCE_TIMEOUT_MS, then at most one last attempt of two 10 s requests), so the record
  * of an admission older than the grace at T, if it was ever written, sits below the end offset E read at
  * T. The issuer commits a batch only after deciding it in Redis and writing it to MySQL; C >= E therefore
  * means that record was decided (the entry is I or S, not P, and sweep.lua leaves it) or dead-lettered

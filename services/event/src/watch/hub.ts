@@ -1,3 +1,4 @@
+import { ServiceError } from '@fcfs/kit';
 import { eventKeys, eventIdOfChannel } from '@fcfs/stock';
 import { WatchEventResponse } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
@@ -15,11 +16,12 @@ export interface Watcher {
  * decoded once and handed to every stream. The last stream of an event to close unsubscribes.
  */
 export function createWatchHub(subscriber: Redis, prefix: string, logger: Logger) {
-  const watchers = new Map<string, Set<Watcher>>();
+  /** Per watched event: its streams, and its channel subscription (pending until Redis confirmed it). */
+  const watchers = new Map<string, { streams: Set<Watcher>; subscribed: Promise<unknown> }>();
 
   subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
     const eventId = eventIdOfChannel(prefix, channel.toString());
-    const set = eventId === undefined ? undefined : watchers.get(eventId);
+    const set = eventId === undefined ? undefined : watchers.get(eventId)?.streams;
     if (set === undefined || set.size === 0) return;
     let update: WatchEventResponse;
     try {
@@ -32,21 +34,32 @@ export function createWatchHub(subscriber: Redis, prefix: string, logger: Logger
   });
 
   return {
-    /** Starts watching an event; the returned function stops. */
+    /**
+     * Starts watching an event once its channel is subscribed; the returned function stops. A failed SUBSCRIBE
+     * leaves nothing registered (every stream that waited for it fails too), so the next watch subscribes again.
+     */
     async watch(eventId: string, watcher: Watcher): Promise<() => void> {
       const channel = eventKeys(prefix, eventId).channel;
-      let set = watchers.get(eventId);
-      if (set === undefined) {
-        set = new Set();
-        watchers.set(eventId, set);
-        set.add(watcher);
-        await subscriber.subscribe(channel);
-      } else {
-        set.add(watcher);
+      let entry = watchers.get(eventId);
+      if (entry === undefined) {
+        const created = { streams: new Set<Watcher>(), subscribed: subscriber.subscribe(channel) };
+        created.subscribed.catch(() => {
+          if (watchers.get(eventId) === created) watchers.delete(eventId);
+        });
+        watchers.set(eventId, created);
+        entry = created;
       }
+      entry.streams.add(watcher);
+      try {
+        await entry.subscribed;
+      } catch (err) {
+        entry.streams.delete(watcher);
+        logger.warn({ err: (err as Error).message, eventId }, 'subscribe failed');
+        throw ServiceError.unavailable('live updates are unavailable; retry shortly', err);
+      }
+      const mine = entry;
       return () => {
-        const current = watchers.get(eventId);
-        if (current === undefined || !current.delete(watcher) || current.size > 0) return;
+        if (watchers.get(eventId) !== mine || !mine.streams.delete(watcher) || mine.streams.size > 0) return;
         watchers.delete(eventId);
         subscriber.unsubscribe(channel).catch((err: unknown) => logger.warn({ err, eventId }, 'unsubscribe failed'));
       };
@@ -55,7 +68,7 @@ export function createWatchHub(subscriber: Redis, prefix: string, logger: Logger
       return watchers.size;
     },
     close(): void {
-      for (const set of watchers.values()) for (const w of set) w.end();
+      for (const { streams } of watchers.values()) for (const w of streams) w.end();
       watchers.clear();
     },
   };

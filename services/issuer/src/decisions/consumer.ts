@@ -5,7 +5,7 @@ import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Ka
 import type { Logger } from 'pino';
 import { batchSeconds, batchSize, deadLettered, decisionsTotal, reportRemaining } from '../metrics';
 import type { ChunkDecision, Decider } from './decider';
-import { Abandoned, Permanent, retrying } from './retry';
+import { Abandoned, keepOwned, Permanent, retrying } from './retry';
 
 export interface ConsumerSettings {
   topic: string;
@@ -13,6 +13,9 @@ export interface ConsumerSettings {
   groupId: string;
   partitionsConsumedConcurrently: number;
   chunkSize: number;
+  /** The group session (default 30 s) and heartbeat interval (default 3 s). */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
   /** First retry delay while a dependency is down; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -44,14 +47,18 @@ function carryTraces(decision: Extract<ChunkDecision, { kind: 'decided' }>, chun
  * (so events) side by side. Per batch: decide every record (per event, in chunks), write each chunk in one
  * MySQL transaction, dead-letter what can never be processed, commit the offsets, then publish. When Redis
  * or MySQL is down the partition waits and retries the same step with backoff (heartbeating), so nothing is
- * skipped; a failure that would repeat every time (retry.ts) costs only its own record, dead-lettered with
+ * skipped, and it heartbeats after each chunk, so a batch of many slow chunks never outlasts the session; a failure that would repeat every time (retry.ts) costs only its own record, dead-lettered with
  * the reason. A rebalance or a stop leaves the batch uncommitted, to be redelivered.
  */
 export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: ConsumerSettings, logger: Logger) {
   const { topic, dlqTopic, groupId, chunkSize } = settings;
   const tracing = settings.tracing ?? TRACING_OFF;
   const policy = { backoffMs: settings.backoffMs ?? 100, maxBackoffMs: settings.maxBackoffMs ?? 5_000, logger };
-  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: settings.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: settings.heartbeatIntervalMs ?? 3_000,
+  });
   const dlqProducer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -124,6 +131,7 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
     for (const [eventId, incoming] of byEvent) {
       for (let i = 0; i < incoming.length; i += chunkSize) {
         await processChunk(payload, eventId, incoming.slice(i, i + chunkSize), out);
+        await keepOwned(payload);
       }
     }
     if (dead.length > 0) {

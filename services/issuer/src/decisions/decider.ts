@@ -10,7 +10,7 @@ import {
   type StockScripts,
   type RebuildDeps,
 } from '@fcfs/stock';
-import type { Progress } from '@fcfs/proto';
+import { ApplicationStatus, type Progress } from '@fcfs/proto';
 import { newGiftCodes } from './gift-codes';
 import { writeDecisions, type DecidedApplication } from './store';
 
@@ -52,18 +52,22 @@ export function createDecider(deps: DeciderDeps) {
         // Lost again at once (Redis flushed meanwhile): the consumer retries the step.
         if (result === null) throw ServiceError.unavailable(`the state of event ${eventId} is missing right after its rebuild`);
       }
-      const decided = result.entries.map((entry, i) => ({
-        eventId,
-        participantId: (records[i] as QueuedApplication).participantId,
-        app: parseEntry(entry),
-      }));
+      // A record left PENDING was not its participant's live admission (decide.lua): nothing to write or tell.
+      const decided: DecidedApplication[] = [];
+      const entries: string[] = [];
+      result.entries.forEach((entry, i) => {
+        const app = parseEntry(entry);
+        if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING) return;
+        decided.push({ eventId, participantId: (records[i] as QueuedApplication).participantId, app });
+        entries.push(entry);
+      });
       const progress = {
         eventId,
         decidedThrough: result.decidedThrough,
         issued: result.issued,
         remaining: Math.max(0, result.stock - result.issued),
       };
-      return { kind: 'decided', eventId, epoch: result.epoch, decided, entries: result.entries, progress };
+      return { kind: 'decided', eventId, epoch: result.epoch, decided, entries, progress };
     },
 
     async write(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<void> {

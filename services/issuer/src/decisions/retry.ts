@@ -35,6 +35,14 @@ async function stillOwned(payload: EachBatchPayload): Promise<boolean> {
 }
 
 /**
+ * Between steps of a batch: heartbeats (kafkajs sends one only once its interval has passed), so a batch of many
+ * chunks never outlasts the session; throws Abandoned when the batch is no longer this consumer's.
+ */
+export async function keepOwned(payload: EachBatchPayload): Promise<void> {
+  if (!(await stillOwned(payload))) throw new Abandoned();
+}
+
+/**
  * Runs one step of a batch until it succeeds. While it fails retriably (a dependency down, a timeout, a
  * deadlock) the partition waits with backoff, heartbeating, so nothing is skipped. A failure that would
  * repeat every time throws Permanent with its reason, unless `always` (a step that must not be skipped,
