@@ -72,6 +72,18 @@ describe('toGraphQLError', () => {
     expect(err.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 7 });
   });
 
+  it('answers a connection reset under the call (grpc-js: RST_STREAM code 0) as a retryable UNAVAILABLE', () => {
+    const err = toGraphQLError(
+      grpcError(GrpcStatus.INTERNAL, 'Received RST_STREAM with code 0 (Call ended without gRPC status)'),
+      scope,
+    );
+    expect(err.extensions).toEqual({ code: 'UNAVAILABLE' });
+    // A service's own INTERNAL stays unexpected.
+    expect(toGraphQLError(grpcError(GrpcStatus.INTERNAL, 'internal error'), scope).extensions['code']).toBe(
+      'INTERNAL_SERVER_ERROR',
+    );
+  });
+
   it('maps a kit ServiceError (e.g. an ApplyBatch item error)', () => {
     const err = toGraphQLError(new ServiceError(GrpcStatus.NOT_FOUND, 'event 9 does not exist'), scope);
     expect(err.extensions['code']).toBe('NOT_FOUND');

@@ -77,10 +77,16 @@ export function mapGrpcError(info: GrpcErrorInfo): MappedError | undefined {
       return retry === undefined
         ? { code: 'UNAVAILABLE', message: UNAVAILABLE_MESSAGE }
         : { code: 'UNAVAILABLE', message: UNAVAILABLE_MESSAGE, retryAfterSeconds: retry };
+    case GrpcStatus.INTERNAL:
+      // grpc-js's own words when a connection went away under the call (a server's connection-age GOAWAY
+      // meeting a busy client): the service never answered, so it is a transport failure, safe to retry.
+      return TRANSPORT_RESET.test(info.message) ? { code: 'UNAVAILABLE', message: UNAVAILABLE_MESSAGE } : undefined;
     default:
       return undefined;
   }
 }
+
+const TRANSPORT_RESET = /^(\d+ INTERNAL: )?Received RST_STREAM with code 0\b/;
 
 function isGrpcError(err: unknown): boolean {
   if (err instanceof ServiceError) return true;
