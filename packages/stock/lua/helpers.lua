@@ -22,6 +22,28 @@ local function entryPosition(e)
   return tonumber(string.sub(e, 3, bar - 1))
 end
 
+-- Removes the given admissions that are still PENDING at the given position, releasing each (it reopens
+-- the gate); anything decided meanwhile, or at another position, stays. Shared by undo.lua and sweep.lua.
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash; ARGV pairs: participant id, position.
+-- Returns how many were removed.
+local function releasePending()
+  local s = redis.call('HMGET', KEYS[1], 'ready', 'released', 'pending')
+  if not s[1] then return 0 end
+  local released, pending = num(s[2]), num(s[3])
+  local removed = 0
+  for i = 1, #ARGV, 2 do
+    local e = redis.call('HGET', KEYS[2], ARGV[i])
+    if entryStatus(e) == 'P' and entryPosition(e) == tonumber(ARGV[i + 1]) then
+      redis.call('HDEL', KEYS[2], ARGV[i])
+      released = released + 1
+      if pending > 0 then pending = pending - 1 end
+      removed = removed + 1
+    end
+  end
+  if removed > 0 then redis.call('HSET', KEYS[1], 'released', released, 'pending', pending) end
+  return removed
+end
+
 -- Open: opened by an admin, or scheduled and its opening time has come; never after its closing time.
 local function isOpen(status, opensAt, closesAt, now)
   if closesAt and closesAt ~= '' and now >= tonumber(closesAt) then return false end

@@ -6,18 +6,4 @@
 -- ARGV pairs: participant id, the position it was admitted at
 -- Reply: how many admissions were undone
 -- @include "helpers.lua"
-local s = redis.call('HMGET', KEYS[1], 'ready', 'released', 'pending')
-if not s[1] then return 0 end
-local released, pending = num(s[2]), num(s[3])
-local undone = 0
-for i = 1, #ARGV, 2 do
-  local e = redis.call('HGET', KEYS[2], ARGV[i])
-  if entryStatus(e) == 'P' and entryPosition(e) == tonumber(ARGV[i + 1]) then
-    redis.call('HDEL', KEYS[2], ARGV[i])
-    released = released + 1
-    if pending > 0 then pending = pending - 1 end
-    undone = undone + 1
-  end
-end
-if undone > 0 then redis.call('HSET', KEYS[1], 'released', released, 'pending', pending) end
-return undone
+return releasePending()
