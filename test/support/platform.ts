@@ -48,8 +48,8 @@ export interface TestPlatform {
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   /**
-   * Stops the auth service and starts it again on the same port with `env` over its environment (a new
-   * configuration rolled out: keys, admins); `auth`, `authConfig` and `mintTokens` follow the new one.
+   * Stops the auth service and starts it again on the same port with `env` over its environment so far (a
+   * new configuration rolled out: keys, admins); `auth`, `authConfig` and `mintTokens` follow the new one.
    */
   restartAuth(env: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
@@ -179,7 +179,8 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       },
       async restartAuth(env) {
         await platform.auth.stop();
-        platform.authConfig = authConfigSchema.parse({ ...authEnv, ...env, GRPC_PORT: String(platform.auth.grpcPort) });
+        Object.assign(authEnv, env, { GRPC_PORT: String(platform.auth.grpcPort) });
+        platform.authConfig = authConfigSchema.parse(authEnv);
         platform.auth = await startAuth(platform.authConfig, {
           logger: testLogger('auth'),
           metrics: options.authMetrics === true,
