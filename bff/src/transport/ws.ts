@@ -93,7 +93,8 @@ export function startWebSocketServer(options: WsOptions): { dispose(): Promise<v
           socket.close(CLOSE_TOO_MANY_REQUESTS, `Too many requests; retry in ${refusal.retryAfterSeconds} s`);
           return false;
         }
-        const participant = await admitter.participantOf(authorizationOf(ctx.connectionParams));
+        const participant =
+          caps.perParticipant > 0 ? await admitter.participantOf(authorizationOf(ctx.connectionParams)) : undefined;
         if (participant !== undefined && !perParticipant.hold(participant, socket)) {
           socket.close(CLOSE_TOO_MANY_SOCKETS_PARTICIPANT, 'Too many sockets for this participant');
           return false;
