@@ -39,14 +39,37 @@ export interface RunningBff extends RunningPart {
   readonly url: string;
 }
 
-/** Verifies session tokens locally with the auth service's public keys (fetched once, refetched for an unknown key). */
-function tokenVerifier(upstream: Upstream): TokenVerifier {
+/**
+ * Verifies session tokens locally with the auth service's public keys: fetched once, refetched for an
+ * unknown key, and every `refreshMs`, when a removed key and the tokens it signed stop working.
+ */
+function tokenVerifier(upstream: Upstream, refreshMs: number): TokenVerifier {
   return createTokenVerifier({
     loadJwks: async () => {
       const res = await upstream.call(upstream.auth.getPublicKeys.bind(upstream.auth), {});
       return JSON.parse(res.jwksJson) as JSONWebKeySet;
     },
+    maxAgeMs: refreshMs,
   });
+}
+
+/**
+ * Whether the auth service's current configuration still makes a participant an admin (a token's role
+ * claim lasts as long as the token): asked once per `recheckMs` per admin. Admin operations are few.
+ */
+function adminCheck(upstream: Upstream, recheckMs: number): (participantId: string) => Promise<boolean> {
+  const answers = new Map<string, { admin: Promise<boolean>; at: number }>();
+  return (participantId) => {
+    const known = answers.get(participantId);
+    if (known && Date.now() - known.at < recheckMs) return known.admin;
+    const admin = upstream
+      .call(upstream.auth.getParticipant.bind(upstream.auth), { participantId })
+      .then((res) => res.participant?.isAdmin === true);
+    // A failed answer is not kept: the next operation asks again.
+    admin.catch(() => answers.delete(participantId));
+    answers.set(participantId, { admin, at: Date.now() });
+    return admin;
+  };
 }
 
 /** Ready when auth and event answer their health check and Redis answers PING (within a second). */
@@ -93,7 +116,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
   const ownRedis = overrides.redis === undefined;
   const redis = overrides.redis ?? createRedis(config.redis.url, logger);
 
-  const verifier = tokenVerifier(upstream);
+  const verifier = tokenVerifier(upstream, config.sessions.jwksRefreshMs);
   const ready = readinessOf(upstream, redis);
   const applyBatcher = createApplyBatcher(upstream, config.applyBatch, tracing);
   const hub = createWatchHub({
@@ -123,7 +146,14 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
   );
   const server = await startServer({
     schema,
-    admitter: createAdmitter({ verifier, limiter, logger, trustProxy: config.http.trustProxy }),
+    admitter: createAdmitter({
+      verifier,
+      limiter,
+      logger,
+      trustedProxyHops: config.http.trustedProxyHops,
+      stillAdmin: adminCheck(upstream, config.sessions.adminRecheckMs),
+    }),
+    socketCaps: config.sockets,
     validationRules: [depthLimitRule(config.query.maxDepth), costLimitRule(config.query.maxCost)],
     production: config.nodeEnv === 'production',
     logger,

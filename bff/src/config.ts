@@ -7,8 +7,11 @@ const http = fragment(
     BFF_HOST: env.host(),
     BFF_PORT: env.port(4000),
     BFF_MAX_BODY_BYTES: env.positiveInt(64 * 1024),
-    /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
-    BFF_TRUST_PROXY: env.bool(false),
+    /**
+     * How many proxies in front of the BFF append to X-Forwarded-For: the client is that many entries from
+     * the right (0: the socket's peer). Entries left of it are the client's own and never believed.
+     */
+    BFF_TRUSTED_PROXY_HOPS: env.nonNegativeInt(0),
     /** The built web app served at `/` (default: the repository's web/dist). */
     BFF_WEB_DIR: z.string().min(1).optional(),
   },
@@ -16,7 +19,7 @@ const http = fragment(
     host: e.BFF_HOST,
     port: e.BFF_PORT,
     maxBodyBytes: e.BFF_MAX_BODY_BYTES,
-    trustProxy: e.BFF_TRUST_PROXY,
+    trustedProxyHops: e.BFF_TRUSTED_PROXY_HOPS,
     webDir: e.BFF_WEB_DIR,
   }),
 );
@@ -35,18 +38,56 @@ const rateLimit = fragment(
   {
     /** Prefix of the BFF's Redis keys (rate-limit windows); tests isolate themselves with it. */
     BFF_REDIS_PREFIX: z.string().default('bff:'),
-    /** Requests per client IP per minute (every HTTP request and WebSocket connection); 0 turns it off. */
+    /**
+     * Requests per client address (IPv6: per /64) per minute: every HTTP request, WebSocket connection and
+     * operation, each root field beyond an operation's first counting once more. Sized for a carrier NAT
+     * (hundreds of people behind one address); 0 turns it off.
+     */
     BFF_RATE_LIMIT_IP_PER_MINUTE: env.nonNegativeInt(6_000),
-    /** Operations per signed-in participant per minute; 0 turns it off. */
+    /** Root fields per signed-in participant per minute, over HTTP and WebSocket alike; 0 turns it off. */
     BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE: env.nonNegativeInt(120),
+    /** Requests per minute over every client together (what the services behind are sized for); 0 turns it off. */
+    BFF_RATE_LIMIT_GLOBAL_PER_MINUTE: env.nonNegativeInt(1_200_000),
     /** How often local rate-limit counters are merged into Redis (the cross-replica view). */
     BFF_RATE_LIMIT_SYNC_MS: env.positiveInt(200),
   },
   (e) => ({
     redisPrefix: e.BFF_REDIS_PREFIX,
-    perMinute: { ip: e.BFF_RATE_LIMIT_IP_PER_MINUTE, participant: e.BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE },
+    perMinute: {
+      ip: e.BFF_RATE_LIMIT_IP_PER_MINUTE,
+      participant: e.BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE,
+      global: e.BFF_RATE_LIMIT_GLOBAL_PER_MINUTE,
+    },
     syncMs: e.BFF_RATE_LIMIT_SYNC_MS,
   }),
+);
+
+/** What one client may hold open over WebSocket at once; 0 turns a cap off. */
+const sockets = fragment(
+  {
+    /** Open sockets per client address (a carrier NAT's many people included). */
+    BFF_WS_MAX_SOCKETS_PER_ADDRESS: env.nonNegativeInt(1_000),
+    /** Open sockets per signed-in participant (its token in connection_init). */
+    BFF_WS_MAX_SOCKETS_PER_PARTICIPANT: env.nonNegativeInt(10),
+    /** Operations open at once on one socket (subscriptions, and queries and mutations in flight). */
+    BFF_WS_MAX_SUBSCRIPTIONS_PER_SOCKET: env.nonNegativeInt(20),
+  },
+  (e) => ({
+    perAddress: e.BFF_WS_MAX_SOCKETS_PER_ADDRESS,
+    perParticipant: e.BFF_WS_MAX_SOCKETS_PER_PARTICIPANT,
+    subscriptionsPerSocket: e.BFF_WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+  }),
+);
+
+/** The session keys and roles, re-read from the auth service so a removed key or admin stops working. */
+const sessions = fragment(
+  {
+    /** How often the auth service's public keys are fetched again; a removed key is refused after at most this. */
+    BFF_JWKS_REFRESH_MS: env.positiveInt(60_000),
+    /** How long the auth service's answer "this participant is an admin" is believed before it is asked again. */
+    BFF_ADMIN_RECHECK_MS: env.positiveInt(60_000),
+  },
+  (e) => ({ jwksRefreshMs: e.BFF_JWKS_REFRESH_MS, adminRecheckMs: e.BFF_ADMIN_RECHECK_MS }),
 );
 
 const query = fragment({ BFF_MAX_DEPTH: env.positiveInt(10), BFF_MAX_COST: env.positiveInt(1_000) }, (e) => ({
@@ -88,7 +129,18 @@ const status = fragment(
 );
 
 /** The BFF's environment, with working development defaults. */
-export const configSchema = defineConfig({ http, redis, upstream, rateLimit, query, applyBatch, status, tracing });
+export const configSchema = defineConfig({
+  http,
+  redis,
+  upstream,
+  rateLimit,
+  sockets,
+  sessions,
+  query,
+  applyBatch,
+  status,
+  tracing,
+});
 
 export type BffConfig = z.infer<typeof configSchema>;
 

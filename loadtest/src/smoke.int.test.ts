@@ -13,9 +13,18 @@ let target: Target;
 
 beforeAll(async () => {
   platform = await startTestPlatform({
-    bff: { BFF_RATE_LIMIT_IP_PER_MINUTE: '0', BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE: '0' },
+    bff: {
+      BFF_RATE_LIMIT_IP_PER_MINUTE: '0',
+      BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE: '0',
+      BFF_WS_MAX_SOCKETS_PER_ADDRESS: '0',
+    },
     // Codes through the e-mail flow from one address; one send budget small enough to be spent.
-    auth: { AUTH_SEND_COOLDOWN_SECONDS: '0', AUTH_SEND_PER_IP_MAX: '100000', SES_SEND_RATE_PER_SECOND: '100' },
+    auth: {
+      AUTH_SEND_COOLDOWN_SECONDS: '0',
+      AUTH_SEND_PER_IP_MAX: '100000',
+      AUTH_VERIFY_FAILURES_PER_IP_MAX: '100000',
+      SES_SEND_RATE_PER_SECOND: '100',
+    },
     issuer: { NOTIFIER_CONCURRENCY: '32', SES_SEND_RATE_PER_SECOND: '100' },
   });
   target = {

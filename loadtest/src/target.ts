@@ -19,17 +19,25 @@ export interface Target {
 }
 
 /**
- * Limits a real deployment keeps but a benchmark from one address must lift: the BFF's per-IP
- * and per-participant rate limits, the auth throttles (sign-in scenario) and the SES send budget
+ * Limits a real deployment keeps but a benchmark from one address must lift: the BFF's per-IP,
+ * per-participant and global rate limits, its socket caps (1,000 subscribers and the herd's connections
+ * all come from 127.0.0.1), the auth throttles (sign-in scenario: sends, and the failed-verification
+ * budget, which counts each verification while it is in flight) and the SES send budget
  * (the emulator is not SES's sandbox; the sign-in scenario sets the budget it measures with,
  * `--ses-rate`). A variable set in the environment wins over these.
  */
 export const LOADTEST_ENV: Record<string, string> = {
   BFF_RATE_LIMIT_IP_PER_MINUTE: '0',
   BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE: '0',
+  BFF_RATE_LIMIT_GLOBAL_PER_MINUTE: '0',
+  BFF_WS_MAX_SOCKETS_PER_ADDRESS: '0',
+  BFF_WS_MAX_SOCKETS_PER_PARTICIPANT: '0',
   AUTH_SEND_COOLDOWN_SECONDS: '0',
   AUTH_SEND_PER_IP_MAX: '100000000',
   AUTH_SEND_PER_ADDRESS_MAX: '1000',
+  AUTH_SEND_PER_ADDRESS_TOTAL_MAX: '1000',
+  AUTH_VERIFY_FAILURES_PER_IP_MAX: '100000000',
+  AUTH_VERIFY_FAILURES_GLOBAL_MAX: '100000000',
   SES_SEND_RATE_PER_SECOND: '5000',
   NOTIFIER_CONCURRENCY: '64',
   LOG_LEVEL: 'warn',

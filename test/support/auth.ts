@@ -62,7 +62,7 @@ export interface TestAuth {
   auth: RunningAuth;
   client: AuthServiceClient;
   send(email: string, clientIp?: string): Promise<{ expiresInSeconds: number; resendAfterSeconds: number }>;
-  verify(email: string, code: string): Promise<VerifyResult>;
+  verify(email: string, code: string, clientIp?: string): Promise<VerifyResult>;
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;
   stop(): Promise<void>;
 }
@@ -80,7 +80,7 @@ export async function startTestAuth(shared: Shared, env: Record<string, string> 
     auth,
     client,
     send: (email, clientIp = '198.51.100.7') => callUnary(client.sendVerificationCode.bind(client), { email, clientIp }),
-    verify: (email, code) => callUnary(client.verifyCode.bind(client), { email, code }),
+    verify: (email, code, clientIp = '198.51.100.7') => callUnary(client.verifyCode.bind(client), { email, code, clientIp }),
     jwks: async () =>
       JSON.parse((await callUnary(client.getPublicKeys.bind(client), {})).jwksJson) as { keys: Record<string, unknown>[] },
     async stop() {

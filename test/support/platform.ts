@@ -47,6 +47,11 @@ export interface TestPlatform {
   replicas: RunningBff[];
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
+  /**
+   * Stops the auth service and starts it again on the same port with `env` over its environment so far (a
+   * new configuration rolled out: keys, admins); `auth`, `authConfig` and `mintTokens` follow the new one.
+   */
+  restartAuth(env: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +64,10 @@ interface Isolation {
   adminEmail: string;
 }
 
-type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas'>;
+type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas'> & {
+  /** The environment auth was started with. */
+  authEnv: Record<string, string>;
+};
 
 /** Auth, then event and issuer, then the BFF and its replicas; each one's stop is pushed onto `stops`. */
 async function startServices(
@@ -67,14 +75,15 @@ async function startServices(
   options: TestPlatformOptions,
   stops: (() => Promise<void>)[],
 ): Promise<Services> {
-  const authConfig = authConfigSchema.parse({
+  const authEnv = {
     ...common,
     AUTH_REDIS_PREFIX: prefixes.auth,
     AUTH_DEV_KEY_FILE: join(keyDir, 'dev-key.json'),
     AUTH_CODE_SECRET: 'platform-test-code-secret',
     AUTH_ADMIN_EMAILS: adminEmail,
     ...options.auth,
-  });
+  };
+  const authConfig = authConfigSchema.parse(authEnv);
   const auth = await startAuth(authConfig, { logger: testLogger('auth'), metrics: options.authMetrics === true });
   stops.push(() => auth.stop());
   const authAddress = `127.0.0.1:${auth.grpcPort}`;
@@ -120,7 +129,7 @@ async function startServices(
   const bff = await launchBff();
   const replicas: RunningBff[] = [];
   for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
-  return { authConfig, auth, event, issuer, bff, replicas };
+  return { authConfig, authEnv, auth, event, issuer, bff, replicas };
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -153,23 +162,35 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
   try {
-    const services = await startServices({ common, prefixes, group, keyDir, adminEmail }, options, stops);
-    const { authConfig, bff } = services;
+    const { authEnv, ...services } = await startServices({ common, prefixes, group, keyDir, adminEmail }, options, stops);
     let stopped: Promise<void> | undefined;
-    return {
+    const platform: TestPlatform = {
       ...services,
-      url: bff.url,
-      wsUrl: bff.url.replace(/^http/, 'ws'),
+      url: services.bff.url,
+      wsUrl: services.bff.url.replace(/^http/, 'ws'),
       adminEmail,
       db,
-      mintTokens: (emails, ttlSeconds) =>
-        mintSessionTokens(
+      mintTokens: (emails, ttlSeconds) => {
+        const { authConfig } = platform;
+        return mintSessionTokens(
           ttlSeconds === undefined ? authConfig : { ...authConfig, tokens: { ...authConfig.tokens, ttlSeconds } },
           emails,
-        ),
+        );
+      },
+      async restartAuth(env) {
+        await platform.auth.stop();
+        Object.assign(authEnv, env, { GRPC_PORT: String(platform.auth.grpcPort) });
+        platform.authConfig = authConfigSchema.parse(authEnv);
+        platform.auth = await startAuth(platform.authConfig, {
+          logger: testLogger('auth'),
+          metrics: options.authMetrics === true,
+        });
+      },
       stop() {
         stopped ??= (async () => {
           await stopAll();
+          // A restarted auth (restartAuth) is not among `stops`.
+          await platform.auth.stop().catch(() => undefined);
           await dropRedisKeys(Object.values(prefixes)).catch(() => undefined);
           await db.drop().catch(() => undefined);
           rmSync(keyDir, { recursive: true, force: true });
@@ -177,6 +198,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
         return stopped;
       },
     };
+    return platform;
   } catch (err) {
     await stopAll();
     await db.drop().catch(() => undefined);

@@ -28,7 +28,10 @@ export function createRequestContext({
   verifier,
   receivedAt,
   traceparent,
+  stillAdmin,
 }: {
+  /** The auth service's current answer to "is this participant an admin" (see admission.ts). */
+  stillAdmin?: ((participantId: string) => Promise<boolean>) | undefined;
   receivedAt: number;
   traceparent: string | undefined;
   requestId: string;
@@ -58,6 +61,10 @@ export function createRequestContext({
     async requireAdmin() {
       const claims = await verify();
       if (claims.role !== 'admin') throw userError('FORBIDDEN', 'this operation needs the admin role');
+      // The token's role is what the configuration said when it was signed; an admin removed since is one no more.
+      if (stillAdmin && !(await stillAdmin(claims.participantId))) {
+        throw userError('FORBIDDEN', 'this operation needs the admin role');
+      }
       return claims;
     },
   };

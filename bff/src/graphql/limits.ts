@@ -8,6 +8,7 @@ import {
   isInterfaceType,
   Kind,
   type ASTVisitor,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -151,4 +152,34 @@ export function costLimitRule(maxCost: number, listFactor = 10): ValidationRule 
         );
       }
     });
+}
+
+/**
+ * How many root fields an operation selects: each one is a call the rate limits charge. Fragments
+ * and inline fragments at the root are counted through; a fragment named twice counts once per use.
+ */
+export function rootFieldCount(operation: OperationDefinitionNode, fragments: Fragments): number {
+  const count = (set: SelectionSetNode, path: Set<string>): number => {
+    let n = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) n += 1;
+      else if (sel.kind === Kind.INLINE_FRAGMENT) n += count(sel.selectionSet, path);
+      else {
+        const fragment = fragments(sel.name.value);
+        if (!fragment || path.has(sel.name.value)) continue;
+        path.add(sel.name.value);
+        n += count(fragment.selectionSet, path);
+        path.delete(sel.name.value);
+      }
+    }
+    return n;
+  };
+  return Math.max(1, count(operation.selectionSet, new Set()));
+}
+
+/** A document's fragments by name. */
+export function fragmentsOf(document: DocumentNode): Fragments {
+  const byName = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) byName.set(def.name.value, def);
+  return (name) => byName.get(name);
 }

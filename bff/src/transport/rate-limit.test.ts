@@ -25,7 +25,7 @@ afterEach(async () => {
   await Promise.all(limiters.splice(0).map((l) => l.stop()));
 });
 
-function limiter(store: CounterStore, now: () => number, limits = { ip: 5, participant: 3 }) {
+function limiter(store: CounterStore, now: () => number, limits = { ip: 5, participant: 3, global: 0 }) {
   const l = createRateLimiter({ limits, store, keyPrefix: 't:', syncIntervalMs: 60_000, logger, now });
   limiters.push(l);
   return l;
@@ -68,7 +68,17 @@ describe('createRateLimiter', () => {
   });
 
   it('does nothing when a limit is 0', () => {
-    const l = limiter(sharedStore(), () => 0, { ip: 0, participant: 0 });
+    const l = limiter(sharedStore(), () => 0, { ip: 0, participant: 0, global: 0 });
     for (let i = 0; i < 100; i++) expect(l.take('ip', 'x')).toBeUndefined();
+  });
+});
+
+describe('createRateLimiter with units', () => {
+  it('charges several units at once, refusing a charge that would go over', () => {
+    const l = limiter(sharedStore(), () => 0, { ip: 0, participant: 5, global: 0 });
+    expect(l.take('participant', 'p', 3)).toBeUndefined();
+    expect(l.take('participant', 'p', 3)).toBeGreaterThan(0);
+    expect(l.take('participant', 'p', 2)).toBeUndefined();
+    expect(l.take('participant', 'p')).toBeGreaterThan(0);
   });
 });

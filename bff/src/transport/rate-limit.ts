@@ -6,7 +6,8 @@ export interface CounterStore {
   incrementAll(items: readonly { key: string; by: number }[], ttlMs: number): Promise<number[]>;
 }
 
-export type LimitKind = 'ip' | 'participant';
+/** Per client address, per signed-in participant, and one ceiling over every client together. */
+export type LimitKind = 'ip' | 'participant' | 'global';
 
 export interface RateLimiterOptions {
   /** Allowed per window (per minute by default); 0 means no limit. */
@@ -20,8 +21,8 @@ export interface RateLimiterOptions {
 }
 
 export interface RateLimiter {
-  /** Counts one request; answers the seconds to wait when over the limit, else undefined. */
-  take(kind: LimitKind, id: string): number | undefined;
+  /** Counts `units` (default one request); answers the seconds to wait when over the limit, else undefined. */
+  take(kind: LimitKind, id: string, units?: number): number | undefined;
   /** Merges local counts into the store now (tests and shutdown). */
   sync(): Promise<void>;
   stop(): Promise<void>;
@@ -106,21 +107,22 @@ export function createRateLimiter({
   timer.unref();
 
   return {
-    take(kind, id) {
+    take(kind, id, units = 1) {
       const limit = limits[kind];
-      if (limit <= 0) return undefined;
+      if (limit <= 0 || units <= 0) return undefined;
       roll();
-      const key = `${kind}:${id}`;
+      // Ids are addresses and verified participant ids; the cap only keeps a key's size bounded whatever comes.
+      const key = `${kind}:${id.slice(0, 64)}`;
       let counter = counters.get(key);
       if (counter === undefined) {
         counter = { pending: 0, shared: 0 };
         counters.set(key, counter);
       }
-      if (counter.shared + counter.pending >= limit) {
+      if (counter.shared + counter.pending + units > limit) {
         const windowEnd = (window + 1) * windowMs;
         return Math.max(1, Math.ceil((windowEnd - now()) / 1000));
       }
-      counter.pending += 1;
+      counter.pending += units;
       return undefined;
     },
     sync,

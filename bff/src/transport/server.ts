@@ -8,7 +8,8 @@ import { requestMetricsPlugin } from '../graphql/request-metrics';
 import type { Admitter } from './admission';
 import { createHttpHandler } from './http';
 import { createWebAssets } from './web-assets';
-import { startWebSocketServer } from './ws';
+import { fieldChargePlugin } from './field-charge';
+import { startWebSocketServer, type SocketCaps } from './ws';
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -22,6 +23,7 @@ export interface ServerOptions {
   readiness: () => Promise<boolean>;
   /** The built web app, served at `/`. */
   webDir: string;
+  socketCaps: SocketCaps;
 }
 
 export interface RunningServer {
@@ -44,6 +46,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     validationRules,
     production,
     maxPayloadBytes: options.maxBodyBytes,
+    caps: options.socketCaps,
   });
   const apollo = createApollo({
     schema,
@@ -54,6 +57,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
       { serverWillStart: () => Promise.resolve({ drainServer: () => ws.dispose() }) },
       requestMetricsPlugin(schema),
+      fieldChargePlugin(admitter),
     ],
   });
   await apollo.start();

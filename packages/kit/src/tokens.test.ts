@@ -75,6 +75,61 @@ describe('createTokenVerifier', () => {
     });
   });
 
+  it('refetches the keys once they are maxAgeMs old: a removed key, and the tokens it verified, stop working', async () => {
+    const k1 = await keyPair('k1');
+    const k2 = await keyPair('k2');
+    let jwks = { keys: [k1.jwk, k2.jwk] };
+    let loads = 0;
+    let t = 0;
+    const verifier = createTokenVerifier({
+      loadJwks: async () => {
+        loads++;
+        return jwks;
+      },
+      maxAgeMs: 1_000,
+      now: () => t,
+    });
+    const removed = await sign(k1.privateKey, 'k1', { email: 'a@x.io', role: 'participant' });
+    const kept = await sign(k2.privateKey, 'k2', { email: 'b@x.io', role: 'participant' });
+    await verifier.verify(removed);
+    await verifier.verify(kept);
+    jwks = { keys: [k2.jwk] };
+    t = 999;
+    // Within the period the cached verification still stands.
+    await expect(verifier.verify(removed)).resolves.toMatchObject({ email: 'a@x.io' });
+    expect(loads).toBe(1);
+    t = 1_000;
+    await expect(verifier.verify(removed)).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    await expect(verifier.verify(kept)).resolves.toMatchObject({ email: 'b@x.io' });
+    expect(loads).toBe(2);
+  });
+
+  it('keeps the old keys when a refetch fails, and waits refreshIntervalMs before the next try', async () => {
+    const k1 = await keyPair('k1');
+    let loads = 0;
+    let t = 0;
+    const verifier = createTokenVerifier({
+      loadJwks: async () => {
+        loads++;
+        if (loads > 1) throw new Error('auth is down');
+        return { keys: [k1.jwk] };
+      },
+      maxAgeMs: 1_000,
+      refreshIntervalMs: 500,
+      now: () => t,
+    });
+    const token = await sign(k1.privateKey, 'k1', { email: 'a@x.io', role: 'participant' });
+    await verifier.verify(token);
+    t = 1_000;
+    await expect(verifier.verify(token)).resolves.toMatchObject({ email: 'a@x.io' });
+    t = 1_200;
+    await expect(verifier.verify(token)).resolves.toMatchObject({ email: 'a@x.io' });
+    expect(loads).toBe(2);
+    t = 1_500;
+    await verifier.verify(token);
+    expect(loads).toBe(3);
+  });
+
   it('rejects expired, forged and malformed tokens as UNAUTHENTICATED', async () => {
     const k = await keyPair('k1');
     const forger = await keyPair('k1');

@@ -25,6 +25,11 @@ export interface TokenVerifierOptions {
   cacheSize?: number;
   /** Refetch the JWKS for an unknown key id at most this often. */
   refreshIntervalMs?: number;
+  /**
+   * Refetch the JWKS when it is older than this (checked on use), so a key removed from it is refused,
+   * and the tokens it verified are dropped from the cache, within this period.
+   */
+  maxAgeMs?: number;
   now?: () => number;
 }
 
@@ -137,27 +142,44 @@ export async function verifyCompactToken(
   return { participantId: sub, email, role, exp };
 }
 
+/** The key id a compact token names (undefined when it names none): what the cache files it under. */
+function keyIdOf(token: string): string | undefined {
+  try {
+    const kid = decodeJson(token.slice(0, token.indexOf('.')))['kid'];
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Verifies session tokens locally with the auth service's public keys, fetched once
- * and refreshed when a token names a key id we do not know (key rotation).
+ * Verifies session tokens locally with the auth service's public keys: fetched once, again when a
+ * token names a key id we do not know (key rotation), and again once they are `maxAgeMs` old, when
+ * every key no longer published is dropped with the verified tokens it signed (key removal).
  */
 export function createTokenVerifier({
   loadJwks,
   cacheSize = 100_000,
   refreshIntervalMs = 30_000,
+  maxAgeMs = 60_000,
   now = Date.now,
 }: TokenVerifierOptions): TokenVerifier {
   let keys: Map<string, PublicKey> | undefined;
   let loadedAt = 0;
   let loading: Promise<Map<string, PublicKey>> | undefined;
-  const cache = new Map<string, SessionClaims>();
+  const cache = new Map<string, { claims: SessionClaims; kid: string | undefined }>();
   // A token already being checked (a subscriber's connection_init and its apply, say) is checked once.
   const checking = new Map<string, Promise<SessionClaims>>();
 
   const load = (): Promise<Map<string, PublicKey>> => {
     loading ??= loadJwks()
       .then((jwks) => {
-        keys = importKeys(jwks);
+        const fresh = importKeys(jwks);
+        const removed = [...(keys?.keys() ?? [])].filter((kid) => !fresh.has(kid));
+        if (removed.length > 0) {
+          for (const [token, entry] of cache) if (entry.kid === undefined || removed.includes(entry.kid)) cache.delete(token);
+        }
+        keys = fresh;
         loadedAt = now();
         return keys;
       })
@@ -167,10 +189,28 @@ export function createTokenVerifier({
     return loading;
   };
 
+  /** The keys, fetched again first when they are older than `maxAgeMs` (the old ones serve if that fails). */
+  // After a failed refetch the old keys serve, and the next try waits `refreshIntervalMs`: with the auth
+  // service down, requests must not each wait for its deadline.
+  let failedAt = -Infinity;
+  const stale = (): boolean => keys !== undefined && now() - loadedAt >= maxAgeMs && now() - failedAt >= refreshIntervalMs;
+  const current = async (): Promise<Map<string, PublicKey>> => {
+    if (keys === undefined) return load();
+    if (stale()) {
+      try {
+        return await load();
+      } catch {
+        failedAt = now();
+        return keys;
+      }
+    }
+    return keys;
+  };
+
   const check = async (token: string): Promise<SessionClaims> => {
     try {
       try {
-        return await verifyCompactToken(token, keys ?? (await load()), now());
+        return await verifyCompactToken(token, await current(), now());
       } catch (err) {
         if (!(err instanceof TokenRejected && err.unknownKey) || now() - loadedAt < refreshIntervalMs) throw err;
         return await verifyCompactToken(token, await load(), now());
@@ -185,9 +225,11 @@ export function createTokenVerifier({
 
   return {
     async verify(token) {
+      // Stale keys are fetched again before a cached verification is believed: it may be of a removed key.
+      if (stale()) await current();
       const cached = cache.get(token);
       if (cached !== undefined) {
-        if (cached.exp * 1000 > now()) return cached;
+        if (cached.claims.exp * 1000 > now()) return cached.claims;
         cache.delete(token);
         throw ServiceError.unauthenticated('the session token has expired');
       }
@@ -198,11 +240,15 @@ export function createTokenVerifier({
       }
       const claims = await pending;
       if (cache.has(token)) return claims;
+      const kid = keyIdOf(token);
+      // Its key was removed while it was being checked.
+      if (kid !== undefined && keys !== undefined && !keys.has(kid))
+        throw ServiceError.unauthenticated('the session token is not valid');
       if (cache.size >= cacheSize) {
         const oldest = cache.keys().next().value;
         if (oldest !== undefined) cache.delete(oldest);
       }
-      cache.set(token, claims);
+      cache.set(token, { claims, kid });
       return claims;
     },
   };

@@ -56,8 +56,17 @@ function codeStoreSettings(config: AuthConfig): CodeStoreSettings {
     codeTtlMs: config.codes.ttlSeconds * 1000,
     maxAttempts: config.codes.maxAttempts,
     cooldownMs: config.throttle.cooldownSeconds * 1000,
-    perAddress: { max: config.throttle.perAddress.max, windowMs: config.throttle.perAddress.windowSeconds * 1000 },
+    perAddress: {
+      max: config.throttle.perAddress.max,
+      totalMax: config.throttle.perAddress.totalMax,
+      windowMs: config.throttle.perAddress.windowSeconds * 1000,
+    },
     perIp: { max: config.throttle.perIp.max, windowMs: config.throttle.perIp.windowSeconds * 1000 },
+    verifyFailures: {
+      perClient: config.throttle.verifyFailures.perClient,
+      global: config.throttle.verifyFailures.global,
+      windowMs: config.throttle.verifyFailures.windowSeconds * 1000,
+    },
   };
 }
 

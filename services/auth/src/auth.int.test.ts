@@ -2,6 +2,7 @@ import { GrpcStatus, callUnary } from '@fcfs/kit';
 import { decodeProtectedHeader } from 'jose';
 import { QueryTypes } from 'sequelize';
 import { emailsTo } from '../../../test/support';
+import { INVALID_CODE_MESSAGE } from './verification';
 import {
   codeFor,
   createShared,
@@ -47,14 +48,14 @@ describe('AuthService: e-mail codes and session tokens (real Redis, MariaDB, SES
     expect(jwks.keys[0]).not.toHaveProperty('d');
   });
 
-  it('refuses a reused code, telling it apart from an expired one', async () => {
+  it('refuses a reused code with the one answer a missing code gets', async () => {
     const email = randomAddress();
     await t.send(email);
     const code = await codeFor(email);
     await t.verify(email, code);
     const reused = await failure(t.verify(email, code));
     expect(reused).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, reason: 'INVALID_CODE' });
-    expect(reused.message).toContain('already been used');
+    expect(reused.message).toBe(INVALID_CODE_MESSAGE);
   });
 
   it('refuses a wrong code, and voids the code after five tries', async () => {
@@ -65,7 +66,8 @@ describe('AuthService: e-mail codes and session tokens (real Redis, MariaDB, SES
     for (let i = 1; i <= 5; i++) {
       const err = await failure(t.verify(email, wrong));
       expect(err).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, reason: 'INVALID_CODE' });
-      expect(err.message).toContain('not correct');
+      // No tries-left count: it would tell a stranger that a code is pending.
+      expect(err.message).toBe(INVALID_CODE_MESSAGE);
     }
     // The sixth try fails even with the right code: the code is void.
     const sixth = await failure(t.verify(email, code));
@@ -81,10 +83,16 @@ describe('AuthService: e-mail codes and session tokens (real Redis, MariaDB, SES
     await expect(t.verify(email, code)).resolves.toMatchObject({ participant: { email } });
   });
 
-  it('refuses a code when none is pending', async () => {
-    const err = await failure(t.verify(randomAddress(), '123456'));
-    expect(err).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, reason: 'INVALID_CODE' });
-    expect(err.message).toContain('expired');
+  it('answers "no code pending" and "wrong code" alike, so a guess tells nobody whose code is pending', async () => {
+    const pending = randomAddress();
+    await t.send(pending);
+    const code = await codeFor(pending);
+    const wrong = code === '123456' ? '123457' : '123456';
+    const none = await failure(t.verify(randomAddress(), wrong));
+    const mistaken = await failure(t.verify(pending, wrong));
+    const answer = (e: typeof none) => ({ code: e.code, reason: e.reason, message: e.message });
+    expect(answer(none)).toEqual(answer(mistaken));
+    expect(answer(none)).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, reason: 'INVALID_CODE', message: INVALID_CODE_MESSAGE });
   });
 
   it.each([
@@ -184,7 +192,7 @@ describe('AuthService: code expiry', () => {
     await shared?.cleanup();
   });
 
-  it('refuses an expired code with its own message', async () => {
+  it('refuses an expired code with the one INVALID_CODE answer', async () => {
     const email = randomAddress();
     await expect(t.send(email)).resolves.toMatchObject({ expiresInSeconds: 1 });
     const code = await codeFor(email);
@@ -193,7 +201,7 @@ describe('AuthService: code expiry', () => {
     expect(err).toMatchObject({
       code: GrpcStatus.INVALID_ARGUMENT,
       reason: 'INVALID_CODE',
-      message: 'the code has expired; request a new one',
+      message: INVALID_CODE_MESSAGE,
     });
   });
 });

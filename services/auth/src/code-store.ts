@@ -33,9 +33,14 @@ export interface CodeStoreSettings {
   codeTtlMs: number;
   maxAttempts: number;
   cooldownMs: number;
-  perAddress: { max: number; windowMs: number };
+  /** Sends per client for one address (per window), and to one address from every client together. */
+  perAddress: { max: number; totalMax: number; windowMs: number };
   perIp: { max: number; windowMs: number };
+  /** Failed verifications per client, and over every client together, per window. */
+  verifyFailures: { perClient: number; global: number; windowMs: number };
 }
+
+export type FailureBudget = { outcome: 'ok' } | { outcome: 'ip-limit' | 'global-limit'; retryAfterMs: number };
 
 /**
  * Pending codes and send throttles in Redis. All keys of one address share a hash tag, and
@@ -44,21 +49,24 @@ export interface CodeStoreSettings {
  */
 export function createCodeStore(redis: Redis, settings: CodeStoreSettings) {
   const scripts = defineLuaScripts(redis, {
-    reserveSend: { file: lua('reserve-send'), keys: 3 },
-    releaseSend: { file: lua('release-send'), keys: 3 },
+    reserveSend: { file: lua('reserve-send'), keys: 4 },
+    releaseSend: { file: lua('release-send'), keys: 4 },
     takeBudget: { file: lua('take-budget'), keys: 1 },
     refundBudget: { file: lua('refund-budget'), keys: 1 },
     takeAttempt: { file: lua('take-attempt'), keys: 1 },
     consumeCode: { file: lua('consume-code'), keys: 1 },
   });
   const { prefix } = settings;
-  const addressKeys = (address: string): string[] => [
-    `${prefix}addr:{${address}}:cooldown`,
-    `${prefix}addr:{${address}}:sends`,
+  const addressKeys = (address: string, ip: string): string[] => [
+    `${prefix}addr:{${address}}:ip:${ip}:cooldown`,
+    `${prefix}addr:{${address}}:ip:${ip}:sends`,
     `${prefix}addr:{${address}}:code`,
+    `${prefix}addr:{${address}}:sends`,
   ];
   const codeKey = (address: string): string => `${prefix}addr:{${address}}:code`;
   const ipKey = (ip: string): string => `${prefix}ip:{${ip}}:sends`;
+  const failureKeys = (ip: string): [string, string] => [`${prefix}ip:{${ip}}:verify-failures`, `${prefix}{verify-failures}`];
+  const { verifyFailures } = settings;
 
   return {
     /**
@@ -71,12 +79,13 @@ export function createCodeStore(redis: Redis, settings: CodeStoreSettings) {
       let reserved: ReturnType<typeof outcomeOf>;
       try {
         reserved = outcomeOf(
-          await scripts.reserveSend(addressKeys(address), [
+          await scripts.reserveSend(addressKeys(address, ip), [
             settings.cooldownMs,
             settings.perAddress.max,
             settings.perAddress.windowMs,
             codeHash,
             settings.codeTtlMs,
+            settings.perAddress.totalMax,
           ]),
         );
       } catch (err) {
@@ -90,8 +99,30 @@ export function createCodeStore(redis: Redis, settings: CodeStoreSettings) {
 
     /** Undoes a reservation whose e-mail was not sent: no pending code, no cooldown, budgets given back. */
     async releaseSend(address: string, ip: string, codeHash: string): Promise<void> {
-      await scripts.releaseSend(addressKeys(address), [codeHash]);
+      await scripts.releaseSend(addressKeys(address, ip), [codeHash]);
       await scripts.refundBudget([ipKey(ip)], []);
+    },
+
+    /**
+     * Takes one unit of the client's and of the global failed-verification budget before a try (given
+     * back by `refundFailure` when the try succeeds), so a spent budget refuses the guess before it
+     * touches anyone's code.
+     */
+    async takeFailure(ip: string): Promise<FailureBudget> {
+      const [clientKey, globalKey] = failureKeys(ip);
+      const { windowMs } = verifyFailures;
+      const client = outcomeOf(await scripts.takeBudget([clientKey], [verifyFailures.perClient, windowMs]));
+      if (client.outcome !== 'ok') return { outcome: 'ip-limit', retryAfterMs: Number(client.value) };
+      const global = outcomeOf(await scripts.takeBudget([globalKey], [verifyFailures.global, windowMs]));
+      if (global.outcome === 'ok') return { outcome: 'ok' };
+      await scripts.refundBudget([clientKey], []);
+      return { outcome: 'global-limit', retryAfterMs: Number(global.value) };
+    },
+
+    /** Gives back what `takeFailure` took: the try did not fail. */
+    async refundFailure(ip: string): Promise<void> {
+      const [clientKey, globalKey] = failureKeys(ip);
+      await Promise.all([scripts.refundBudget([clientKey], []), scripts.refundBudget([globalKey], [])]);
     },
 
     /** Counts one try against the pending code; `ok` carries the hash to compare. */

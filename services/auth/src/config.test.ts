@@ -14,8 +14,9 @@ describe('auth configuration', () => {
     expect(c.codes).toMatchObject({ redisPrefix: 'auth:', ttlSeconds: 300, maxAttempts: 5 });
     expect(c.throttle).toEqual({
       cooldownSeconds: 60,
-      perAddress: { max: 5, windowSeconds: 3600 },
+      perAddress: { max: 5, totalMax: 20, windowSeconds: 3600 },
       perIp: { max: 50, windowSeconds: 3600 },
+      verifyFailures: { perClient: 100, global: 50_000, windowSeconds: 900 },
       sendTimeoutMs: 4000,
     });
     expect(c.tokens.ttlSeconds).toBe(7200);

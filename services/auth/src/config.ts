@@ -31,8 +31,12 @@ const codes = fragment(
 /** Every limit is here so a load test can raise it. */
 const throttle = fragment(
   {
+    /** Between two sends to one address asked for by one client. */
     AUTH_SEND_COOLDOWN_SECONDS: env.nonNegativeInt(60),
+    /** Sends to one address asked for by one client per window: someone else's requests never spend the owner's. */
     AUTH_SEND_PER_ADDRESS_MAX: env.positiveInt(5),
+    /** Sends to one address from every client together per window: what its inbox receives at most. */
+    AUTH_SEND_PER_ADDRESS_TOTAL_MAX: env.positiveInt(20),
     AUTH_SEND_PER_ADDRESS_WINDOW_SECONDS: env.positiveInt(3600),
     AUTH_SEND_PER_IP_MAX: env.positiveInt(50),
     AUTH_SEND_PER_IP_WINDOW_SECONDS: env.positiveInt(3600),
@@ -41,11 +45,28 @@ const throttle = fragment(
      * send budget included; within the BFF's deadline (BFF_UPSTREAM_TIMEOUT_MS, 5000), which also bounds it.
      */
     AUTH_SEND_TIMEOUT_MS: env.positiveInt(4_000),
+    /**
+     * Failed verifications per client address per window (a wrong, expired or used code): sized for a carrier
+     * NAT's many people mistyping, far below what guessing needs (a code has a million values).
+     */
+    AUTH_VERIFY_FAILURES_PER_IP_MAX: env.positiveInt(100),
+    /** Failed verifications over every client together per window: the ceiling for guesses spread over many addresses. */
+    AUTH_VERIFY_FAILURES_GLOBAL_MAX: env.positiveInt(50_000),
+    AUTH_VERIFY_FAILURES_WINDOW_SECONDS: env.positiveInt(900),
   },
   (e) => ({
     cooldownSeconds: e.AUTH_SEND_COOLDOWN_SECONDS,
-    perAddress: { max: e.AUTH_SEND_PER_ADDRESS_MAX, windowSeconds: e.AUTH_SEND_PER_ADDRESS_WINDOW_SECONDS },
+    perAddress: {
+      max: e.AUTH_SEND_PER_ADDRESS_MAX,
+      totalMax: e.AUTH_SEND_PER_ADDRESS_TOTAL_MAX,
+      windowSeconds: e.AUTH_SEND_PER_ADDRESS_WINDOW_SECONDS,
+    },
     perIp: { max: e.AUTH_SEND_PER_IP_MAX, windowSeconds: e.AUTH_SEND_PER_IP_WINDOW_SECONDS },
+    verifyFailures: {
+      perClient: e.AUTH_VERIFY_FAILURES_PER_IP_MAX,
+      global: e.AUTH_VERIFY_FAILURES_GLOBAL_MAX,
+      windowSeconds: e.AUTH_VERIFY_FAILURES_WINDOW_SECONDS,
+    },
     sendTimeoutMs: e.AUTH_SEND_TIMEOUT_MS,
   }),
 );

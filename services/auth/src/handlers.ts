@@ -27,7 +27,11 @@ export function authHandlers({
     },
 
     async verifyCode(request) {
-      const { token, expiresAtMs, participant, isAdmin } = await verification.verifyCode(request.email, request.code);
+      const { token, expiresAtMs, participant, isAdmin } = await verification.verifyCode(
+        request.email,
+        request.code,
+        request.clientIp,
+      );
       return { token, expiresAtMs, participant: { id: participant.id, email: participant.email, isAdmin } };
     },
 

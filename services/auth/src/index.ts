@@ -1,7 +1,7 @@
 export { startAuth, type AuthOverrides, type RunningAuth } from './app';
 export { configSchema, loadServiceConfig, type AuthConfig } from './config';
 export { checkEmail, parseEmail } from './email-address';
-export { publicJwks, resolveSigningKeys, type SigningKey } from './keys';
+export { generatePrivateJwk, publicJwks, resolveSigningKeys, type SigningKey } from './keys';
 // For the operator's token-minting tool (tools/mint-tokens), which signs as the service does.
 export { createParticipants } from './participants';
 export { roleOf, signSessionToken } from './session-tokens';

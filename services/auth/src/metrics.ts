@@ -38,4 +38,5 @@ export const tokensIssued = new Counter({
 // Zero series from the start, so dashboards and rate() see every outcome before it first happens.
 for (const outcome of ['sent', 'throttled', 'budget', 'invalid', 'failed']) codeSends.labels(outcome).inc(0);
 for (const result of ['sent', 'failed']) emailsSent.labels(result).inc(0);
-for (const outcome of ['verified', 'wrong', 'missing', 'used', 'too-many-attempts']) verifications.labels(outcome).inc(0);
+for (const outcome of ['verified', 'wrong', 'missing', 'used', 'too-many-attempts', 'throttled'])
+  verifications.labels(outcome).inc(0);

@@ -37,9 +37,20 @@ function clientOf(ip: string): string {
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
-function invalidCode(message: string): ServiceError {
-  return ServiceError.invalidArgument(message, 'INVALID_CODE');
+/**
+ * The one answer for a code that is missing (expired, never sent), wrong or already used: which of them
+ * it was, or how many tries are left, would tell a stranger whether someone's code is pending.
+ */
+export const INVALID_CODE_MESSAGE = 'the code is not correct or no longer valid; check it or request a new one';
+
+function invalidCode(): ServiceError {
+  return ServiceError.invalidArgument(INVALID_CODE_MESSAGE, 'INVALID_CODE');
 }
+
+const FAILURE_MESSAGES = {
+  'ip-limit': 'too many failed verifications from this client',
+  'global-limit': 'too many failed verifications right now',
+} as const;
 
 /** Room kept before the caller's deadline to answer it (and release the reservation) in time. */
 const ANSWER_MARGIN_MS = 250;
@@ -115,36 +126,50 @@ export function createVerification(deps: VerificationDeps) {
       return { expiresInSeconds: deps.codeTtlSeconds, resendAfterSeconds: deps.resendCooldownSeconds };
     },
 
+    /**
+     * Exchanges a code for a session token. Every try first takes a unit of the client's and the global
+     * failure budgets (a spent one refuses the try before it counts against anyone's code); a try that
+     * succeeds gives it back.
+     */
     async verifyCode(
       rawEmail: unknown,
       rawCode: unknown,
+      clientIp = '',
     ): Promise<SessionToken & { participant: ParticipantRecord; isAdmin: boolean }> {
       const email = parseEmail(rawEmail);
       const code = parseCode(rawCode);
       const address = hasher.address(email);
+      const client = hasher.clientIp(clientOf(clientIp));
 
+      const budget = await store.takeFailure(client);
+      if (budget.outcome !== 'ok') {
+        verifications.inc({ outcome: 'throttled' });
+        const wait = seconds(budget.retryAfterMs);
+        throw ServiceError.resourceExhausted(`${FAILURE_MESSAGES[budget.outcome]}; retry in ${wait} s`, wait);
+      }
       const attempt = await store.takeAttempt(address);
       if (attempt.outcome !== 'ok') {
         verifications.inc({ outcome: attempt.outcome });
-        if (attempt.outcome === 'missing') throw invalidCode('the code has expired; request a new one');
-        if (attempt.outcome === 'used') throw invalidCode('the code has already been used; request a new one');
-        throw ServiceError.failedPrecondition('too many wrong tries: this code is void; request a new one', 'TOO_MANY_ATTEMPTS');
+        if (attempt.outcome === 'too-many-attempts') {
+          throw ServiceError.failedPrecondition(
+            'too many wrong tries: this code is void; request a new one',
+            'TOO_MANY_ATTEMPTS',
+          );
+        }
+        throw invalidCode();
       }
       const candidate = hasher.code(email, code);
       if (!sameDigest(candidate, attempt.hash)) {
         verifications.inc({ outcome: 'wrong' });
-        throw invalidCode(
-          attempt.triesLeft > 0
-            ? `the code is not correct; ${attempt.triesLeft} ${attempt.triesLeft === 1 ? 'try' : 'tries'} left`
-            : 'the code is not correct and no tries are left; request a new one',
-        );
+        throw invalidCode();
       }
       // The participant first: if MySQL is down the code stays redeemable for a retry.
       const participant = await participants.recordVerification(email);
       if (!(await store.consume(address, candidate))) {
         verifications.inc({ outcome: 'used' });
-        throw invalidCode('the code has already been used; request a new one');
+        throw invalidCode();
       }
+      await store.refundFailure(client).catch((err: unknown) => logger.warn({ err }, 'could not refund the failure budget'));
       verifications.inc({ outcome: 'verified' });
       const role = roleOf(email, deps.adminEmails);
       const token = await signSessionToken(deps.signingKey, { participantId: participant.id, email, role }, deps.tokenTtlSeconds);

@@ -22,9 +22,13 @@ export function mutationResolvers({ upstream, applyBatcher, hub, tracing }: Reso
       const res = await upstream.call(auth.sendVerificationCode.bind(auth), { email: emailArg(email), clientIp: ctx.clientIp });
       return { ok: true, expiresInSeconds: res.expiresInSeconds };
     },
-    async verifyCode(_, { email, code }) {
+    async verifyCode(_, { email, code }, ctx) {
       const checked = codeArg(code);
-      const res = await upstream.call(auth.verifyCode.bind(auth), { email: emailArg(email), code: checked });
+      const res = await upstream.call(auth.verifyCode.bind(auth), {
+        email: emailArg(email),
+        code: checked,
+        clientIp: ctx.clientIp,
+      });
       if (!res.participant) throw new ServiceError(GrpcStatus.INTERNAL, 'VerifyCode answered no participant');
       return { token: res.token, expiresAt: res.expiresAtMs, participant: toParticipant(res.participant) };
     },

@@ -1,6 +1,8 @@
 import { parseId } from '@fcfs/kit';
 import { watchApplication } from '../../live/application-status';
+import { TOKEN_EXPIRED, untilExpiry } from '../../live/until-expiry';
 import * as metrics from '../../metrics';
+import { userError } from '../errors';
 import type { SubscriptionResolvers } from '../generated/resolvers-types';
 import { readApplication, type ResolverDeps } from './deps';
 import { guarded } from './guard';
@@ -34,8 +36,13 @@ function counted<T>(iterator: AsyncIterableIterator<T>, field: string): AsyncIte
   return wrapped;
 }
 
-/** The iterators yield the field's value itself. */
-const identity = <T>(payload: T): T => payload;
+/** The iterators yield the field's value itself, and TOKEN_EXPIRED last when the session ran out. */
+const identity = <T>(payload: T): T => {
+  if ((payload as unknown) === TOKEN_EXPIRED) {
+    throw userError('UNAUTHENTICATED', 'the session token has expired; sign in again and subscribe anew');
+  }
+  return payload;
+};
 
 export function subscriptionResolvers(deps: ResolverDeps): SubscriptionResolvers {
   const { upstream, hub, stats, aheadIntervalMs, resyncMs, waitResyncMs, logger } = deps;
@@ -54,7 +61,7 @@ export function subscriptionResolvers(deps: ResolverDeps): SubscriptionResolvers
           waitResyncMs,
           logger,
         });
-        return counted(iterator, 'applicationStatus');
+        return counted(untilExpiry(iterator, claims.exp * 1000), 'applicationStatus');
       }),
       resolve: identity,
     },
@@ -62,7 +69,7 @@ export function subscriptionResolvers(deps: ResolverDeps): SubscriptionResolvers
       subscribe: guarded(async (_, { eventId }, ctx) => {
         const claims = await ctx.requireAdmin();
         const iterator = await stats.subscribe(parseId(eventId, 'eventId'), ctx.token ?? '', claims.exp * 1000);
-        return counted(iterator, 'eventStats');
+        return counted(untilExpiry(iterator, claims.exp * 1000), 'eventStats');
       }),
       resolve: identity,
     },
