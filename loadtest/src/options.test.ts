@@ -15,7 +15,7 @@ describe('parseOptions', () => {
       ceiling: true,
       cpuProf: false,
       coldConnections: false,
-      warmup: 2_000,
+      warmup: 0,
       sesRate: undefined,
       line: 0,
     });
@@ -54,7 +54,7 @@ describe('parseOptions', () => {
         '--no-ceiling',
         '--cold-connections',
         '--warmup',
-        '0',
+        '2000',
       ],
       '/repo',
     );
@@ -69,7 +69,7 @@ describe('parseOptions', () => {
       outDir: path.resolve('/repo/x'),
       ceiling: false,
       coldConnections: true,
-      warmup: 0,
+      warmup: 2_000,
     });
   });
 

@@ -43,7 +43,8 @@ export const USAGE = `Usage: npm run loadtest -- [options]
                        handshakes too) instead of before it, warmed by one GET
   --warmup <n>         participants of an untimed rehearsal herd on its own
                        event first, so the herd meets a warmed-up platform;
-                       0 measures a platform that has served nothing  (default 2000)
+                       0 (the headline) measures a platform that has served
+                       nothing, as a fresh deployment meets an opening  (default 0)
   --ses-rate <n>       the SES send budget (SES_SEND_RATE_PER_SECOND) of the
                        platform the run starts; signin default 200, herd 5000
   --line <n>           signin: first <n> participants apply to an event, so
@@ -58,7 +59,8 @@ const DEFAULTS = {
   connections: 1_000,
   subscribers: 1_000,
   timeoutSeconds: 300,
-  warmup: 2_000,
+  /** The headline is a platform that has served nothing (issue 15): no rehearsal unless asked. */
+  warmup: 0,
   /** A big production account's rate, as issue 16 measures sign-in with. */
   signinSesRate: 200,
 };
