@@ -3,6 +3,7 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { registry, type Logger } from '@fcfs/kit';
 import type { RequestContext } from '../graphql/context';
 import * as metrics from '../metrics';
+import { metricsText } from '../workers';
 import { nextRequestId, type Admitter } from './admission';
 
 export interface HttpHandlerOptions {
@@ -156,7 +157,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
         () => res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready\n'),
       );
     } else if (path === '/metrics') {
-      registry.metrics().then(
+      metricsText().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (err: unknown) => {
           logger.error({ err }, 'metrics failed');

@@ -9,6 +9,7 @@ import type { Admitter } from './admission';
 import { createHttpHandler } from './http';
 import { createWebAssets } from './web-assets';
 import { startWebSocketServer } from './ws';
+import { isClusterWorker } from '../workers';
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -71,7 +72,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn).
-    httpServer.listen({ port: options.port, host, backlog: 4_096 }, () => {
+    // A worker of BFF_WORKERS binds the port itself beside its siblings (SO_REUSEPORT): its own accept queue.
+    const shared = isClusterWorker() ? { exclusive: true, reusePort: true } : {};
+    httpServer.listen({ port: options.port, host, backlog: 4_096, ...shared }, () => {
       httpServer.off('error', reject);
       resolve();
     });
