@@ -14,6 +14,7 @@ describe('parseOptions', () => {
       outDir: path.resolve('/repo/loadtest/results'),
       ceiling: true,
       cpuProf: false,
+      heapProf: false,
       coldConnections: false,
       warmup: 0,
       sesRate: undefined,
