@@ -4,6 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { Logger } from '@fcfs/kit';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { createApollo } from '../graphql/apollo';
+import { createHotDocuments } from '../graphql/hot-documents';
 import { requestMetricsPlugin } from '../graphql/request-metrics';
 import type { Admitter } from './admission';
 import { createHttpHandler } from './http';
@@ -46,8 +47,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     production,
     maxPayloadBytes: options.maxBodyBytes,
   });
+  const hotDocuments = createHotDocuments();
   const apollo = createApollo({
     schema,
+    persistedQueriesCache: hotDocuments.cache,
     production,
     validationRules,
     logger,
@@ -64,6 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       apollo,
       admitter,
       logger,
+      hotDocuments,
       maxBodyBytes: options.maxBodyBytes,
       readiness: options.readiness,
       webAssets: createWebAssets(options.webDir),
