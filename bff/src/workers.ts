@@ -77,7 +77,7 @@ if (cluster.isWorker) {
 
 /**
  * The primary: forks `count` workers running this same script, forwards SIGTERM/SIGINT (a drain in each)
- * and SIGUSR2 (the benchmark's profiler toggle), answers the workers' metrics requests, and exits when
+ * and, when profiling, SIGUSR2 (the benchmark's profiler toggle), answers the workers' metrics requests, and exits when
  * every worker has. A worker that dies on its own takes the pod down (exit 1 after stopping the others):
  * Kubernetes restarts it, rather than a pod that answers /readyz from the workers still up while a
  * share of its connections went to a dead one.
@@ -123,5 +123,7 @@ export function runPrimary(count: number, logger: Logger): void {
       stopAll('SIGTERM');
     });
   }
-  process.on('SIGUSR2', () => stopAll('SIGUSR2'));
+  // Only when this process itself listens for SIGUSR2 (the benchmark's profiler, preloaded): a worker
+  // without such a listener would die of the signal.
+  if (process.listenerCount('SIGUSR2') > 0) process.on('SIGUSR2', () => stopAll('SIGUSR2'));
 }
