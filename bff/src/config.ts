@@ -7,6 +7,11 @@ const http = fragment(
     BFF_HOST: env.host(),
     BFF_PORT: env.port(4000),
     BFF_MAX_BODY_BYTES: env.positiveInt(64 * 1024),
+    /**
+     * Listening sockets on the port (SO_REUSEPORT, Linux): Node accepts one connection per socket per event-loop
+     * turn, so a herd of new connections is accepted this many at a time (transport/listen.ts). 1 elsewhere.
+     */
+    BFF_ACCEPT_SOCKETS: env.positiveInt(process.platform === 'linux' ? 8 : 1),
     /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
     BFF_TRUST_PROXY: env.bool(false),
     /** The built web app served at `/` (default: the repository's web/dist). */
@@ -15,6 +20,7 @@ const http = fragment(
   (e) => ({
     host: e.BFF_HOST,
     port: e.BFF_PORT,
+    acceptSockets: e.BFF_ACCEPT_SOCKETS,
     maxBodyBytes: e.BFF_MAX_BODY_BYTES,
     trustProxy: e.BFF_TRUST_PROXY,
     webDir: e.BFF_WEB_DIR,

@@ -1,5 +1,4 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Logger } from '@fcfs/kit';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
@@ -8,6 +7,7 @@ import { createHotDocuments } from '../graphql/hot-documents';
 import { requestMetricsPlugin } from '../graphql/request-metrics';
 import type { Admitter } from './admission';
 import { createHttpHandler } from './http';
+import { listenWide } from './listen';
 import { createWebAssets } from './web-assets';
 import { startWebSocketServer } from './ws';
 import { isClusterWorker } from '../workers';
@@ -20,6 +20,8 @@ export interface ServerOptions {
   logger: Logger;
   host: string;
   port: number;
+  /** Listening sockets on the port (listen.ts); 1: a plain listen. */
+  acceptSockets?: number;
   maxBodyBytes: number;
   readiness: () => Promise<boolean>;
   /** The built web app, served at `/`. */
@@ -73,17 +75,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       webAssets: createWebAssets(options.webDir),
     }),
   );
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn).
-    // A worker of BFF_WORKERS binds the port itself beside its siblings (SO_REUSEPORT): its own accept queue.
-    const shared = isClusterWorker() ? { exclusive: true, reusePort: true } : {};
-    httpServer.listen({ port: options.port, host, backlog: 4_096, ...shared }, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
+  // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn), and
+  // several listening sockets accept several connections per event-loop turn (listen.ts).
+  const listening = await listenWide(httpServer, {
+    host,
+    port: options.port,
+    backlog: 4_096,
+    sockets: options.acceptSockets ?? 1,
+    // A worker of BFF_WORKERS binds the port itself beside its siblings (SO_REUSEPORT): its own accept queues.
+    exclusive: isClusterWorker(),
   });
-  const httpPort = (httpServer.address() as AddressInfo).port;
+  const httpPort = listening.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}/graphql`;
-  return { httpPort, url, stop: () => apollo.stop() };
+  return {
+    httpPort,
+    url,
+    stop: () => {
+      listening.closeExtra();
+      return apollo.stop();
+    },
+  };
 }
