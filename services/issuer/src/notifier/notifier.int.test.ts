@@ -133,7 +133,8 @@ describe('result e-mail notifier (MariaDB + SES emulator)', () => {
 
   it('never sends an e-mail twice when two notifiers share the outbox', async () => {
     const domain = `n${randomSuffix()}.example`;
-    const config = configFor({ NOTIFIER_CONCURRENCY: '8', NOTIFIER_POLL_MS: '50' });
+    // Five to a call: each replica holds 80 rows at a time (2 x 8 calls x 5), so both have a share of the 300.
+    const config = configFor({ NOTIFIER_CONCURRENCY: '8', NOTIFIER_POLL_MS: '50', NOTIFIER_BULK_SIZE: '5' });
     const a = startNotifier(config, 'replica-a');
     const b = startNotifier(config, 'replica-b');
     const first = await seedDecidedEvent(db.sequelize, { emails: applicantEmails(150, domain), stock: 15, name: 'Twin Drop 1' });
