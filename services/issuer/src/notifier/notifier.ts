@@ -75,6 +75,9 @@ export function createNotifier({
   // The most this replica could send: the whole account's rate, when nothing else sends.
   const rate = budget.limits.rate;
   const sending = createSemaphore(config.notifier.concurrency);
+  // Rows waiting for a budget token at once: each waiter polls Redis until a token is free, so their number,
+  // not the rows held (up to 50 per call), bounds that load. A waiter takes tokens as fast as Redis answers.
+  const tokenWaiters = createSemaphore(config.notifier.concurrency);
   const leaseMs = config.notifier.leaseMs;
   // Rows held (claimed, not yet recorded): twice what the calls in flight carry, so the next claim runs
   // while a full set of calls is still going; but never more than the rate lets us try within half a lease.
@@ -159,10 +162,14 @@ export function createNotifier({
 
   /** One e-mail: a token of the send budget, then a place in the next SendBulkEmail call; 'stopped' if stop came first. */
   async function send(to: string, content: RenderedEmail): Promise<EntryOutcome> {
+    let release: (() => void) | undefined;
     try {
+      release = await tokenWaiters.acquire(stopping.signal);
       await budget.untilResultMayGo(stopping.signal);
     } catch {
       return 'stopped';
+    } finally {
+      release?.();
     }
     return bulk.send({ to, content });
   }
