@@ -159,6 +159,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     logger,
     host: config.http.host,
     port: config.http.port,
+    acceptSockets: config.http.acceptSockets,
     maxBodyBytes: config.http.maxBodyBytes,
     readiness: ready,
     webDir: config.http.webDir ?? DEFAULT_WEB_DIR,

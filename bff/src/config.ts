@@ -12,12 +12,18 @@ const http = fragment(
      * the right (0: the socket's peer). Entries left of it are the client's own and never believed.
      */
     BFF_TRUSTED_PROXY_HOPS: env.nonNegativeInt(0),
+    /**
+     * Listening sockets on the port (SO_REUSEPORT, Linux): Node accepts one connection per socket per event-loop
+     * turn, so a herd of new connections is accepted this many at a time (transport/listen.ts). 1 elsewhere.
+     */
+    BFF_ACCEPT_SOCKETS: env.positiveInt(process.platform === 'linux' ? 8 : 1),
     /** The built web app served at `/` (default: the repository's web/dist). */
     BFF_WEB_DIR: z.string().min(1).optional(),
   },
   (e) => ({
     host: e.BFF_HOST,
     port: e.BFF_PORT,
+    acceptSockets: e.BFF_ACCEPT_SOCKETS,
     maxBodyBytes: e.BFF_MAX_BODY_BYTES,
     trustedProxyHops: e.BFF_TRUSTED_PROXY_HOPS,
     webDir: e.BFF_WEB_DIR,

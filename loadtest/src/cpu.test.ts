@@ -2,12 +2,18 @@ import { classifyCommand, cpuSecondsOfStat, machineTicks, waitForQuiet } from '.
 
 describe('cpu accounting', () => {
   it('names the processes the benchmark cares about', () => {
-    expect(classifyCommand('/usr/bin/node /repo/services/issuer/dist/main.js')).toBe('issuer');
-    expect(classifyCommand('/usr/bin/node /repo/bff/dist/main.js')).toBe('bff');
+    expect(classifyCommand('/usr/bin/node /repo/services/issuer/dist/main.js', '/repo')).toBe('issuer');
+    expect(classifyCommand('/usr/bin/node /repo/bff/dist/main.js', '/repo')).toBe('bff');
     expect(classifyCommand('/usr/sbin/mariadbd --user=mysql')).toBe('mariadb');
     expect(classifyCommand('java -cp libs/* kafka.Kafka server.properties')).toBe('kafka');
     expect(classifyCommand('node /repo/node_modules/aws-ses-v2-local/dist/cli.js')).toBe('ses-emulator');
     expect(classifyCommand('node jest')).toBeUndefined();
+  });
+
+  it('leaves out the parts of another checkout on the same machine', () => {
+    expect(classifyCommand('/usr/bin/node /work/wt/other/bff/dist/main.js', '/work/wt/mine')).toBeUndefined();
+    expect(classifyCommand('/usr/bin/node /work/wt/mine-too/bff/dist/main.js', '/work/wt/mine')).toBeUndefined();
+    expect(classifyCommand('/usr/bin/node /work/wt/mine/services/event/dist/main.js', '/work/wt/mine')).toBe('event');
   });
 
   it('reads utime + stime, whatever the command name holds', () => {

@@ -1,14 +1,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 // Where the machine's CPU went during the herd and drain (Linux /proc; empty elsewhere). On a
 // 2-core box with everything on it, the parts compete for the same cores: this says who won.
 
 const TICKS_PER_SECOND = 100;
 
-/** Which process a command line belongs to, for the processes the benchmark cares about. */
-export function classifyCommand(cmdline: string): string | undefined {
+/** This checkout: the platform parts counted are the ones started from it. */
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Which process a command line belongs to, for the processes the benchmark cares about. A part (auth,
+ * event, issuer, bff) counts only when it runs from `repoRoot`: on a shared machine another checkout's
+ * platform (another engineer's benchmark or tests) has the same command line apart from that path.
+ */
+export function classifyCommand(cmdline: string, repoRoot: string = REPO_ROOT): string | undefined {
   const part = /(?:services\/([\w-]+)|(bff))\/dist\/main\.js/.exec(cmdline);
-  if (part) return part[1] ?? part[2];
+  if (part) return cmdline.includes(`${repoRoot}/`) ? (part[1] ?? part[2]) : undefined;
   if (/\bmariadbd\b|\bmysqld\b/.test(cmdline)) return 'mariadb';
   if (/\bredis-server\b/.test(cmdline)) return 'redis';
   if (/kafka\.Kafka\b/.test(cmdline)) return 'kafka';

@@ -25,13 +25,14 @@ async function main(): Promise<number> {
   if (options.url) {
     target = attachTarget(options.url);
   } else {
-    if (options.cpuProf) {
+    if (options.cpuProf || options.heapProf) {
       profiles = path.join(options.outDir, `${stamp}-profiles`);
       await mkdir(profiles, { recursive: true });
     }
-    progress.phase(`starting the platform${profiles ? ` (CPU profiles to ${profiles})` : ''}`);
+    progress.phase(`starting the platform${profiles ? ` (profiles to ${profiles})` : ''}`);
     target = await launchTarget({
       cpuProfDir: profiles,
+      profileKinds: [...(options.cpuProf ? ['cpu'] : []), ...(options.heapProf ? ['heap'] : [])],
       log: (line) => process.stderr.write(`${line}\n`),
       env: options.sesRate === undefined ? {} : { SES_SEND_RATE_PER_SECOND: String(options.sesRate) },
     });
@@ -55,8 +56,7 @@ async function main(): Promise<number> {
     progress.stop();
     // Stopping the platform lets every profiled process write its profile.
     await target.stop();
-    if (profiles)
-      process.stdout.write(`CPU profiles: ${profiles} (summarise: node loadtest/dist/profile-summary.js ${profiles})\n`);
+    if (profiles) process.stdout.write(`Profiles: ${profiles} (summarise: node loadtest/dist/profile-summary.js ${profiles})\n`);
   }
 }
 

@@ -6,6 +6,10 @@ import { median } from './stats';
 
 type Pick = (r: HerdResult) => number | undefined;
 
+/** a / b to two decimals (the targets are ratios to the same run's ceiling). */
+const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined || b === 0 ? undefined : Math.round((a / b) * 100) / 100;
+
 /** The rows of the README's table: a label and how to read the number from one run. */
 export const HEADLINES: [string, Pick][] = [
   ['applies per second', (r) => r.applies.requestsPerSecond],
@@ -15,6 +19,13 @@ export const HEADLINES: [string, Pick][] = [
   ['apply latency p95 (ms)', (r) => r.applies.latencyMs.p95],
   ['apply latency p99 (ms)', (r) => r.applies.latencyMs.p99],
   ['apply latency max (ms)', (r) => r.applies.latencyMs.max],
+  ['ceiling latency p99 (ms)', (r) => r.ceiling?.latencyMs.p99],
+  ['apply p99 / ceiling p99', (r) => ratio(r.applies.latencyMs.p99, r.ceiling?.latencyMs.p99)],
+  ['first on its connection p99 (ms)', (r) => r.applies.latencyByPlaceMs['first on its connection']?.p99],
+  [
+    'first on its connection p99 / ceiling p99',
+    (r) => ratio(r.applies.latencyByPlaceMs['first on its connection']?.p99, r.ceiling?.latencyMs.p99),
+  ],
   ['apply errors', (r) => Object.values(r.applies.errors).reduce((a, b) => a + b, 0)],
   ['invariant violations', (r) => r.invariants.filter((c) => !c.ok).length],
   ['first apply to last decision (ms)', (r) => r.timings.firstApplyToLastDecision],

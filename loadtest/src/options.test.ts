@@ -14,8 +14,9 @@ describe('parseOptions', () => {
       outDir: path.resolve('/repo/loadtest/results'),
       ceiling: true,
       cpuProf: false,
+      heapProf: false,
       coldConnections: false,
-      warmup: 2_000,
+      warmup: 0,
       sesRate: undefined,
       line: 0,
     });
@@ -54,7 +55,7 @@ describe('parseOptions', () => {
         '--no-ceiling',
         '--cold-connections',
         '--warmup',
-        '0',
+        '2000',
       ],
       '/repo',
     );
@@ -69,7 +70,7 @@ describe('parseOptions', () => {
       outDir: path.resolve('/repo/x'),
       ceiling: false,
       coldConnections: true,
-      warmup: 0,
+      warmup: 2_000,
     });
   });
 

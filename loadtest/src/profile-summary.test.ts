@@ -1,4 +1,12 @@
-import { processName, selfTimes, shortLocation, type CpuProfile } from './profile-summary';
+import {
+  formatHeapSummary,
+  heapSizes,
+  processName,
+  selfTimes,
+  shortLocation,
+  type CpuProfile,
+  type HeapProfile,
+} from './profile-summary';
 
 const profile: CpuProfile = {
   nodes: [
@@ -31,6 +39,32 @@ describe('profile summary', () => {
     expect(shortLocation('file:///work/main/bff/dist/apply.js')).toBe('bff/dist/apply.js');
     expect(shortLocation('node:internal/streams')).toBe('node:internal/streams');
     expect(processName(profile)).toBe('services/event');
+  });
+});
+
+describe('heap profile summary', () => {
+  const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+  const heap: HeapProfile = {
+    head: {
+      callFrame: frame('(root)', ''),
+      selfSize: 0,
+      children: [
+        { callFrame: frame('parse', 'file:///r/node_modules/graphql/language/parser.js'), selfSize: 3072 },
+        {
+          callFrame: frame('serveGraphQL', 'file:///r/bff/dist/transport/http.js'),
+          selfSize: 1024,
+          children: [{ callFrame: frame('parse', 'file:///r/node_modules/graphql/language/parser.js'), selfSize: 1024 }],
+        },
+      ],
+    },
+  };
+
+  it('adds the bytes each function and package allocated, and divides by the requests', () => {
+    const { total, functions, packages } = heapSizes(heap);
+    expect(total).toBe(5120);
+    expect(functions[0]).toMatchObject({ name: 'parse', where: 'graphql:1', ms: 4096, percent: 80 });
+    expect(packages.map((p) => p.name)).toEqual(['graphql', 'bff']);
+    expect(formatHeapSummary('bff', heap, 5, 5)).toContain('1.0 KB per request (5)');
   });
 });
 

@@ -1,6 +1,8 @@
 // Summarises V8 CPU profiles (.cpuprofile, from `node --cpu-prof`): the top functions by self
-// time, and self time by package, per profile.
-//   node loadtest/dist/profile-summary.js <file.cpuprofile | directory>... [--top 15]
+// time, and self time by package, per profile; and sampling heap profiles (.heapprofile, from the
+// benchmark's `--heap-prof`): bytes allocated in the window, by function and by package, and per
+// request with `--per <requests>` (e.g. the run's participants).
+//   node loadtest/dist/profile-summary.js <file.cpuprofile | file.heapprofile | directory>... [--top 15] [--per 10000]
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -104,6 +106,58 @@ export function formatSummary(label: string, profile: CpuProfile, top = 15): str
   ].join('\n');
 }
 
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children?: HeapNode[];
+}
+
+export interface HeapProfile {
+  head: HeapNode;
+}
+
+/** Bytes allocated (V8's sampled estimate) per function and per package, largest first. */
+export function heapSizes(profile: HeapProfile): { total: number; functions: SelfTime[]; packages: SelfTime[] } {
+  const functions = new Map<string, SelfTime>();
+  const packages = new Map<string, SelfTime>();
+  let total = 0;
+  const visit = (node: HeapNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (node.selfSize > 0) {
+      total += node.selfSize;
+      const name = functionName || '(anonymous)';
+      const where = url ? `${shortLocation(url)}:${lineNumber + 1}` : '';
+      const fn = functions.get(`${name} ${where}`) ?? { name, where, ms: 0, percent: 0 };
+      fn.ms += node.selfSize;
+      functions.set(`${name} ${where}`, fn);
+      const pkg = url ? packageOf(url) : name.startsWith('(') ? name : '(native)';
+      const p = packages.get(pkg) ?? { name: pkg, where: '', ms: 0, percent: 0 };
+      p.ms += node.selfSize;
+      packages.set(pkg, p);
+    }
+    for (const child of node.children ?? []) visit(child);
+  };
+  visit(profile.head);
+  const sorted = (m: Map<string, SelfTime>) =>
+    [...m.values()].map((s) => ({ ...s, percent: total ? (s.ms / total) * 100 : 0 })).sort((a, b) => b.ms - a.ms);
+  return { total, functions: sorted(functions), packages: sorted(packages) };
+}
+
+export function formatHeapSummary(label: string, profile: HeapProfile, top = 15, per?: number): string {
+  const { total, functions, packages } = heapSizes(profile);
+  const row = (s: SelfTime) =>
+    `  ${(s.ms / 1024).toFixed(0).padStart(8)} KB ${s.percent.toFixed(1).padStart(5)} %  ${s.name}${s.where ? `  ${s.where}` : ''}`;
+  const perLine = per ? `, ${(total / per / 1024).toFixed(1)} KB per request (${per})` : '';
+  return [
+    `${label}: ${(total / 1024 / 1024).toFixed(1)} MB allocated${perLine}`,
+    `top ${top} functions by bytes allocated:`,
+    ...functions.slice(0, top).map(row),
+    'bytes allocated by package:',
+    ...packages.slice(0, 10).map(row),
+    '',
+  ].join('\n');
+}
+
 /** Which part a profile is from, by the entry script it ran (e.g. services/event/dist/main.js). */
 export function processName(profile: CpuProfile): string {
   for (const node of profile.nodes) {
@@ -116,18 +170,30 @@ export function processName(profile: CpuProfile): string {
 function profileFiles(target: string): string[] {
   if (!statSync(target).isDirectory()) return [target];
   return readdirSync(target)
-    .filter((f) => f.endsWith('.cpuprofile'))
+    .filter((f) => f.endsWith('.cpuprofile') || f.endsWith('.heapprofile'))
     .map((f) => path.join(target, f))
     .sort();
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '15' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '15' }, per: { type: 'string' } },
+  });
   if (positionals.length === 0) {
-    process.stderr.write('usage: node loadtest/dist/profile-summary.js <file.cpuprofile | directory>... [--top 15]\n');
+    process.stderr.write(
+      'usage: node loadtest/dist/profile-summary.js <file.cpuprofile | .heapprofile | directory>... [--top 15] [--per n]\n',
+    );
     process.exit(2);
   }
   for (const file of positionals.flatMap(profileFiles)) {
+    if (file.endsWith('.heapprofile')) {
+      const part = /^([\w-]+)-\d+\.heapprofile$/.exec(path.basename(file))?.[1] ?? 'unknown process';
+      const heap = JSON.parse(readFileSync(file, 'utf8')) as HeapProfile;
+      const per = values.per === undefined ? undefined : Number(values.per);
+      process.stdout.write(`${formatHeapSummary(`${part} (${path.basename(file)})`, heap, Number(values.top), per)}\n`);
+      continue;
+    }
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
     // `--cpu-prof` names profiles <part>-<pid>.cpuprofile; others are named by their entry script.
     const part = /^([\w-]+)-\d+\.cpuprofile$/.exec(path.basename(file))?.[1] ?? processName(profile);

@@ -92,6 +92,8 @@ interface StartedPlatform {
  */
 export async function launchTarget(options: {
   cpuProfDir?: string | undefined;
+  /** Which profiles each process writes there: `cpu` (default), `heap` (sampling heap profiler). */
+  profileKinds?: string[];
   log: (line: string) => void;
   /** What the run's options set (`--ses-rate`): wins over the environment. */
   env?: Record<string, string>;
@@ -105,6 +107,7 @@ export async function launchTarget(options: {
     const preload = path.join(__dirname, 'cpu-profile-preload.js');
     overrides['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim();
     overrides['LOADTEST_CPU_PROF_DIR'] = options.cpuProfDir;
+    overrides['LOADTEST_PROFILE_KINDS'] = (options.profileKinds ?? ['cpu']).join(',');
   }
   const { startPlatform } = require(path.join(REPO_ROOT, 'scripts/platform.js')) as {
     startPlatform(o: { env: Record<string, string>; log: (line: string) => void }): Promise<StartedPlatform>;

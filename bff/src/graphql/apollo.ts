@@ -6,6 +6,7 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Logger } from '@fcfs/kit';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { RequestContext } from './context';
@@ -46,6 +47,8 @@ export interface ApolloOptions {
   validationRules: ValidationRule[];
   logger: Logger;
   plugins: ApolloServerPlugin<RequestContext>[];
+  /** The APQ cache (hot-documents.ts: the hot query texts by hash, then clients' own registrations). */
+  persistedQueriesCache?: KeyValueCache<string>;
 }
 
 /**
@@ -59,6 +62,7 @@ export function createApollo({
   validationRules,
   logger,
   plugins,
+  persistedQueriesCache,
 }: ApolloOptions): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema,
@@ -69,6 +73,7 @@ export function createApollo({
     stopOnTerminationSignals: false,
     hideSchemaDetailsFromClientErrors: production,
     validationRules,
+    ...(persistedQueriesCache ? { persistedQueries: { cache: persistedQueriesCache } } : {}),
     // Bounds the parser's work before validation even starts.
     parseOptions: { maxTokens: 2_000 },
     formatError: (formatted) => formatError(formatted, logger),

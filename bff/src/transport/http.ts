@@ -2,13 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { registry, type Logger } from '@fcfs/kit';
 import type { RequestContext } from '../graphql/context';
+import type { HotDocuments } from '../graphql/hot-documents';
 import * as metrics from '../metrics';
+import { metricsText } from '../workers';
 import { nextRequestId, type Admitter } from './admission';
 
 export interface HttpHandlerOptions {
   apollo: ApolloServer<RequestContext>;
   admitter: Admitter;
   logger: Logger;
+  /** The hot query texts, sent on to Apollo as persisted queries (no sha256 per request). */
+  hotDocuments?: HotDocuments;
   maxBodyBytes: number;
   readiness: () => Promise<boolean>;
   /** The web app's files (web-assets.ts); true when it answered the request. */
@@ -101,6 +105,7 @@ async function serveGraphQL(options: HttpHandlerOptions, req: IncomingMessage, r
         sendError(res, 400, 'BAD_USER_INPUT', 'the request body is not valid JSON');
         return;
       }
+      if (options.hotDocuments) body = options.hotDocuments.rewrite(body);
     } else {
       body = read.text;
     }
@@ -156,7 +161,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
         () => res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready\n'),
       );
     } else if (path === '/metrics') {
-      registry.metrics().then(
+      metricsText().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (err: unknown) => {
           logger.error({ err }, 'metrics failed');

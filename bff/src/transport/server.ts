@@ -1,15 +1,17 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Logger } from '@fcfs/kit';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { createApollo } from '../graphql/apollo';
+import { createHotDocuments } from '../graphql/hot-documents';
 import { requestMetricsPlugin } from '../graphql/request-metrics';
 import type { Admitter } from './admission';
 import { createHttpHandler } from './http';
+import { listenWide } from './listen';
 import { createWebAssets } from './web-assets';
 import { fieldChargePlugin } from './field-charge';
 import { startWebSocketServer, type SocketCaps } from './ws';
+import { isClusterWorker } from '../workers';
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -19,6 +21,8 @@ export interface ServerOptions {
   logger: Logger;
   host: string;
   port: number;
+  /** Listening sockets on the port (listen.ts); 1: a plain listen. */
+  acceptSockets?: number;
   maxBodyBytes: number;
   readiness: () => Promise<boolean>;
   /** The built web app, served at `/`. */
@@ -48,8 +52,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxPayloadBytes: options.maxBodyBytes,
     caps: options.socketCaps,
   });
+  const hotDocuments = createHotDocuments();
   const apollo = createApollo({
     schema,
+    persistedQueriesCache: hotDocuments.cache,
     production,
     validationRules,
     logger,
@@ -67,20 +73,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       apollo,
       admitter,
       logger,
+      hotDocuments,
       maxBodyBytes: options.maxBodyBytes,
       readiness: options.readiness,
       webAssets: createWebAssets(options.webDir),
     }),
   );
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn).
-    httpServer.listen({ port: options.port, host, backlog: 4_096 }, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
+  // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn), and
+  // several listening sockets accept several connections per event-loop turn (listen.ts).
+  const listening = await listenWide(httpServer, {
+    host,
+    port: options.port,
+    backlog: 4_096,
+    sockets: options.acceptSockets ?? 1,
+    // A worker of BFF_WORKERS binds the port itself beside its siblings (SO_REUSEPORT): its own accept queues.
+    exclusive: isClusterWorker(),
   });
-  const httpPort = (httpServer.address() as AddressInfo).port;
+  const httpPort = listening.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}/graphql`;
-  return { httpPort, url, stop: () => apollo.stop() };
+  return {
+    httpPort,
+    url,
+    stop: () => {
+      listening.closeExtra();
+      return apollo.stop();
+    },
+  };
 }

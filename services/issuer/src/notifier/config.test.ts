@@ -7,6 +7,7 @@ describe('notifier config', () => {
     expect(config.notifier).toMatchObject({
       quietMs: 500,
       minRateWhileBusy: 2,
+      bulk: { maxEntries: 50, lingerMs: 20 },
     });
     expect(config.ses).toEqual({
       endpoint: 'http://127.0.0.1:8005',
@@ -34,6 +35,12 @@ describe('notifier config', () => {
     expect(schema.safeParse({ SES_SEND_RATE_PER_SECOND: '0' }).success).toBe(false);
     expect(schema.safeParse({ SES_ENDPOINT: 'not a url' }).success).toBe(false);
     expect(schema.safeParse({ SES_FROM: 'nobody' }).success).toBe(false);
+  });
+
+  it('bounds a bulk call by the 50 entries SES takes', () => {
+    expect(schema.parse({ NOTIFIER_BULK_SIZE: '1' }).notifier.bulk.maxEntries).toBe(1);
+    expect(schema.safeParse({ NOTIFIER_BULK_SIZE: '51' }).success).toBe(false);
+    expect(schema.safeParse({ NOTIFIER_BULK_SIZE: '0' }).success).toBe(false);
   });
 
   it('never defaults to the emulator in production', () => {

@@ -7,8 +7,12 @@ import { z } from 'zod';
  */
 export const notifierSettings = fragment(
   {
-    /** SES calls in flight at once (also the most rows one replica holds claimed). */
+    /** SES calls in flight at once (each of up to NOTIFIER_BULK_SIZE e-mails). */
     NOTIFIER_CONCURRENCY: env.positiveInt(16),
+    /** E-mails per SendBulkEmail call, 1 to 50 (SES's limit): one signed HTTP request for them all. */
+    NOTIFIER_BULK_SIZE: z.coerce.number().int().min(1).max(50).default(50),
+    /** How long the first e-mail of a call waits for others to join it (result e-mails are not urgent). */
+    NOTIFIER_BULK_LINGER_MS: env.nonNegativeInt(20),
     /** Tries per e-mail before it ends FAILED (transient errors only; permanent ones fail at once). */
     NOTIFIER_MAX_ATTEMPTS: env.positiveInt(10),
     /** How long an idle notifier waits before looking at the outbox again (`wake()` cuts it short). */
@@ -28,6 +32,7 @@ export const notifierSettings = fragment(
   },
   (e) => ({
     concurrency: e.NOTIFIER_CONCURRENCY,
+    bulk: { maxEntries: e.NOTIFIER_BULK_SIZE, lingerMs: e.NOTIFIER_BULK_LINGER_MS },
     maxAttempts: e.NOTIFIER_MAX_ATTEMPTS,
     pollMs: e.NOTIFIER_POLL_MS,
     leaseMs: e.NOTIFIER_LEASE_MS,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import {
   retryDelayMs,
   SpanKind,
@@ -12,9 +12,9 @@ import {
   type SendBudget,
   type Tracing,
 } from '@fcfs/kit';
-import { classifySendError, type SendFailure } from '@fcfs/kit/ses';
 import type { Sequelize } from 'sequelize';
 import type { NotifierConfig } from './config';
+import { createBulkSender, type EntryOutcome } from './bulk-sender';
 import { createGroupCommit } from './group-commit';
 import { gateClaim, initialLineGate, type LineGateLimits, type LineGateState } from './line-gate';
 import * as metrics from './metrics';
@@ -55,8 +55,8 @@ export interface Notifier {
 const QUEUE_DEPTH_EVERY_MS = 5_000;
 
 /**
- * Sends the outbox's result e-mails through SES v2: claims due rows, sends each within the platform's
- * send budget (what codes leave) with bounded concurrency, then records SENT, a retry with backoff, or FAILED.
+ * Sends the outbox's result e-mails through SES v2: claims due rows, sends them within the platform's
+ * send budget (what codes leave), up to 50 to a SendBulkEmail call, then records SENT, a retry with backoff, or FAILED.
  */
 export function createNotifier({
   sequelize,
@@ -75,10 +75,14 @@ export function createNotifier({
   // The most this replica could send: the whole account's rate, when nothing else sends.
   const rate = budget.limits.rate;
   const sending = createSemaphore(config.notifier.concurrency);
+  // Rows waiting for a budget token at once: each waiter polls Redis until a token is free, so their number,
+  // not the rows held (up to 50 per call), bounds that load. A waiter takes tokens as fast as Redis answers.
+  const tokenWaiters = createSemaphore(config.notifier.concurrency);
   const leaseMs = config.notifier.leaseMs;
-  // Rows held (claimed, not yet recorded): twice the concurrency, so the next claim runs while a full
-  // set of sends is still going; but never more than the rate lets us try within half a lease.
-  const slots = Math.max(1, Math.min(2 * config.notifier.concurrency, Math.floor((rate * leaseMs) / 2000)));
+  // Rows held (claimed, not yet recorded): twice what the calls in flight carry, so the next claim runs
+  // while a full set of calls is still going; but never more than the rate lets us try within half a lease.
+  const perCall = config.notifier.bulk.maxEntries;
+  const slots = Math.max(1, Math.min(2 * config.notifier.concurrency * perCall, Math.floor((rate * leaseMs) / 2000)));
   const sendTimeoutMs = Math.max(1_000, Math.min(10_000, Math.floor(leaseMs / 3)));
   const backoff: BackoffPolicy = config.notifier.retry;
   const gateLimits: LineGateLimits = { quietMs: config.notifier.quietMs, minRateWhileBusy: config.notifier.minRateWhileBusy };
@@ -147,36 +151,27 @@ export function createNotifier({
     log.warn({ outboxId: row.id, eventId: row.eventId, attempts: row.attempts, reason }, 'result e-mail failed for good');
   }
 
-  /** One SES call, within the concurrency and the send budget; 'stopped' if stop came while it waited. */
-  async function send(to: string, content: RenderedEmail): Promise<'sent' | 'stopped' | SendFailure> {
+  const bulk = createBulkSender({
+    ses,
+    from: config.ses.from,
+    maxEntries: config.notifier.bulk.maxEntries,
+    lingerMs: config.notifier.bulk.lingerMs,
+    sendTimeoutMs,
+    acquire: () => sending.acquire(stopping.signal),
+  });
+
+  /** One e-mail: a token of the send budget, then a place in the next SendBulkEmail call; 'stopped' if stop came first. */
+  async function send(to: string, content: RenderedEmail): Promise<EntryOutcome> {
     let release: (() => void) | undefined;
     try {
-      release = await sending.acquire(stopping.signal);
+      release = await tokenWaiters.acquire(stopping.signal);
       await budget.untilResultMayGo(stopping.signal);
     } catch {
-      release?.();
       return 'stopped';
-    }
-    try {
-      await ses.send(
-        new SendEmailCommand({
-          FromEmailAddress: config.ses.from,
-          Destination: { ToAddresses: [to] },
-          Content: {
-            Simple: {
-              Subject: { Data: content.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: content.text, Charset: 'UTF-8' }, Html: { Data: content.html, Charset: 'UTF-8' } },
-            },
-          },
-        }),
-        { abortSignal: AbortSignal.timeout(sendTimeoutMs) },
-      );
-      return 'sent';
-    } catch (err) {
-      return classifySendError(err);
     } finally {
-      release();
+      release?.();
     }
+    return bulk.send({ to, content });
   }
 
   /** The send, as a span of the apply's trace while tracing. */
