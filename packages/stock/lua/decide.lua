@@ -8,15 +8,21 @@
 --   the gate's decision time (ms; '0' unless the event service already answered SOLD_OUT),
 --   the gift code to store if it wins
 -- Reply: {0} when the event has no state (rebuild it first); otherwise
---   {1, epoch, stock, issued, decided through, entry, entry, ...}, one stored entry per application (a PENDING
---   one when the record was not this participant's live admission: nothing to decide or write for it).
+--   {1, epoch, stock, issued, decided through, issued before, decided through before, fresh, entry, entry, ...},
+--   one stored entry per application (a PENDING one when the record was not this participant's live admission:
+--   nothing to decide or write for it); `fresh` holds one character per application, '1' when this call
+--   decided it (not a remembered decision). The before-values are the watermark Redis claims, which the
+--   issuer's MySQL transaction checks (MySQL is the authority; a mismatch means this Redis is stale).
 --   Stock left: ISSUED and issued + 1; none: SOLD_OUT and released + 1 (that admission took no stock).
+--   A consumed position above `seq` raises it: positions reached Kafka are never handed out again.
 -- @include "helpers.lua"
-local s = redis.call('HMGET', KEYS[1], 'ready', 'epoch', 'stock', 'issued', 'released', 'pending', 'soldout', 'through')
+local s = redis.call('HMGET', KEYS[1], 'ready', 'epoch', 'stock', 'issued', 'released', 'pending', 'soldout', 'through', 'seq')
 if not s[1] then return {0} end
 local now = ARGV[1]
 local stock, issued, released, pending, soldout, through = num(s[3]), num(s[4]), num(s[5]), num(s[6]), num(s[7]), num(s[8])
-local reply = {1, s[2] or '', stock, 0, 0}
+local seq = num(s[9])
+local reply = {1, s[2] or '', stock, 0, 0, issued, through, ''}
+local fresh = {}
 local decided = 0
 for i = 2, #ARGV, 5 do
   local p, pos, applied, gateAt, code = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
@@ -37,16 +43,21 @@ for i = 2, #ARGV, 5 do
     end
     redis.call('HSET', KEYS[2], p, e)
     decided = decided + 1
+    fresh[#fresh + 1] = '1'
+  else
+    fresh[#fresh + 1] = '0'
   end
   local n = tonumber(pos)
   if n > through then through = n end
+  if n > seq then seq = n end
   reply[#reply + 1] = e
 end
-redis.call('HSET', KEYS[1], 'issued', issued, 'released', released, 'pending', pending, 'soldout', soldout, 'through', through)
+redis.call('HSET', KEYS[1], 'issued', issued, 'released', released, 'pending', pending, 'soldout', soldout, 'through', through, 'seq', seq)
 if decided > 0 then
   redis.call('INCRBY', KEYS[3], decided)
   redis.call('PEXPIRE', KEYS[3], 10000)
 end
 reply[4] = issued
 reply[5] = through
+reply[8] = table.concat(fresh)
 return reply

@@ -7,8 +7,8 @@ import type { StoredApplication } from './entry';
 //
 // The race: Redis lost an event while the issuer decides it. A rebuild reads MySQL and then writes Redis;
 // the issuer commits decisions to MySQL and then settles Redis (settle.lua). Both take the event's row
-// first: the issuer's write exclusively (withEventsLocked), the rebuild shared from its snapshot until its
-// Redis write (withEventSnapshot). So a commit lands either before the snapshot (the rebuild counts it) or
+// first and exclusively: the issuer's write (withEventLocked), the rebuild from its snapshot until its
+// Redis write (withEventSnapshot, which also records the new state's epoch on the row). So a commit lands either before the snapshot (the rebuild counts it) or
 // after the rebuilt state exists (settle then puts those decisions back). Without the locks a rebuild could
 // snapshot before the commit and write Redis after settle looked, and the stock those decisions took would
 // be handed out again.
@@ -39,12 +39,14 @@ export function storedDecision(row: DecisionRow): StoredApplication {
   };
 }
 
-/** What a rebuild needs of the event's row. */
+/** What a rebuild needs of the event's row: its settings and the authority's counters (migration 0005). */
 export interface EventFacts {
   stock: number;
   status: string;
   opens_at: Date | null;
   closes_at: Date | null;
+  issued: number;
+  decided_through: number | string;
 }
 
 export interface EventSnapshot {
@@ -53,17 +55,19 @@ export interface EventSnapshot {
 }
 
 /**
- * The rebuild's side: reads the event and its decisions in one snapshot (so counts and decisions agree)
- * and runs `write` (the Redis write) while still holding the event's row shared. undefined: no such event.
+ * The rebuild's side: reads the event and its decisions in one snapshot (so counts and decisions agree),
+ * records `epoch` as the generation of Redis state now current, and runs `write` (the Redis write) while
+ * still holding the event's row. undefined: no such event.
  */
 export function withEventSnapshot<T>(
   sequelize: Sequelize,
   eventId: string,
+  epoch: string,
   write: (snapshot: EventSnapshot) => Promise<T>,
 ): Promise<T | undefined> {
   return sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (transaction) => {
     const [event] = await sequelize.query<EventFacts>(
-      'SELECT stock, status, opens_at, closes_at FROM events WHERE id = ? LOCK IN SHARE MODE',
+      'SELECT stock, status, opens_at, closes_at, issued, decided_through FROM events WHERE id = ? FOR UPDATE',
       { replacements: [eventId], type: QueryTypes.SELECT, transaction },
     );
     if (event === undefined) return undefined;
@@ -72,8 +76,21 @@ export function withEventSnapshot<T>(
       type: QueryTypes.SELECT,
       transaction,
     });
-    return write({ event, decisions });
+    const result = await write({ event, decisions });
+    if (result) {
+      await sequelize.query('UPDATE events SET redis_epoch = ? WHERE id = ?', { replacements: [epoch, eventId], transaction });
+    }
+    return result;
   });
+}
+
+/** The epoch of the Redis state last rebuilt from MySQL (null: never rebuilt since created). */
+export async function currentEpoch(sequelize: Sequelize, eventId: string): Promise<string | null | undefined> {
+  const [row] = await sequelize.query<{ redis_epoch: string | null }>('SELECT redis_epoch FROM events WHERE id = ?', {
+    replacements: [eventId],
+    type: QueryTypes.SELECT,
+  });
+  return row?.redis_epoch;
 }
 
 /** An id for SQL text. Ids are BIGINT UNSIGNED and may exceed 2^53: their digits go in as they are, checked. */
@@ -82,18 +99,31 @@ export function sqlId(value: string): string {
   return value;
 }
 
+/** The authority's counters on an event's row (migration 0005), as the issuer's transaction reads them. */
+export interface EventAuthority {
+  stock: number;
+  issued: number;
+  decided_through: number;
+}
+
 /**
- * The issuer's side: runs `write` (its inserts of decisions) in one transaction that first takes the
- * events' rows exclusively, in id order so two writers never deadlock on them.
+ * The issuer's side: runs `write` (its inserts of decisions and the conditional update of the counters) in
+ * one transaction that first takes the event's row exclusively and reads the authority's counters.
  */
-export function withEventsLocked<T>(
+export function withEventLocked<T>(
   sequelize: Sequelize,
-  eventIds: readonly string[],
-  write: (transaction: Transaction) => Promise<T>,
+  eventId: string,
+  write: (authority: EventAuthority | undefined, transaction: Transaction) => Promise<T>,
 ): Promise<T> {
-  const ids = [...new Set(eventIds.map(sqlId))].sort();
   return sequelize.transaction(async (transaction) => {
-    await sequelize.query(`SELECT id FROM events WHERE id IN (${ids.join(',')}) ORDER BY id FOR UPDATE`, { transaction });
-    return write(transaction);
+    const [row] = await sequelize.query<EventAuthority>(
+      'SELECT stock, issued, decided_through FROM events WHERE id = ? FOR UPDATE',
+      { replacements: [sqlId(eventId)], type: QueryTypes.SELECT, transaction },
+    );
+    const authority =
+      row === undefined
+        ? undefined
+        : { stock: Number(row.stock), issued: Number(row.issued), decided_through: Number(row.decided_through) };
+    return write(authority, transaction);
   });
 }

@@ -24,18 +24,21 @@ describe('the line Lua scripts', () => {
     const prefix = `lua-${randomSuffix()}:`;
     prefixes.push(prefix);
     const keys = eventKeys(prefix, '7');
-    await scripts.rebuild(keys, {
-      epoch: 'e1',
-      stock: 2,
-      status: 'OPEN',
-      opensAtMs: undefined,
-      closesAtMs: undefined,
-      lastPosition: 0,
-      issued: 0,
-      soldOut: 0,
-      decidedThrough: 0,
-      ...state,
-    });
+    await scripts.rebuild(
+      keys,
+      {
+        epoch: 'e1',
+        stock: 2,
+        status: 'OPEN',
+        opensAtMs: undefined,
+        closesAtMs: undefined,
+        lastPosition: 0,
+        issued: 0,
+        decidedThrough: 0,
+        ...state,
+      },
+      [],
+    );
     return keys;
   };
   const item = (participantId: string, position: number, giftCode = `CODE-${participantId}`): DecideItem => ({
@@ -176,31 +179,70 @@ describe('the line Lua scripts', () => {
     });
   });
 
-  describe('rebuild, restore and settle', () => {
-    it('rebuild never overwrites a state, and restore keeps entries already there', async () => {
+  describe('rebuild and settle', () => {
+    const state = (over: Partial<RebuildState> = {}): RebuildState => ({
+      epoch: 'x',
+      stock: 9,
+      status: 'OPEN',
+      opensAtMs: undefined,
+      closesAtMs: undefined,
+      lastPosition: 0,
+      issued: 0,
+      decidedThrough: 0,
+      ...over,
+    });
+
+    it('rebuild never overwrites a state unless forced', async () => {
       const keys = await freshEvent({ stock: 3 });
-      expect(
-        await scripts.rebuild(keys, {
-          epoch: 'x',
-          stock: 9,
-          status: 'OPEN',
-          opensAtMs: undefined,
-          closesAtMs: undefined,
-          lastPosition: 0,
-          issued: 0,
-          soldOut: 0,
-          decidedThrough: 0,
-        }),
-      ).toBe(false);
+      expect(await scripts.rebuild(keys, state(), [{ participantId: '2', entry: 'S|2|1|2|' }])).toBe(false);
       expect((await readHotState(redis, keys))?.stock).toBe(3);
-      await redis.hset(keys.apps, '1', 'I|1|1|2|KEEP');
-      expect(
-        await scripts.restore(keys, [
-          { participantId: '1', entry: 'S|1|1|2|' },
-          { participantId: '2', entry: 'S|2|1|2|' },
-        ]),
-      ).toBe(1);
-      expect(await redis.hget(keys.apps, '1')).toBe('I|1|1|2|KEEP');
+      expect(await redis.hget(keys.apps, '2')).toBeNull();
+    });
+
+    it('a forced rebuild takes MySQL over a stale state, keeps what is on its way, and never lowers seq', async () => {
+      const keys = await freshEvent({ stock: 3 });
+      // The stale state: 1 decided SOLD_OUT here but ISSUED in MySQL; 3 ISSUED here only (never committed);
+      // 4 PENDING and 5 SOLD_OUT at the gate, their records still in Kafka; seq at 9.
+      await redis.hset(keys.apps, '1', 'S|1|1|2|', '3', 'I|3|1|2|LOST', '4', 'P|4|1||', '5', 'S|5|1|1|');
+      await redis.hset(keys.state, 'seq', 9, 'issued', 1);
+      const mysql = [
+        { participantId: '1', entry: 'I|1|1|2|WON' },
+        { participantId: '2', entry: 'S|2|1|2|' },
+      ];
+      expect(await scripts.rebuild(keys, state({ issued: 1, decidedThrough: 2, lastPosition: 2 }), mysql, true)).toBe(true);
+      expect(await redis.hmget(keys.apps, '1', '2', '3', '4', '5')).toEqual([
+        'I|1|1|2|WON',
+        'S|2|1|2|',
+        'P|3|1||',
+        'P|4|1||',
+        'S|5|1|1|',
+      ]);
+      expect(await readHotState(redis, keys)).toMatchObject({
+        epoch: 'x',
+        stock: 9,
+        seq: 9,
+        issued: 1,
+        pending: 2,
+        admitted: 3,
+        released: 0,
+        soldOut: 2,
+        decidedThrough: 2,
+      });
+    });
+
+    it('decide claims the watermark it had before, marks fresh decisions and raises seq to what it consumed', async () => {
+      const keys = await freshEvent({ stock: 3, lastPosition: 1 });
+      const first = await scripts.decide(keys, NOW, [item('1', 1)]);
+      expect(first).toMatchObject({ issuedBefore: 0, decidedThroughBefore: 0, issued: 1, decidedThrough: 1, fresh: [true] });
+      const again = await scripts.decide(keys, NOW, [item('1', 1), item('2', 5)]);
+      expect(again).toMatchObject({
+        issuedBefore: 1,
+        decidedThroughBefore: 1,
+        issued: 2,
+        decidedThrough: 5,
+        fresh: [false, true],
+      });
+      expect((await readHotState(redis, keys))?.seq).toBe(5);
     });
 
     it('settle puts back decisions a rebuild missed, and does nothing in the same epoch', async () => {
@@ -213,17 +255,7 @@ describe('the line Lua scripts', () => {
       expect(await scripts.settle(keys, 'e1', entries)).toBe(0);
       // Redis lost the event and a rebuild read MySQL before these decisions were committed.
       await redis.del(keys.state, keys.apps);
-      await scripts.rebuild(keys, {
-        epoch: 'e2',
-        stock: 3,
-        status: 'OPEN',
-        opensAtMs: undefined,
-        closesAtMs: undefined,
-        lastPosition: 0,
-        issued: 0,
-        soldOut: 0,
-        decidedThrough: 0,
-      });
+      await scripts.rebuild(keys, state({ epoch: 'e2', stock: 3 }), []);
       expect(await scripts.settle(keys, 'e1', entries)).toBe(2);
       expect(await readHotState(redis, keys)).toMatchObject({ issued: 2, admitted: 2 });
       expect(await redis.hget(keys.apps, '1')).toBe(decided?.entries[0]);

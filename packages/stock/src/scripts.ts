@@ -43,6 +43,11 @@ export interface DecideResult {
   stock: number;
   issued: number;
   decidedThrough: number;
+  /** The watermark Redis claimed before this call: MySQL's must match (see the issuer's write). */
+  issuedBefore: number;
+  decidedThroughBefore: number;
+  /** Per item: decided by this call (not a remembered decision). */
+  fresh: boolean[];
   /** One stored entry per item, in order. */
   entries: string[];
 }
@@ -54,9 +59,11 @@ export interface RebuildState {
   status: string;
   opensAtMs: number | undefined;
   closesAtMs: number | undefined;
+  /** The lowest `seq` allowed (positions up to it may have been handed out). */
   lastPosition: number;
+  /** MySQL's count of what is issued. */
   issued: number;
-  soldOut: number;
+  /** MySQL's watermark: the highest position the issuer has consumed. */
   decidedThrough: number;
 }
 
@@ -81,9 +88,16 @@ export interface StockScripts {
   decide(keys: EventKeys, nowMs: number, items: readonly DecideItem[]): Promise<DecideResult | null>;
   /** Right after the MySQL commit: puts back decisions a concurrent rebuild missed; resolves to their number. */
   settle(keys: EventKeys, epoch: string, decided: readonly { participantId: string; entry: string }[]): Promise<number>;
-  restore(keys: EventKeys, entries: readonly { participantId: string; entry: string }[]): Promise<number>;
-  /** false when a state was already there. */
-  rebuild(keys: EventKeys, state: RebuildState): Promise<boolean>;
+  /**
+   * Writes the state and MySQL's decisions in one call (rebuild.lua). false when a state was already there and
+   * `force` is not set (force: replace a stale state).
+   */
+  rebuild(
+    keys: EventKeys,
+    state: RebuildState,
+    entries: readonly { participantId: string; entry: string }[],
+    force?: boolean,
+  ): Promise<boolean>;
   configure(keys: EventKeys, settings: EventSettings): Promise<ConfigureResult>;
 }
 
@@ -97,8 +111,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
     sweep: { file: file('sweep'), keys: 2 },
     decide: { file: file('decide'), keys: 3 },
     settle: { file: file('settle'), keys: 2 },
-    restore: { file: file('restore'), keys: 1 },
-    rebuild: { file: file('rebuild'), keys: 1 },
+    rebuild: { file: file('rebuild'), keys: 2 },
     configure: { file: file('configure'), keys: 1 },
   });
 
@@ -136,12 +149,16 @@ export function defineStockScripts(redis: Redis): StockScripts {
       const second = Math.floor(nowMs / 1000);
       const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(second)], args)) as (number | string)[];
       if (reply[0] === 0) return null;
+      const fresh = String(reply[7]);
       return {
         epoch: String(reply[1]),
         stock: Number(reply[2]),
         issued: Number(reply[3]),
         decidedThrough: Number(reply[4]),
-        entries: reply.slice(5) as string[],
+        issuedBefore: Number(reply[5]),
+        decidedThroughBefore: Number(reply[6]),
+        fresh: items.map((_, i) => fresh[i] === '1'),
+        entries: reply.slice(8) as string[],
       };
     },
 
@@ -151,21 +168,20 @@ export function defineStockScripts(redis: Redis): StockScripts {
       return Number(await lua.settle([keys.state, keys.apps], args));
     },
 
-    async restore(keys, entries) {
-      let written = 0;
-      for (let i = 0; i < entries.length; i += 5_000) {
-        const args: string[] = [];
-        for (const e of entries.slice(i, i + 5_000)) args.push(e.participantId, e.entry);
-        written += Number(await lua.restore([keys.apps], args));
-      }
-      return written;
-    },
-
-    async rebuild(keys, s) {
-      const reply = await lua.rebuild(
-        [keys.state],
-        [s.epoch, s.stock, s.status, ms(s.opensAtMs), ms(s.closesAtMs), s.lastPosition, s.issued, s.soldOut, s.decidedThrough],
-      );
+    async rebuild(keys, s, entries, force = false) {
+      const args: (string | number)[] = [
+        force ? '1' : '0',
+        s.epoch,
+        s.stock,
+        s.status,
+        ms(s.opensAtMs),
+        ms(s.closesAtMs),
+        s.lastPosition,
+        s.issued,
+        s.decidedThrough,
+      ];
+      for (const e of entries) args.push(e.participantId, e.entry);
+      const reply = await lua.rebuild([keys.state, keys.apps], args);
       return Number(reply) === 1;
     },
 

@@ -44,7 +44,7 @@ async function rebuild(ctx: OpsContext, eventId: string, output: Output): Promis
   const outcome = await rebuildEventState(
     { redis, scripts: defineStockScripts(redis), sequelize: ctx.sequelize(), prefix },
     eventId,
-    hot?.seq ?? 0,
+    { minPosition: hot?.seq ?? 0 },
   );
   output.err(
     outcome === 'rebuilt'

@@ -86,7 +86,7 @@ export function createAdmitter(deps: AdmitDeps) {
     const at = deps.now();
     const result = await deps.scripts.admit(keys, at, participantIds);
     if (result !== null) return result;
-    const rebuilt = await rebuildEventState(deps, eventId, highWater.get(eventId) ?? 0);
+    const rebuilt = await rebuildEventState(deps, eventId, { minPosition: highWater.get(eventId) ?? 0 });
     if (rebuilt === 'not-found') throw ServiceError.notFound(`event ${eventId} does not exist`);
     const again = await deps.scripts.admit(keys, at, participantIds);
     if (again === null) throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);
