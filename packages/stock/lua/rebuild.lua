@@ -12,14 +12,16 @@
 -- KEYS[1] the event's state hash, KEYS[2] its applications hash
 -- ARGV[1] force ('1' or '0'), ARGV[2] epoch (a new random id), ARGV[3] stock, ARGV[4] status,
 --   ARGV[5] opens at (ms or ''), ARGV[6] closes at (ms or ''), ARGV[7] the lowest `seq` allowed,
---   ARGV[8] issued (MySQL's count), ARGV[9] decided through (MySQL's watermark), then pairs: participant id,
---   entry (MySQL's decisions)
--- Reply: 1 when written, 0 when a state was already there (and not forced)
+--   ARGV[8] issued (MySQL's count), ARGV[9] decided through (MySQL's watermark), ARGV[10] held since (ms, or
+--   '': not held; see hold.lua), ARGV[11] the epoch found stale ('' for any: with `force`, a state of
+--   another epoch was rebuilt meanwhile and is kept), then pairs: participant id, entry (MySQL's decisions)
+-- Reply: 1 when written, 0 when a state was already there (and not forced, or rebuilt meanwhile)
 -- @include "helpers.lua"
-if ARGV[1] ~= '1' and redis.call('HEXISTS', KEYS[1], 'ready') == 1 then return 0 end
-local seq = math.max(num(redis.call('HGET', KEYS[1], 'seq')), tonumber(ARGV[7]))
+local old = redis.call('HMGET', KEYS[1], 'ready', 'epoch', 'seq')
+if old[1] and (ARGV[1] ~= '1' or (ARGV[11] ~= '' and old[2] ~= ARGV[11])) then return 0 end
+local seq = math.max(num(old[3]), tonumber(ARGV[7]))
 local fromMysql = {}
-for i = 10, #ARGV, 2 do
+for i = 12, #ARGV, 2 do
   fromMysql[ARGV[i]] = true
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
 end
@@ -41,5 +43,5 @@ local issued = tonumber(ARGV[8])
 redis.call('HSET', KEYS[1],
   'epoch', ARGV[2], 'stock', ARGV[3], 'status', ARGV[4], 'opensAt', ARGV[5], 'closesAt', ARGV[6],
   'seq', seq, 'issued', issued, 'soldout', soldout, 'through', ARGV[9],
-  'admitted', issued + pending, 'released', 0, 'pending', pending, 'ready', 1)
+  'admitted', issued + pending, 'released', 0, 'pending', pending, 'hold', ARGV[10], 'ready', 1)
 return 1

@@ -8,7 +8,7 @@ import type { StoredApplication } from './entry';
 // The race: Redis lost an event while the issuer decides it. A rebuild reads MySQL and then writes Redis;
 // the issuer commits decisions to MySQL and then settles Redis (settle.lua). Both take the event's row
 // first and exclusively: the issuer's write (withEventLocked), the rebuild from its snapshot until its
-// Redis write (withEventSnapshot, which also records the new state's epoch on the row). So a commit lands either before the snapshot (the rebuild counts it) or
+// Redis write (withEventSnapshot). So a commit lands either before the snapshot (the rebuild counts it) or
 // after the rebuilt state exists (settle then puts those decisions back). Without the locks a rebuild could
 // snapshot before the commit and write Redis after settle looked, and the stock those decisions took would
 // be handed out again.
@@ -55,14 +55,12 @@ export interface EventSnapshot {
 }
 
 /**
- * The rebuild's side: reads the event and its decisions in one snapshot (so counts and decisions agree),
- * records `epoch` as the generation of Redis state now current, and runs `write` (the Redis write) while
- * still holding the event's row. undefined: no such event.
+ * The rebuild's side: reads the event and its decisions in one snapshot (so counts and decisions agree)
+ * and runs `write` (the Redis write) while still holding the event's row. undefined: no such event.
  */
 export function withEventSnapshot<T>(
   sequelize: Sequelize,
   eventId: string,
-  epoch: string,
   write: (snapshot: EventSnapshot) => Promise<T>,
 ): Promise<T | undefined> {
   return sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (transaction) => {
@@ -76,21 +74,17 @@ export function withEventSnapshot<T>(
       type: QueryTypes.SELECT,
       transaction,
     });
-    const result = await write({ event, decisions });
-    if (result) {
-      await sequelize.query('UPDATE events SET redis_epoch = ? WHERE id = ?', { replacements: [epoch, eventId], transaction });
-    }
-    return result;
+    return write({ event, decisions });
   });
 }
 
-/** The epoch of the Redis state last rebuilt from MySQL (null: never rebuilt since created). */
-export async function currentEpoch(sequelize: Sequelize, eventId: string): Promise<string | null | undefined> {
-  const [row] = await sequelize.query<{ redis_epoch: string | null }>('SELECT redis_epoch FROM events WHERE id = ?', {
+/** MySQL's watermark for one event: the highest position the issuer has consumed and committed. */
+export async function decidedThroughOf(sequelize: Sequelize, eventId: string): Promise<number | undefined> {
+  const [row] = await sequelize.query<{ decided_through: number | string }>('SELECT decided_through FROM events WHERE id = ?', {
     replacements: [eventId],
     type: QueryTypes.SELECT,
   });
-  return row?.redis_epoch;
+  return row === undefined ? undefined : Number(row.decided_through);
 }
 
 /** An id for SQL text. Ids are BIGINT UNSIGNED and may exceed 2^53: their digits go in as they are, checked. */

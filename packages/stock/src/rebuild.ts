@@ -29,6 +29,13 @@ export interface RebuildOptions {
   minPosition?: number;
   /** Replace a state that is there: it is stale (Redis went back in time; MySQL's watermark says so). */
   force?: boolean;
+  /** With `force`: the epoch found stale; a state rebuilt meanwhile (another epoch) is kept. */
+  staleEpoch?: string;
+  /**
+   * Hold the gate from this time (ms) until every position still in Kafka is known (hold.lua). Every rebuild
+   * after a loss or a stale state does; only a new event's first state has nothing in flight.
+   */
+  heldSinceMs?: number;
 }
 
 /**
@@ -41,21 +48,20 @@ export interface RebuildOptions {
 export async function rebuildEventState(
   deps: RebuildDeps,
   eventId: string,
-  { minPosition = 0, force = false }: RebuildOptions = {},
+  { minPosition = 0, force = false, staleEpoch, heldSinceMs }: RebuildOptions = {},
 ): Promise<RebuildOutcome> {
   const keys = eventKeys(deps.prefix, eventId);
   if (!force && (await deps.redis.hexists(keys.state, 'ready')) === 1) return 'present';
-  const epoch = newEpoch();
-  const written = await withEventSnapshot(deps.sequelize, eventId, epoch, async (snapshot) => {
-    const { entries, state } = rebuiltState(snapshot, epoch, minPosition);
-    return deps.scripts.rebuild(keys, state, entries, force);
+  const written = await withEventSnapshot(deps.sequelize, eventId, async (snapshot) => {
+    const { entries, state } = rebuiltState(snapshot, minPosition);
+    return deps.scripts.rebuild(keys, { ...state, heldSinceMs }, entries, { force, staleEpoch });
   });
   if (written === undefined) return 'not-found';
   return written ? 'rebuilt' : 'present';
 }
 
 /** The Redis form of a snapshot: every decision's entry, MySQL's counters and the lowest `seq` allowed. */
-function rebuiltState({ event, decisions }: EventSnapshot, epoch: string, minPosition: number) {
+function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) {
   const decidedThrough = Number(event.decided_through);
   let lastPosition = Math.max(minPosition, decidedThrough);
   const entries = decisions.map((row) => {
@@ -64,7 +70,7 @@ function rebuiltState({ event, decisions }: EventSnapshot, epoch: string, minPos
     return { participantId: String(row.participant_id), entry: formatEntry(app) };
   });
   const state = {
-    epoch,
+    epoch: newEpoch(),
     stock: event.stock,
     status: event.status,
     opensAtMs: time(event.opens_at),

@@ -2,7 +2,7 @@ import { ApplicationStatus } from '@fcfs/proto';
 import { Redis } from 'ioredis';
 import { randomSuffix, urls } from '../../../test/support';
 import { parseEntry } from './entry';
-import { eventKeys } from './keys';
+import { eventKeys, type EventKeys } from './keys';
 import { AdmitOutcome, defineStockScripts, type DecideItem, type RebuildState } from './scripts';
 import { readHotState } from './state';
 
@@ -41,6 +41,11 @@ describe('the line Lua scripts', () => {
     );
     return keys;
   };
+  /** admit.lua as most tests need it: null unless admitted (no state, stale or held). */
+  const admit = async (keys: EventKeys, now: number, ids: string[], seen = 0) => {
+    const reply = await scripts.admit(keys, now, seen, ids);
+    return reply.kind === 'admitted' ? reply : null;
+  };
   const item = (participantId: string, position: number, giftCode = `CODE-${participantId}`): DecideItem => ({
     participantId,
     position,
@@ -52,13 +57,13 @@ describe('the line Lua scripts', () => {
   describe('admit (the gate)', () => {
     it('answers null for an event without state, and writes nothing', async () => {
       const keys = eventKeys(`lua-${randomSuffix()}:`, '7');
-      expect(await scripts.admit(keys, NOW, ['1'])).toBeNull();
+      expect(await admit(keys, NOW, ['1'])).toBeNull();
       expect(await redis.exists(keys.apps)).toBe(0);
     });
 
     it('accepts in order with 1-based positions until admitted - released reaches the stock, then SOLD_OUT', async () => {
       const keys = await freshEvent({ stock: 2 });
-      const result = await scripts.admit(keys, NOW, ['10', '11', '12', '10']);
+      const result = await admit(keys, NOW, ['10', '11', '12', '10']);
       expect(result?.admissions.map((a) => a.outcome)).toEqual([
         AdmitOutcome.ACCEPTED,
         AdmitOutcome.ACCEPTED,
@@ -79,29 +84,29 @@ describe('the line Lua scripts', () => {
 
     it('answers NOT_OPEN for drafts, before opensAt and after closesAt, but ALREADY_APPLIED still answers', async () => {
       const draft = await freshEvent({ status: 'DRAFT' });
-      expect((await scripts.admit(draft, NOW, ['1']))?.admissions[0]).toEqual({ outcome: AdmitOutcome.NOT_OPEN, entry: '' });
+      expect((await admit(draft, NOW, ['1']))?.admissions[0]).toEqual({ outcome: AdmitOutcome.NOT_OPEN, entry: '' });
       const scheduled = await freshEvent({ status: 'SCHEDULED', opensAtMs: NOW + 1000, closesAtMs: NOW + 5000 });
-      expect((await scripts.admit(scheduled, NOW + 999, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
-      expect((await scripts.admit(scheduled, NOW + 1000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
-      expect((await scripts.admit(scheduled, NOW + 5000, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
-      expect((await scripts.admit(scheduled, NOW + 5000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
+      expect((await admit(scheduled, NOW + 999, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
+      expect((await admit(scheduled, NOW + 1000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
+      expect((await admit(scheduled, NOW + 5000, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
+      expect((await admit(scheduled, NOW + 5000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
     });
   });
 
   describe('undo', () => {
     it('removes admissions still PENDING at their position and releases them, reopening the gate', async () => {
       const keys = await freshEvent({ stock: 1 });
-      await scripts.admit(keys, NOW, ['1']);
+      await admit(keys, NOW, ['1']);
       expect(await scripts.undo(keys, [{ participantId: '1', position: 99 }])).toBe(0);
       expect(await scripts.undo(keys, [{ participantId: '1', position: 1 }])).toBe(1);
       expect(await redis.hlen(keys.apps)).toBe(0);
       expect(await readHotState(redis, keys)).toMatchObject({ admitted: 1, released: 1, pending: 0 });
-      expect((await scripts.admit(keys, NOW, ['3']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
+      expect((await admit(keys, NOW, ['3']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
     });
 
     it('leaves a decided entry alone: a SOLD_OUT already answered never becomes applicable again', async () => {
       const keys = await freshEvent({ stock: 1 });
-      await scripts.admit(keys, NOW, ['1', '2']); // 1 accepted at 1, 2 answered SOLD_OUT at the gate at 2
+      await admit(keys, NOW, ['1', '2']); // 1 accepted at 1, 2 answered SOLD_OUT at the gate at 2
       await scripts.decide(keys, NOW + 1, [item('1', 1)]); // 1 issued
       const before = await redis.hgetall(keys.apps);
       expect(
@@ -112,14 +117,14 @@ describe('the line Lua scripts', () => {
       ).toBe(0);
       expect(await redis.hgetall(keys.apps)).toEqual(before);
       expect(await readHotState(redis, keys)).toMatchObject({ issued: 1, released: 0, soldOut: 1, pending: 0 });
-      expect((await scripts.admit(keys, NOW, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
+      expect((await admit(keys, NOW, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
     });
   });
 
   describe('decide (the issuer)', () => {
     it('issues while stock lasts, then SOLD_OUT with released + 1, and remembers every decision', async () => {
       const keys = await freshEvent({ stock: 2 });
-      await scripts.admit(keys, NOW, ['1', '2']);
+      await admit(keys, NOW, ['1', '2']);
       await redis.hset(keys.state, 'stock', 1); // the stock was lowered after both were admitted
       const first = await scripts.decide(keys, NOW + 10, [item('1', 1), item('2', 2)]);
       expect(first).toMatchObject({ epoch: 'e1', stock: 1, issued: 1, decidedThrough: 2 });
@@ -151,9 +156,9 @@ describe('the line Lua scripts', () => {
 
     it("decides only the entry at the record's own position: a stale record leaves a later admission PENDING", async () => {
       const keys = await freshEvent({ stock: 2 });
-      await scripts.admit(keys, NOW, ['1']); // at 1; its produce is undone, yet the record reached Kafka
+      await admit(keys, NOW, ['1']); // at 1; its produce is undone, yet the record reached Kafka
       await scripts.undo(keys, [{ participantId: '1', position: 1 }]);
-      await scripts.admit(keys, NOW, ['1']); // applied again: at 2
+      await admit(keys, NOW, ['1']); // applied again: at 2
       const stale = await scripts.decide(keys, NOW + 10, [item('1', 1)]);
       expect(parseEntry(stale?.entries[0] ?? '')).toMatchObject({
         status: ApplicationStatus.APPLICATION_STATUS_PENDING,
@@ -209,7 +214,9 @@ describe('the line Lua scripts', () => {
         { participantId: '1', entry: 'I|1|1|2|WON' },
         { participantId: '2', entry: 'S|2|1|2|' },
       ];
-      expect(await scripts.rebuild(keys, state({ issued: 1, decidedThrough: 2, lastPosition: 2 }), mysql, true)).toBe(true);
+      expect(await scripts.rebuild(keys, state({ issued: 1, decidedThrough: 2, lastPosition: 2 }), mysql, { force: true })).toBe(
+        true,
+      );
       expect(await redis.hmget(keys.apps, '1', '2', '3', '4', '5')).toEqual([
         'I|1|1|2|WON',
         'S|2|1|2|',
@@ -228,6 +235,23 @@ describe('the line Lua scripts', () => {
         soldOut: 2,
         decidedThrough: 2,
       });
+    });
+
+    it('admit refuses a seq below what the caller saw (stale), and holds after a rebuild until lifted', async () => {
+      const keys = await freshEvent({ stock: 3, lastPosition: 4 });
+      expect(await scripts.admit(keys, NOW, 5, ['1'])).toEqual({ kind: 'stale', seq: 4, epoch: 'e1' });
+      expect(await redis.hget(keys.apps, '1')).toBeNull();
+      expect(
+        await scripts.rebuild(keys, state({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e0' }),
+      ).toBe(false); // rebuilt meanwhile by another process: kept
+      expect(
+        await scripts.rebuild(keys, state({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e1' }),
+      ).toBe(true);
+      expect(await scripts.admit(keys, NOW, 5, ['1'])).toEqual({ kind: 'held', sinceMs: 77 });
+      expect(await scripts.lift(keys, 76, 9)).toBe(false); // another hold
+      expect(await scripts.lift(keys, 77, 9)).toBe(true);
+      const after = await scripts.admit(keys, NOW, 5, ['1']);
+      expect(after).toMatchObject({ kind: 'admitted', seq: 10 });
     });
 
     it('decide claims the watermark it had before, marks fresh decisions and raises seq to what it consumed', async () => {

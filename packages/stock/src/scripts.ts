@@ -17,8 +17,20 @@ export enum AdmitOutcome {
 export interface AdmitResult {
   /** The issuer's watermark when admitted (for `ahead`). */
   decidedThrough: number;
+  /** The last position handed out after this call (the caller keeps the highest it has seen). */
+  seq: number;
   admissions: Admission[];
 }
+
+/**
+ * What admit.lua came to: admitted, or nothing done because the state is missing (rebuild it), stale (`seq`
+ * below what the caller has seen: Redis went back in time; rebuild it, forced) or held after a rebuild.
+ */
+export type AdmitReply =
+  | ({ kind: 'admitted' } & AdmitResult)
+  | { kind: 'missing' }
+  | { kind: 'stale'; seq: number; epoch: string }
+  | { kind: 'held'; sinceMs: number };
 
 export interface Admission {
   outcome: AdmitOutcome;
@@ -61,6 +73,8 @@ export interface RebuildState {
   closesAtMs: number | undefined;
   /** The lowest `seq` allowed (positions up to it may have been handed out). */
   lastPosition: number;
+  /** Hold the gate from this time (ms) until positions still in Kafka are known (hold.lua); undefined: no hold. */
+  heldSinceMs?: number | undefined;
   /** MySQL's count of what is issued. */
   issued: number;
   /** MySQL's watermark: the highest position the issuer has consumed. */
@@ -78,8 +92,10 @@ export interface EventSettings {
 
 /** The stock's Lua scripts, registered once per connection, each behind a typed call. */
 export interface StockScripts {
-  /** The gate. null: the event has no state (unknown, or lost: rebuild first). */
-  admit(keys: EventKeys, nowMs: number, participantIds: readonly string[]): Promise<AdmitResult | null>;
+  /** The gate. `seenSeq`: the highest `seq` the caller has seen (a lower one means Redis went back in time). */
+  admit(keys: EventKeys, nowMs: number, seenSeq: number, participantIds: readonly string[]): Promise<AdmitReply>;
+  /** Lifts the hold set at `sinceMs` and raises `seq` to MySQL's watermark; false: another hold is in place. */
+  lift(keys: EventKeys, sinceMs: number, decidedThrough: number): Promise<boolean>;
   /** Undoes admissions whose produce failed. */
   undo(keys: EventKeys, items: readonly { participantId: string; position: number }[]): Promise<number>;
   /** Removes and releases orphaned PENDING admissions (still PENDING at that position); resolves to their number. */
@@ -90,13 +106,13 @@ export interface StockScripts {
   settle(keys: EventKeys, epoch: string, decided: readonly { participantId: string; entry: string }[]): Promise<number>;
   /**
    * Writes the state and MySQL's decisions in one call (rebuild.lua). false when a state was already there and
-   * `force` is not set (force: replace a stale state).
+   * `force` is not set (force: replace a stale state; with `staleEpoch`, only a state still of that epoch).
    */
   rebuild(
     keys: EventKeys,
     state: RebuildState,
     entries: readonly { participantId: string; entry: string }[],
-    force?: boolean,
+    options?: { force?: boolean; staleEpoch?: string | undefined },
   ): Promise<boolean>;
   configure(keys: EventKeys, settings: EventSettings): Promise<ConfigureResult>;
 }
@@ -112,21 +128,28 @@ export function defineStockScripts(redis: Redis): StockScripts {
     decide: { file: file('decide'), keys: 3 },
     settle: { file: file('settle'), keys: 2 },
     rebuild: { file: file('rebuild'), keys: 2 },
+    hold: { file: file('hold'), keys: 1 },
     configure: { file: file('configure'), keys: 1 },
   });
 
   return {
-    async admit(keys, nowMs, participantIds) {
+    async admit(keys, nowMs, seenSeq, participantIds) {
       const reply = (await lua.admit(
         [keys.state, keys.apps, keys.rate(Math.floor(nowMs / 1000))],
-        [nowMs, ...participantIds],
+        [nowMs, seenSeq, ...participantIds],
       )) as (number | string)[];
-      if (reply[0] === 0) return null;
+      if (reply[0] === 0) return { kind: 'missing' };
+      if (reply[0] === 2) return { kind: 'stale', seq: Number(reply[1]), epoch: String(reply[2]) };
+      if (reply[0] === 3) return { kind: 'held', sinceMs: Number(reply[1]) };
       const out: Admission[] = new Array<Admission>(participantIds.length);
       for (let i = 0; i < participantIds.length; i++) {
-        out[i] = { outcome: reply[2 + 2 * i] as AdmitOutcome, entry: reply[3 + 2 * i] as string };
+        out[i] = { outcome: reply[3 + 2 * i] as AdmitOutcome, entry: reply[4 + 2 * i] as string };
       }
-      return { decidedThrough: Number(reply[1]), admissions: out };
+      return { kind: 'admitted', decidedThrough: Number(reply[1]), seq: Number(reply[2]), admissions: out };
+    },
+
+    async lift(keys, sinceMs, decidedThrough) {
+      return Number(await lua.hold([keys.state], [sinceMs, decidedThrough])) === 1;
     },
 
     async undo(keys, items) {
@@ -168,7 +191,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
       return Number(await lua.settle([keys.state, keys.apps], args));
     },
 
-    async rebuild(keys, s, entries, force = false) {
+    async rebuild(keys, s, entries, { force = false, staleEpoch = '' } = {}) {
       const args: (string | number)[] = [
         force ? '1' : '0',
         s.epoch,
@@ -179,6 +202,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
         s.lastPosition,
         s.issued,
         s.decidedThrough,
+        ms(s.heldSinceMs),
+        staleEpoch,
       ];
       for (const e of entries) args.push(e.participantId, e.entry);
       const reply = await lua.rebuild([keys.state, keys.apps], args);

@@ -24,6 +24,7 @@ import { eventHandlers } from './grpc/handlers';
 import { createGate } from './gate/gate';
 import { createApplicationsProducer } from './gate/producer';
 import { createLagReader } from './stats/lag';
+import { createDrainCheck } from './sweeper/offsets';
 import { createSweeper } from './sweeper/sweeper';
 import { createWatchHub } from './watch/hub';
 
@@ -73,7 +74,8 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
 
   const rebuildDeps = { redis, scripts, sequelize, prefix };
   const catalog = createCatalog({ ...rebuildDeps, models, now });
-  const gate = createGate({ ...rebuildDeps, producer, logger, now, ...config.gate });
+  const drained = createDrainCheck(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, drained, ...config.gate });
   const hub = createWatchHub(subscriber, prefix, logger);
   const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({

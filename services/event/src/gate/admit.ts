@@ -2,6 +2,7 @@ import { ServiceError } from '@fcfs/kit';
 import { ApplyOutcome, type ApplyResponse } from '@fcfs/proto';
 import {
   AdmitOutcome,
+  decidedThroughOf,
   encodeRecord,
   eventKeys,
   parseEntry,
@@ -11,6 +12,7 @@ import {
   type AdmitResult,
   type RebuildDeps,
 } from '@fcfs/stock';
+import type { Logger } from 'pino';
 import type { Message } from 'kafkajs';
 import { appliesTotal } from '../metrics';
 
@@ -31,8 +33,15 @@ export interface Admitted {
   dependsOnBatch: boolean;
 }
 
+/** Whether the issuer's group has consumed everything on an event's partition (its end offset, read now). */
+export type LineDrained = (eventId: string) => Promise<boolean>;
+
 export interface AdmitDeps extends RebuildDeps {
   now: () => number;
+  logger: Logger;
+  /** After a rebuild the gate is held at least this long (ms): no produce begun before it can land later. */
+  holdMs: number;
+  drained: LineDrained;
 }
 
 const OUTCOME: Record<AdmitOutcome, ApplyOutcome> = {
@@ -78,19 +87,51 @@ function toAdmitted(eventId: string, participantId: string, admission: Admission
  * Kafka record for each new application (accepted, or answered SOLD_OUT at the gate).
  */
 export function createAdmitter(deps: AdmitDeps) {
-  /** The highest position handed out per event: a rebuild must not hand those out again. */
+  /**
+   * The highest position seen per event (handed out here, or reported by admit.lua). Positions never go back, so
+   * Redis answering a lower `seq` has gone back in time (a lagging replica took over, an older snapshot loaded).
+   */
   const highWater = new Map<string, number>();
+  const unavailable = (eventId: string) =>
+    ServiceError.unavailable(`the line of event ${eventId} is being restored after a Redis failure; retry shortly`);
+
+  /**
+   * Lifts a rebuild's hold once every position handed out before it is in MySQL: `holdMs` has passed (no produce
+   * begun before the hold can still land), then the issuer's group has consumed the partition to its end read
+   * now, so MySQL's watermark covers every position in Kafka. Until then the event answers UNAVAILABLE.
+   */
+  const lift = async (eventId: string, sinceMs: number): Promise<void> => {
+    if (deps.now() - sinceMs < deps.holdMs || !(await deps.drained(eventId))) throw unavailable(eventId);
+    const through = await decidedThroughOf(deps.sequelize, eventId);
+    if (through === undefined) throw ServiceError.notFound(`event ${eventId} does not exist`);
+    await deps.scripts.lift(eventKeys(deps.prefix, eventId), sinceMs, through);
+  };
 
   const gateCall = async (eventId: string, participantIds: string[]): Promise<AdmitResult> => {
     const keys = eventKeys(deps.prefix, eventId);
-    const at = deps.now();
-    const result = await deps.scripts.admit(keys, at, participantIds);
-    if (result !== null) return result;
-    const rebuilt = await rebuildEventState(deps, eventId, { minPosition: highWater.get(eventId) ?? 0 });
-    if (rebuilt === 'not-found') throw ServiceError.notFound(`event ${eventId} does not exist`);
-    const again = await deps.scripts.admit(keys, at, participantIds);
-    if (again === null) throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);
-    return again;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const at = deps.now();
+      const seen = highWater.get(eventId) ?? 0;
+      const reply = await deps.scripts.admit(keys, at, seen, participantIds);
+      if (reply.kind === 'admitted') {
+        highWater.set(eventId, Math.max(seen, reply.seq));
+        return reply;
+      }
+      if (reply.kind === 'held') {
+        await lift(eventId, reply.sinceMs);
+        continue;
+      }
+      if (reply.kind === 'stale') {
+        deps.logger.warn({ eventId, seq: reply.seq, seen }, "Redis's line went back in time: rebuilding it from MySQL");
+      }
+      const rebuilt = await rebuildEventState(deps, eventId, {
+        minPosition: seen,
+        heldSinceMs: at,
+        ...(reply.kind === 'stale' ? { force: true, staleEpoch: reply.epoch } : {}),
+      });
+      if (rebuilt === 'not-found') throw ServiceError.notFound(`event ${eventId} does not exist`);
+    }
+    throw unavailable(eventId);
   };
 
   return async function admitShare(eventId: string, participantIds: string[]): Promise<Admitted[]> {
@@ -102,7 +143,6 @@ export function createAdmitter(deps: AdmitDeps) {
       const admitted = toAdmitted(eventId, participantId, admission, decidedThrough);
       if (admitted.produced) {
         newInBatch.add(participantId);
-        highWater.set(eventId, Math.max(highWater.get(eventId) ?? 0, admitted.produced.position));
       } else if (admission.outcome === AdmitOutcome.ALREADY_APPLIED) {
         admitted.dependsOnBatch = newInBatch.has(participantId);
       }

@@ -14,7 +14,7 @@ function fakeGate(stock: number, undoFailures = 0) {
   const calls: string[][] = [];
   const undone: { participantId: string; position: number }[] = [];
   const scripts = {
-    async admit(keys, now, ids) {
+    async admit(keys, now, _seen, ids) {
       calls.push([...ids]);
       const admissions = ids.map((id) => {
         const key = `${keys.apps}/${id}`;
@@ -26,7 +26,7 @@ function fakeGate(stock: number, undoFailures = 0) {
         entries.set(key, entry);
         return { outcome: won ? AdmitOutcome.ACCEPTED : AdmitOutcome.SOLD_OUT, entry };
       });
-      return { decidedThrough: 0, admissions };
+      return { kind: 'admitted' as const, decidedThrough: 0, seq, admissions };
     },
     async undo(keys, items) {
       if (failuresLeft-- > 0) throw new Error('Connection is closed.');
@@ -82,6 +82,8 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
     queueMax: 10_000,
     produceTimeoutMs: 1,
     failFastMs: 0,
+    holdMs: 1,
+    drained: async () => true,
   });
   return { admissions, gate, sent, published };
 }

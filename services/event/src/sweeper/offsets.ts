@@ -37,3 +37,16 @@ export function partitionOf(topic: string, eventId: string, partitions: number):
   }));
   return choosePartition({ topic, partitionMetadata, message: { key: eventId, value: null } });
 }
+
+/**
+ * Whether the issuer's group has consumed an event's partition to its end, read now (after a rebuild's hold:
+ * every record produced before it is then decided and in MySQL).
+ */
+export function createDrainCheck(admin: Admin, topic: string, groupId: string) {
+  return async (eventId: string): Promise<boolean> => {
+    const { ends, committed } = await readOffsets(admin, topic, groupId);
+    if (ends.length === 0) return true;
+    const p = partitionOf(topic, eventId, ends.length);
+    return (committed[p] ?? 0) >= (ends[p] ?? 0);
+  };
+}

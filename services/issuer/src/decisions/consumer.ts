@@ -100,7 +100,7 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
         if (written.kind === 'stale') {
           staleRebuilds.inc();
           logger.warn({ eventId, partition, reason: written.reason }, 'Redis is stale: rebuilding the event from MySQL');
-          await retrying(policy, payload, 'rebuild', () => decider.rebuildStale(eventId, records));
+          await retrying(policy, payload, 'rebuild', () => decider.rebuildStale(eventId, records, decision.epoch));
           await keepOwned(payload);
           continue;
         }

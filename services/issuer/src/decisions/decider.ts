@@ -57,7 +57,8 @@ export function createDecider(deps: DeciderDeps) {
       let result = await scripts.decide(keys, now(), items);
       if (result === null) {
         const minPosition = lastPositionOf(records);
-        if ((await rebuildEventState(deps, eventId, { minPosition })) === 'not-found') return { kind: 'unknown-event', eventId };
+        const rebuilt = await rebuildEventState(deps, eventId, { minPosition, heldSinceMs: now() });
+        if (rebuilt === 'not-found') return { kind: 'unknown-event', eventId };
         result = await scripts.decide(keys, now(), items);
         // Lost again at once (Redis flushed meanwhile): the consumer retries the step.
         if (result === null) throw ServiceError.unavailable(`the state of event ${eventId} is missing right after its rebuild`);
@@ -96,9 +97,17 @@ export function createDecider(deps: DeciderDeps) {
       return outcome;
     },
 
-    /** Replaces a stale state with MySQL's (rebuild.lua, forced): the chunk is then decided again. */
-    async rebuildStale(eventId: string, records: readonly QueuedApplication[]): Promise<void> {
-      await rebuildEventState(deps, eventId, { minPosition: lastPositionOf(records), force: true });
+    /**
+     * Replaces a stale state (of `epoch`) with MySQL's (rebuild.lua, forced), holding the gate until the positions
+     * in Kafka are known (hold.lua); the chunk is then decided again.
+     */
+    async rebuildStale(eventId: string, records: readonly QueuedApplication[], epoch: string): Promise<void> {
+      await rebuildEventState(deps, eventId, {
+        minPosition: lastPositionOf(records),
+        force: true,
+        staleEpoch: epoch,
+        heldSinceMs: now(),
+      });
     },
 
     settle(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<number> {
