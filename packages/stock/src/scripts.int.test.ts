@@ -254,6 +254,21 @@ describe('the line Lua scripts', () => {
       expect(after).toMatchObject({ kind: 'admitted', seq: 10 });
     });
 
+    it('forget removes only a SOLD_OUT still exactly as the gate stored it', async () => {
+      const keys = await freshEvent({ stock: 0 });
+      const reply = await admit(keys, NOW, ['1', '2']);
+      const [one, two] = reply?.admissions ?? [];
+      await redis.hset(keys.apps, '2', 'S|2|1|5|'); // recorded otherwise meanwhile
+      expect(
+        await scripts.forget(keys, [
+          { participantId: '1', entry: one?.entry ?? '' },
+          { participantId: '2', entry: two?.entry ?? '' },
+        ]),
+      ).toBe(1);
+      expect(await redis.hmget(keys.apps, '1', '2')).toEqual([null, 'S|2|1|5|']);
+      expect((await readHotState(redis, keys))?.soldOut).toBe(1);
+    });
+
     it('decide claims the watermark it had before, marks fresh decisions and raises seq to what it consumed', async () => {
       const keys = await freshEvent({ stock: 3, lastPosition: 1 });
       const first = await scripts.decide(keys, NOW, [item('1', 1)]);

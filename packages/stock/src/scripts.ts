@@ -98,6 +98,8 @@ export interface StockScripts {
   lift(keys: EventKeys, sinceMs: number, decidedThrough: number): Promise<boolean>;
   /** Undoes admissions whose produce failed. */
   undo(keys: EventKeys, items: readonly { participantId: string; position: number }[]): Promise<number>;
+  /** Forgets gate SOLD_OUT answers never given (their produce failed): only entries still exactly as stored. */
+  forget(keys: EventKeys, items: readonly { participantId: string; entry: string }[]): Promise<number>;
   /** Removes and releases orphaned PENDING admissions (still PENDING at that position); resolves to their number. */
   sweep(keys: EventKeys, items: readonly { participantId: string; position: number }[]): Promise<number>;
   /** The issuer's decisions. null: the event has no state (rebuild first). */
@@ -125,6 +127,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
     admit: { file: file('admit'), keys: 3 },
     undo: { file: file('undo'), keys: 2 },
     sweep: { file: file('sweep'), keys: 2 },
+    forget: { file: file('forget'), keys: 2 },
     decide: { file: file('decide'), keys: 3 },
     settle: { file: file('settle'), keys: 2 },
     rebuild: { file: file('rebuild'), keys: 2 },
@@ -157,6 +160,13 @@ export function defineStockScripts(redis: Redis): StockScripts {
       const args: (string | number)[] = [];
       for (const item of items) args.push(item.participantId, item.position);
       return Number(await lua.undo([keys.state, keys.apps], args));
+    },
+
+    async forget(keys, items) {
+      if (items.length === 0) return 0;
+      const args: string[] = [];
+      for (const item of items) args.push(item.participantId, item.entry);
+      return Number(await lua.forget([keys.state, keys.apps], args));
     },
 
     async sweep(keys, items) {

@@ -27,8 +27,11 @@ export interface ApplyItem {
 /** One application decided at the gate, waiting for its produce (if it needs one). */
 export interface Admitted {
   response: ApplyResponse;
-  /** Set when this admission must reach Kafka before it is answered. */
-  produced?: { participantId: string; position: number; message: Message };
+  /**
+   * Set when this admission must reach Kafka before it is answered; `soldOutEntry`: the SOLD_OUT the gate stored
+   * (to forget if the produce fails: that answer is never given).
+   */
+  produced?: { participantId: string; position: number; message: Message; soldOutEntry?: string };
   /** ALREADY_APPLIED to an admission of this same batch: it stands or falls with that produce. */
   dependsOnBatch: boolean;
 }
@@ -74,9 +77,13 @@ function toAdmitted(eventId: string, participantId: string, admission: Admission
     appliedAtMs: stored.appliedAtMs,
     gateDecidedAtMs: outcome === AdmitOutcome.SOLD_OUT ? stored.decidedAtMs : undefined,
   });
+  const message = { key: eventId, value };
   return {
     response,
-    produced: { participantId, position: stored.position, message: { key: eventId, value } },
+    produced:
+      outcome === AdmitOutcome.SOLD_OUT
+        ? { participantId, position: stored.position, message, soldOutEntry: entry }
+        : { participantId, position: stored.position, message },
     dependsOnBatch: false,
   };
 }
