@@ -39,6 +39,42 @@ export function storedDecision(row: DecisionRow): StoredApplication {
   };
 }
 
+/** One participant's decision as MySQL holds it (undefined: none, or not decided yet). */
+export async function decisionOf(
+  sequelize: Sequelize,
+  eventId: string,
+  participantId: string,
+): Promise<StoredApplication | undefined> {
+  const [row] = await sequelize.query<DecisionRow>(`${DECISIONS_SQL} AND a.participant_id = ?`, {
+    replacements: [eventId, participantId],
+    type: QueryTypes.SELECT,
+  });
+  return row === undefined ? undefined : storedDecision(row);
+}
+
+/**
+ * MySQL's watermark per event (decided through), cached for `ttlMs`: a Redis whose `through` is below it has
+ * gone back in time (Redis's only ever runs ahead of MySQL's: it is raised when deciding, before the commit).
+ * A cached value is never above the truth, so it never calls a good Redis stale.
+ */
+export function createWatermarks(sequelize: Sequelize, ttlMs = 1_000) {
+  const cache = new Map<string, { at: number; through: Promise<number> }>();
+  return {
+    decidedThrough(eventId: string): Promise<number> {
+      const hit = cache.get(eventId);
+      if (hit !== undefined && Date.now() - hit.at < ttlMs) return hit.through;
+      const through = decidedThroughOf(sequelize, eventId).then(
+        (n) => n ?? 0,
+        () => 0, // MySQL away: no floor (Redis still answers; the issuer's write checks again)
+      );
+      cache.set(eventId, { at: Date.now(), through });
+      return through;
+    },
+  };
+}
+
+export type Watermarks = ReturnType<typeof createWatermarks>;
+
 /** What a rebuild needs of the event's row: its settings and the authority's counters (migration 0005). */
 export interface EventFacts {
   stock: number;

@@ -42,8 +42,8 @@ describe('the line Lua scripts', () => {
     return keys;
   };
   /** admit.lua as most tests need it: null unless admitted (no state, stale or held). */
-  const admit = async (keys: EventKeys, now: number, ids: string[], seen = 0) => {
-    const reply = await scripts.admit(keys, now, seen, ids);
+  const admit = async (keys: EventKeys, now: number, ids: string[]) => {
+    const reply = await scripts.admit(keys, now, { seq: 0, through: 0 }, ids);
     return reply.kind === 'admitted' ? reply : null;
   };
   const item = (participantId: string, position: number, giftCode = `CODE-${participantId}`): DecideItem => ({
@@ -239,7 +239,8 @@ describe('the line Lua scripts', () => {
 
     it('admit refuses a seq below what the caller saw (stale), and holds after a rebuild until lifted', async () => {
       const keys = await freshEvent({ stock: 3, lastPosition: 4 });
-      expect(await scripts.admit(keys, NOW, 5, ['1'])).toEqual({ kind: 'stale', seq: 4, epoch: 'e1' });
+      expect(await scripts.admit(keys, NOW, { seq: 5, through: 0 }, ['1'])).toEqual({ kind: 'stale', seq: 4, epoch: 'e1' });
+      expect(await scripts.admit(keys, NOW, { seq: 0, through: 1 }, ['1'])).toEqual({ kind: 'stale', seq: 4, epoch: 'e1' });
       expect(await redis.hget(keys.apps, '1')).toBeNull();
       expect(
         await scripts.rebuild(keys, state({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e0' }),
@@ -247,10 +248,10 @@ describe('the line Lua scripts', () => {
       expect(
         await scripts.rebuild(keys, state({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e1' }),
       ).toBe(true);
-      expect(await scripts.admit(keys, NOW, 5, ['1'])).toEqual({ kind: 'held', sinceMs: 77 });
+      expect(await scripts.admit(keys, NOW, { seq: 5, through: 0 }, ['1'])).toEqual({ kind: 'held', sinceMs: 77 });
       expect(await scripts.lift(keys, 76, 9)).toBe(false); // another hold
       expect(await scripts.lift(keys, 77, 9)).toBe(true);
-      const after = await scripts.admit(keys, NOW, 5, ['1']);
+      const after = await scripts.admit(keys, NOW, { seq: 5, through: 0 }, ['1']);
       expect(after).toMatchObject({ kind: 'admitted', seq: 10 });
     });
 

@@ -22,6 +22,12 @@ export interface AdmitResult {
   admissions: Admission[];
 }
 
+/** What Redis's line may not be below: the last position the caller saw handed out, MySQL's watermark. */
+export interface Floors {
+  seq: number;
+  through: number;
+}
+
 /**
  * What admit.lua came to: admitted, or nothing done because the state is missing (rebuild it), stale (`seq`
  * below what the caller has seen: Redis went back in time; rebuild it, forced) or held after a rebuild.
@@ -92,8 +98,11 @@ export interface EventSettings {
 
 /** The stock's Lua scripts, registered once per connection, each behind a typed call. */
 export interface StockScripts {
-  /** The gate. `seenSeq`: the highest `seq` the caller has seen (a lower one means Redis went back in time). */
-  admit(keys: EventKeys, nowMs: number, seenSeq: number, participantIds: readonly string[]): Promise<AdmitReply>;
+  /**
+   * The gate. `seen`: the highest `seq` the caller has seen and MySQL's watermark; Redis below either has gone
+   * back in time (`stale`).
+   */
+  admit(keys: EventKeys, nowMs: number, seen: Floors, participantIds: readonly string[]): Promise<AdmitReply>;
   /** Lifts the hold set at `sinceMs` and raises `seq` to MySQL's watermark; false: another hold is in place. */
   lift(keys: EventKeys, sinceMs: number, decidedThrough: number): Promise<boolean>;
   /** Undoes admissions whose produce failed. */
@@ -136,10 +145,10 @@ export function defineStockScripts(redis: Redis): StockScripts {
   });
 
   return {
-    async admit(keys, nowMs, seenSeq, participantIds) {
+    async admit(keys, nowMs, seen, participantIds) {
       const reply = (await lua.admit(
         [keys.state, keys.apps, keys.rate(Math.floor(nowMs / 1000))],
-        [nowMs, seenSeq, ...participantIds],
+        [nowMs, seen.seq, seen.through, ...participantIds],
       )) as (number | string)[];
       if (reply[0] === 0) return { kind: 'missing' };
       if (reply[0] === 2) return { kind: 'stale', seq: Number(reply[1]), epoch: String(reply[2]) };

@@ -15,10 +15,11 @@ import { createKafka } from '@fcfs/kit/kafka';
 import { startTracing } from '@fcfs/kit/tracing';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { defineModels } from '@fcfs/db';
-import { defineStockScripts } from '@fcfs/stock';
+import { createWatermarks, defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, EventServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { EventConfig } from './config';
+import { createApplicationReader } from './events/applications';
 import { createCatalog } from './events/catalog';
 import { eventHandlers } from './grpc/handlers';
 import { createGate } from './gate/gate';
@@ -75,7 +76,8 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const rebuildDeps = { redis, scripts, sequelize, prefix };
   const catalog = createCatalog({ ...rebuildDeps, models, now });
   const drained = createDrainCheck(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
-  const gate = createGate({ ...rebuildDeps, producer, logger, now, drained, ...config.gate });
+  const watermarks = createWatermarks(sequelize);
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, drained, watermarks, ...config.gate });
   const hub = createWatchHub(subscriber, prefix, logger);
   const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({
@@ -94,7 +96,17 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
-    eventHandlers({ catalog, gate, hub, lag, redis, prefix, verifier, now }),
+    eventHandlers({
+      catalog,
+      gate,
+      hub,
+      lag,
+      redis,
+      prefix,
+      verifier,
+      now,
+      applications: createApplicationReader({ ...rebuildDeps, catalog, watermarks, now }),
+    }),
   );
   const grpcPort = await server.start();
   sweeper.start();

@@ -11,6 +11,7 @@ import {
   type Admission,
   type AdmitResult,
   type RebuildDeps,
+  type Watermarks,
 } from '@fcfs/stock';
 import type { Logger } from 'pino';
 import type { Message } from 'kafkajs';
@@ -45,6 +46,8 @@ export interface AdmitDeps extends RebuildDeps {
   /** After a rebuild the gate is held at least this long (ms): no produce begun before it can land later. */
   holdMs: number;
   drained: LineDrained;
+  /** MySQL's watermark per event (cached): Redis below it has gone back in time. */
+  watermarks: Watermarks;
 }
 
 const OUTCOME: Record<AdmitOutcome, ApplyOutcome> = {
@@ -119,7 +122,8 @@ export function createAdmitter(deps: AdmitDeps) {
     for (let attempt = 0; attempt < 3; attempt++) {
       const at = deps.now();
       const seen = highWater.get(eventId) ?? 0;
-      const reply = await deps.scripts.admit(keys, at, seen, participantIds);
+      const through = await deps.watermarks.decidedThrough(eventId);
+      const reply = await deps.scripts.admit(keys, at, { seq: seen, through }, participantIds);
       if (reply.kind === 'admitted') {
         highWater.set(eventId, Math.max(seen, reply.seq));
         return reply;
@@ -129,7 +133,7 @@ export function createAdmitter(deps: AdmitDeps) {
         continue;
       }
       if (reply.kind === 'stale') {
-        deps.logger.warn({ eventId, seq: reply.seq, seen }, "Redis's line went back in time: rebuilding it from MySQL");
+        deps.logger.warn({ eventId, seq: reply.seq, seen, through }, "Redis's line went back in time: rebuilding it from MySQL");
       }
       const rebuilt = await rebuildEventState(deps, eventId, {
         minPosition: seen,

@@ -91,6 +91,7 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
     failFastMs: 0,
     holdMs: 1,
     drained: async () => true,
+    watermarks: { decidedThrough: async () => 0 },
   });
   return { admissions, gate, sent, published };
 }
