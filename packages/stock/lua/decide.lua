@@ -3,7 +3,11 @@
 -- A record decides only the entry at its own position: a PENDING entry at another position is a later
 -- admission of the same participant (this record's admission was undone or swept, then they applied again),
 -- which its own record decides; this record is then left undecided and its entry answered as it stands.
--- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] this second's decision counter
+-- Winners are the earliest positions whatever order the records arrive in (several event-service replicas
+-- produce to the partition side by side): an application wins only if the stock covers it after every
+-- PENDING admission before it in the line (KEYS[4]), which the gate admitted first and whose records come.
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] this second's decision counter,
+--   KEYS[4] its line (PENDING admissions by position)
 -- ARGV[1] now (epoch ms), then 5 per application: participant id, position, applied at (ms),
 --   the gate's decision time (ms; '0' unless the event service already answered SOLD_OUT),
 --   the gift code to store if it wins
@@ -30,10 +34,11 @@ for i = 2, #ARGV, 5 do
   -- undecided and this record's own: no entry (Redis lost it, or the admission was undone) or PENDING at pos
   if not isDecided(e) and (not e or entryPosition(e) == tonumber(pos)) then
     if e and pending > 0 then pending = pending - 1 end
+    redis.call('ZREM', KEYS[4], p)
     if gateAt ~= '0' then
       e = 'S|' .. pos .. '|' .. applied .. '|' .. gateAt .. '|'
       soldout = soldout + 1
-    elseif issued < stock then
+    elseif issued + redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. pos) < stock then
       e = 'I|' .. pos .. '|' .. applied .. '|' .. now .. '|' .. code
       issued = issued + 1
     else

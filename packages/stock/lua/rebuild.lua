@@ -9,7 +9,7 @@
 -- decides it again, so no stock is counted that MySQL does not hold).
 -- Counters are recounted over the entries; `issued` is MySQL's. Positions never go back: `seq` is the
 -- highest of the old state's, every entry's, MySQL's watermark and the caller's floor.
--- KEYS[1] the event's state hash, KEYS[2] its applications hash
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] its line (rebuilt from the PENDING entries)
 -- ARGV[1] force ('1' or '0'), ARGV[2] epoch (a new random id), ARGV[3] stock, ARGV[4] status,
 --   ARGV[5] opens at (ms or ''), ARGV[6] closes at (ms or ''), ARGV[7] the lowest `seq` allowed,
 --   ARGV[8] issued (MySQL's count), ARGV[9] decided through (MySQL's watermark), ARGV[10] held since (ms, or
@@ -26,6 +26,7 @@ for i = 12, #ARGV, 2 do
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
 end
 local soldout, pending = 0, 0
+redis.call('DEL', KEYS[3])
 local all = redis.call('HGETALL', KEYS[2])
 for i = 1, #all, 2 do
   local p, e = all[i], all[i + 1]
@@ -37,7 +38,10 @@ for i = 1, #all, 2 do
     redis.call('HSET', KEYS[2], p, 'P|' .. pos .. '|' .. applied .. '||')
     st = 'P'
   end
-  if st == 'P' then pending = pending + 1 elseif st == 'S' then soldout = soldout + 1 end
+  if st == 'P' then
+    pending = pending + 1
+    redis.call('ZADD', KEYS[3], pos, p)
+  elseif st == 'S' then soldout = soldout + 1 end
 end
 local issued = tonumber(ARGV[8])
 redis.call('HSET', KEYS[1],

@@ -1,7 +1,7 @@
 -- Right after the issuer committed decisions to MySQL, before it decides more of the event: if the state
 -- was rebuilt in between (Redis lost it and a rebuild read MySQL before that commit), puts those
 -- decisions back, so the stock counts them.
--- KEYS[1] the event's state hash, KEYS[2] its applications hash
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] its line
 -- ARGV[1] the state epoch the decisions were made in, then pairs: participant id, decided entry
 -- Reply: how many decisions had to be put back
 -- @include "helpers.lua"
@@ -22,6 +22,7 @@ if s[1] and s[2] ~= ARGV[1] then
       end
       if won then issued = issued + 1 else soldout = soldout + 1 end
       redis.call('HSET', KEYS[2], ARGV[i], d)
+      redis.call('ZREM', KEYS[3], ARGV[i])
       repaired = repaired + 1
     end
   end

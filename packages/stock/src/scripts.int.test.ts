@@ -84,7 +84,7 @@ describe('the line Lua scripts', () => {
 
     it('answers NOT_OPEN for drafts, before opensAt and after closesAt, but ALREADY_APPLIED still answers', async () => {
       const draft = await freshEvent({ status: 'DRAFT' });
-      expect((await admit(draft, NOW, ['1']))?.admissions[0]).toEqual({ outcome: AdmitOutcome.NOT_OPEN, entry: '' });
+      expect((await admit(draft, NOW, ['1']))?.admissions[0]).toEqual({ outcome: AdmitOutcome.NOT_OPEN, entry: '', ahead: 0 });
       const scheduled = await freshEvent({ status: 'SCHEDULED', opensAtMs: NOW + 1000, closesAtMs: NOW + 5000 });
       expect((await admit(scheduled, NOW + 999, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
       expect((await admit(scheduled, NOW + 1000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
@@ -268,6 +268,19 @@ describe('the line Lua scripts', () => {
       ).toBe(1);
       expect(await redis.hmget(keys.apps, '1', '2')).toEqual([null, 'S|2|1|5|']);
       expect((await readHotState(redis, keys))?.soldOut).toBe(1);
+    });
+
+    it('line: ahead counts the PENDING admissions before each, and the issuer decides by rank in it, not by arrival', async () => {
+      const keys = await freshEvent({ stock: 2 });
+      const reply = await admit(keys, NOW, ['1', '2']);
+      expect(reply?.admissions.map((a) => a.ahead)).toEqual([0, 1]);
+      // The stock lowered to 1 while both wait: the record at position 2 arrives first and loses to position 1.
+      await scripts.configure(keys, { stock: 1 });
+      const late = await scripts.decide(keys, NOW, [item('2', 2)]);
+      expect(late?.entries[0]).toMatch(/^S\|2\|/);
+      const early = await scripts.decide(keys, NOW, [item('1', 1)]);
+      expect(early?.entries[0]).toMatch(/^I\|1\|/);
+      expect(await redis.zcard(keys.line)).toBe(0);
     });
 
     it('decide claims the watermark it had before, marks fresh decisions and raises seq to what it consumed', async () => {

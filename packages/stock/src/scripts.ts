@@ -42,6 +42,8 @@ export interface Admission {
   outcome: AdmitOutcome;
   /** The stored application ('' when NOT_OPEN); parse with parseEntry. */
   entry: string;
+  /** PENDING admissions before it in the line (0 unless PENDING). */
+  ahead: number;
 }
 
 /** One application for decide.lua, in line order. */
@@ -133,13 +135,13 @@ const ms = (value: number | null | undefined) => (value === null || value === un
 
 export function defineStockScripts(redis: Redis): StockScripts {
   const lua = defineLuaScripts(redis, {
-    admit: { file: file('admit'), keys: 3 },
-    undo: { file: file('undo'), keys: 2 },
-    sweep: { file: file('sweep'), keys: 2 },
+    admit: { file: file('admit'), keys: 4 },
+    undo: { file: file('undo'), keys: 3 },
+    sweep: { file: file('sweep'), keys: 3 },
     forget: { file: file('forget'), keys: 2 },
-    decide: { file: file('decide'), keys: 3 },
-    settle: { file: file('settle'), keys: 2 },
-    rebuild: { file: file('rebuild'), keys: 2 },
+    decide: { file: file('decide'), keys: 4 },
+    settle: { file: file('settle'), keys: 3 },
+    rebuild: { file: file('rebuild'), keys: 3 },
     hold: { file: file('hold'), keys: 1 },
     configure: { file: file('configure'), keys: 1 },
   });
@@ -147,7 +149,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
   return {
     async admit(keys, nowMs, seen, participantIds) {
       const reply = (await lua.admit(
-        [keys.state, keys.apps, keys.rate(Math.floor(nowMs / 1000))],
+        [keys.state, keys.apps, keys.rate(Math.floor(nowMs / 1000)), keys.line],
         [nowMs, seen.seq, seen.through, ...participantIds],
       )) as (number | string)[];
       if (reply[0] === 0) return { kind: 'missing' };
@@ -155,7 +157,11 @@ export function defineStockScripts(redis: Redis): StockScripts {
       if (reply[0] === 3) return { kind: 'held', sinceMs: Number(reply[1]) };
       const out: Admission[] = new Array<Admission>(participantIds.length);
       for (let i = 0; i < participantIds.length; i++) {
-        out[i] = { outcome: reply[3 + 2 * i] as AdmitOutcome, entry: reply[4 + 2 * i] as string };
+        out[i] = {
+          outcome: reply[3 + 3 * i] as AdmitOutcome,
+          entry: reply[4 + 3 * i] as string,
+          ahead: Number(reply[5 + 3 * i]),
+        };
       }
       return { kind: 'admitted', decidedThrough: Number(reply[1]), seq: Number(reply[2]), admissions: out };
     },
@@ -168,7 +174,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
       if (items.length === 0) return 0;
       const args: (string | number)[] = [];
       for (const item of items) args.push(item.participantId, item.position);
-      return Number(await lua.undo([keys.state, keys.apps], args));
+      return Number(await lua.undo([keys.state, keys.apps, keys.line], args));
     },
 
     async forget(keys, items) {
@@ -182,14 +188,14 @@ export function defineStockScripts(redis: Redis): StockScripts {
       if (items.length === 0) return 0;
       const args: (string | number)[] = [];
       for (const item of items) args.push(item.participantId, item.position);
-      return Number(await lua.sweep([keys.state, keys.apps], args));
+      return Number(await lua.sweep([keys.state, keys.apps, keys.line], args));
     },
 
     async decide(keys, nowMs, items) {
       const args: (string | number)[] = [nowMs];
       for (const it of items) args.push(it.participantId, it.position, it.appliedAtMs, it.gateDecidedAtMs ?? 0, it.giftCode);
       const second = Math.floor(nowMs / 1000);
-      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(second)], args)) as (number | string)[];
+      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(second), keys.line], args)) as (number | string)[];
       if (reply[0] === 0) return null;
       const fresh = String(reply[7]);
       return {
@@ -207,7 +213,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
     async settle(keys, epoch, decided) {
       const args: string[] = [epoch];
       for (const d of decided) args.push(d.participantId, d.entry);
-      return Number(await lua.settle([keys.state, keys.apps], args));
+      return Number(await lua.settle([keys.state, keys.apps, keys.line], args));
     },
 
     async rebuild(keys, s, entries, { force = false, staleEpoch = '' } = {}) {
@@ -225,7 +231,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
         staleEpoch,
       ];
       for (const e of entries) args.push(e.participantId, e.entry);
-      const reply = await lua.rebuild([keys.state, keys.apps], args);
+      const reply = await lua.rebuild([keys.state, keys.apps, keys.line], args);
       return Number(reply) === 1;
     },
 

@@ -41,9 +41,10 @@ export function createApplicationReader(deps: ApplicationReaderDeps) {
       }
     }
     if (stored === undefined) return undefined;
+    // Exact whatever order the issuer decides in: the PENDING admissions before it in the line.
     const ahead =
       stored.status === ApplicationStatus.APPLICATION_STATUS_PENDING
-        ? Math.max(0, stored.position - 1 - hot.decidedThrough)
+        ? await redis.zcount(eventKeys(prefix, eventId).line, '-inf', `(${stored.position}`)
         : undefined;
     return toApplication(eventId, participantId, stored, ahead);
   };

@@ -64,13 +64,12 @@ const OUTCOME_LABEL: Record<AdmitOutcome, string> = {
 };
 
 /** One participant's admission as the batch will answer it, and the record to produce for a new one. */
-function toAdmitted(eventId: string, participantId: string, admission: Admission, decidedThrough: number): Admitted {
-  const { outcome, entry } = admission;
+function toAdmitted(eventId: string, participantId: string, admission: Admission): Admitted {
+  const { outcome, entry, ahead } = admission;
   if (outcome === AdmitOutcome.NOT_OPEN) {
     return { response: { outcome: OUTCOME[outcome], application: undefined }, dependsOnBatch: false };
   }
   const stored = parseEntry(entry);
-  const ahead = Math.max(0, stored.position - 1 - decidedThrough);
   const response = { outcome: OUTCOME[outcome], application: toApplication(eventId, participantId, stored, ahead) };
   if (outcome === AdmitOutcome.ALREADY_APPLIED) return { response, dependsOnBatch: false };
   const value = encodeRecord({
@@ -146,12 +145,12 @@ export function createAdmitter(deps: AdmitDeps) {
   };
 
   return async function admitShare(eventId: string, participantIds: string[]): Promise<Admitted[]> {
-    const { decidedThrough, admissions } = await gateCall(eventId, participantIds);
+    const { admissions } = await gateCall(eventId, participantIds);
     const newInBatch = new Set<string>();
     return participantIds.map((participantId, i) => {
       const admission = admissions[i] as Admission;
       appliesTotal.inc({ outcome: OUTCOME_LABEL[admission.outcome] });
-      const admitted = toAdmitted(eventId, participantId, admission, decidedThrough);
+      const admitted = toAdmitted(eventId, participantId, admission);
       if (admitted.produced) {
         newInBatch.add(participantId);
       } else if (admission.outcome === AdmitOutcome.ALREADY_APPLIED) {

@@ -20,12 +20,12 @@ function fakeGate(stock: number, undoFailures = 0) {
       const admissions = ids.map((id) => {
         const key = `${keys.apps}/${id}`;
         const existing = entries.get(key);
-        if (existing) return { outcome: AdmitOutcome.ALREADY_APPLIED, entry: existing };
+        if (existing) return { outcome: AdmitOutcome.ALREADY_APPLIED, entry: existing, ahead: 0 };
         seq++;
         const won = seq <= stock;
         const entry = won ? `P|${seq}|${now}||` : `S|${seq}|${now}|${now}|`;
         entries.set(key, entry);
-        return { outcome: won ? AdmitOutcome.ACCEPTED : AdmitOutcome.SOLD_OUT, entry };
+        return { outcome: won ? AdmitOutcome.ACCEPTED : AdmitOutcome.SOLD_OUT, entry, ahead: 0 };
       });
       return { kind: 'admitted' as const, decidedThrough: 0, seq, admissions };
     },
