@@ -23,7 +23,7 @@ import { createApplicationReader } from './events/applications';
 import { createCatalog } from './events/catalog';
 import { eventHandlers } from './grpc/handlers';
 import { createGate } from './gate/gate';
-import { createApplicationsProducer } from './gate/producer';
+import { createApplicationsProducer, type ApplicationsProducer } from './gate/producer';
 import { createLagReader } from './stats/lag';
 import { createDrainCheck } from './sweeper/offsets';
 import { createSweeper } from './sweeper/sweeper';
@@ -43,6 +43,8 @@ export interface EventOverrides {
   now?: () => number;
   /** Tracing instead of the configured one (tests: an in-memory exporter). */
   tracing?: Tracing;
+  /** Wraps the applications producer (tests: a replica whose produces reach the broker late). */
+  wrapProducer?: (producer: ApplicationsProducer) => ApplicationsProducer;
 }
 
 export type RunningEvent = RunningService;
@@ -58,7 +60,8 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const models = defineModels(sequelize);
   const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers }, logger);
-  const producer = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
+  const made = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
+  const producer = overrides.wrapProducer?.(made) ?? made;
   const admin = kafka.admin();
 
   let authClient: AuthServiceClient | undefined;
