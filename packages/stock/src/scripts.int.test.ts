@@ -305,12 +305,12 @@ describe('the line Lua scripts', () => {
         { participantId: '1', entry: decided?.entries[0] ?? '' },
         { participantId: '2', entry: decided?.entries[1] ?? '' },
       ];
-      expect(await scripts.settle(keys, 'e1', entries)).toBe(0);
+      expect(await scripts.settle(keys, 'e1', 2, entries)).toBe(0);
       // Redis lost the event and a rebuild read MySQL before these decisions were committed.
       await redis.del(keys.state, keys.apps);
       await scripts.rebuild(keys, state({ epoch: 'e2', stock: 3 }), []);
-      expect(await scripts.settle(keys, 'e1', entries)).toBe(2);
-      expect(await readHotState(redis, keys)).toMatchObject({ issued: 2, admitted: 2 });
+      expect(await scripts.settle(keys, 'e1', 2, entries)).toBe(2);
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 2, admitted: 2, decidedThrough: 2 });
       expect(await redis.hget(keys.apps, '1')).toBe(decided?.entries[0]);
     });
   });

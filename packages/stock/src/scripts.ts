@@ -116,7 +116,12 @@ export interface StockScripts {
   /** The issuer's decisions. null: the event has no state (rebuild first). */
   decide(keys: EventKeys, nowMs: number, items: readonly DecideItem[]): Promise<DecideResult | null>;
   /** Right after the MySQL commit: puts back decisions a concurrent rebuild missed; resolves to their number. */
-  settle(keys: EventKeys, epoch: string, decided: readonly { participantId: string; entry: string }[]): Promise<number>;
+  settle(
+    keys: EventKeys,
+    epoch: string,
+    through: number,
+    decided: readonly { participantId: string; entry: string }[],
+  ): Promise<number>;
   /**
    * Writes the state and MySQL's decisions in one call (rebuild.lua). false when a state was already there and
    * `force` is not set (force: replace a stale state; with `staleEpoch`, only a state still of that epoch).
@@ -210,8 +215,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
       };
     },
 
-    async settle(keys, epoch, decided) {
-      const args: string[] = [epoch];
+    async settle(keys, epoch, through, decided) {
+      const args: (string | number)[] = [epoch, through];
       for (const d of decided) args.push(d.participantId, d.entry);
       return Number(await lua.settle([keys.state, keys.apps, keys.line], args));
     },

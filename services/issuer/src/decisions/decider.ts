@@ -112,7 +112,7 @@ export function createDecider(deps: DeciderDeps) {
 
     settle(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<number> {
       const decided = chunk.decided.map((d, i) => ({ participantId: d.participantId, entry: chunk.entries[i] as string }));
-      return scripts.settle(eventKeys(prefix, chunk.eventId), chunk.epoch, decided);
+      return scripts.settle(eventKeys(prefix, chunk.eventId), chunk.epoch, chunk.claim.lastPosition, decided);
     },
 
     /** Every decision and the progress watermark on the event's channel, for WatchEvent streams. */
