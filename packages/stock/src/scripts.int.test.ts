@@ -20,25 +20,22 @@ describe('the line Lua scripts', () => {
   });
 
   const NOW = 1_750_000_000_000;
+  const rebuildState = (over: Partial<RebuildState> = {}): RebuildState => ({
+    epoch: 'x',
+    stock: 9,
+    status: 'OPEN',
+    opensAtMs: undefined,
+    closesAtMs: undefined,
+    lastPosition: 0,
+    issued: 0,
+    decidedThrough: 0,
+    ...over,
+  });
   const freshEvent = async (state: Partial<RebuildState> = {}) => {
     const prefix = `lua-${randomSuffix()}:`;
     prefixes.push(prefix);
     const keys = eventKeys(prefix, '7');
-    await scripts.rebuild(
-      keys,
-      {
-        epoch: 'e1',
-        stock: 2,
-        status: 'OPEN',
-        opensAtMs: undefined,
-        closesAtMs: undefined,
-        lastPosition: 0,
-        issued: 0,
-        decidedThrough: 0,
-        ...state,
-      },
-      [],
-    );
+    await scripts.rebuild(keys, rebuildState({ epoch: 'e1', stock: 2, ...state }), []);
     return keys;
   };
   /** admit.lua as most tests need it: null unless admitted (no state, stale or held). */
@@ -185,21 +182,9 @@ describe('the line Lua scripts', () => {
   });
 
   describe('rebuild and settle', () => {
-    const state = (over: Partial<RebuildState> = {}): RebuildState => ({
-      epoch: 'x',
-      stock: 9,
-      status: 'OPEN',
-      opensAtMs: undefined,
-      closesAtMs: undefined,
-      lastPosition: 0,
-      issued: 0,
-      decidedThrough: 0,
-      ...over,
-    });
-
     it('rebuild never overwrites a state unless forced', async () => {
       const keys = await freshEvent({ stock: 3 });
-      expect(await scripts.rebuild(keys, state(), [{ participantId: '2', entry: 'S|2|1|2|' }])).toBe(false);
+      expect(await scripts.rebuild(keys, rebuildState(), [{ participantId: '2', entry: 'S|2|1|2|' }])).toBe(false);
       expect((await readHotState(redis, keys))?.stock).toBe(3);
       expect(await redis.hget(keys.apps, '2')).toBeNull();
     });
@@ -214,9 +199,9 @@ describe('the line Lua scripts', () => {
         { participantId: '1', entry: 'I|1|1|2|WON' },
         { participantId: '2', entry: 'S|2|1|2|' },
       ];
-      expect(await scripts.rebuild(keys, state({ issued: 1, decidedThrough: 2, lastPosition: 2 }), mysql, { force: true })).toBe(
-        true,
-      );
+      expect(
+        await scripts.rebuild(keys, rebuildState({ issued: 1, decidedThrough: 2, lastPosition: 2 }), mysql, { force: true }),
+      ).toBe(true);
       expect(await redis.hmget(keys.apps, '1', '2', '3', '4', '5')).toEqual([
         'I|1|1|2|WON',
         'S|2|1|2|',
@@ -243,10 +228,10 @@ describe('the line Lua scripts', () => {
       expect(await scripts.admit(keys, NOW, { seq: 0, through: 1 }, ['1'])).toEqual({ kind: 'stale', seq: 4, epoch: 'e1' });
       expect(await redis.hget(keys.apps, '1')).toBeNull();
       expect(
-        await scripts.rebuild(keys, state({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e0' }),
+        await scripts.rebuild(keys, rebuildState({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e0' }),
       ).toBe(false); // rebuilt meanwhile by another process: kept
       expect(
-        await scripts.rebuild(keys, state({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e1' }),
+        await scripts.rebuild(keys, rebuildState({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e1' }),
       ).toBe(true);
       expect(await scripts.admit(keys, NOW, { seq: 5, through: 0 }, ['1'])).toEqual({ kind: 'held', sinceMs: 77 });
       expect(await scripts.lift(keys, 76, 9)).toBe(false); // another hold
@@ -308,7 +293,7 @@ describe('the line Lua scripts', () => {
       expect(await scripts.settle(keys, 'e1', 2, entries)).toBe(0);
       // Redis lost the event and a rebuild read MySQL before these decisions were committed.
       await redis.del(keys.state, keys.apps);
-      await scripts.rebuild(keys, state({ epoch: 'e2', stock: 3 }), []);
+      await scripts.rebuild(keys, rebuildState({ epoch: 'e2', stock: 3 }), []);
       expect(await scripts.settle(keys, 'e1', 2, entries)).toBe(2);
       expect(await readHotState(redis, keys)).toMatchObject({ issued: 2, admitted: 2, decidedThrough: 2 });
       expect(await redis.hget(keys.apps, '1')).toBe(decided?.entries[0]);
