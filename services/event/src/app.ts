@@ -25,7 +25,7 @@ import { eventHandlers } from './grpc/handlers';
 import { createGate } from './gate/gate';
 import { createApplicationsProducer, type ApplicationsProducer } from './gate/producer';
 import { createLagReader } from './stats/lag';
-import { createDrainCheck } from './sweeper/offsets';
+import { createPartitionOffsets } from './sweeper/offsets';
 import { createSweeper } from './sweeper/sweeper';
 import { createWatchHub } from './watch/hub';
 
@@ -78,9 +78,9 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
 
   const rebuildDeps = { redis, scripts, sequelize, prefix };
   const catalog = createCatalog({ ...rebuildDeps, models, now });
-  const drained = createDrainCheck(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
+  const offsets = createPartitionOffsets(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const watermarks = createWatermarks(sequelize);
-  const gate = createGate({ ...rebuildDeps, producer, logger, now, drained, watermarks, ...config.gate });
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, offsets, watermarks, ...config.gate });
   const hub = createWatchHub(subscriber, prefix, logger);
   const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({

@@ -37,15 +37,17 @@ export interface Admitted {
   dependsOnBatch: boolean;
 }
 
-/** Whether the issuer's group has consumed everything on an event's partition (its end offset, read now). */
-export type LineDrained = (eventId: string) => Promise<boolean>;
+/** An event's partition, read now: its end offset and the issuer group's committed offset. */
+export type PartitionOffsets = (eventId: string) => Promise<{ end: number; committed: number }>;
+
+const OFFSETS_EVERY_MS = 200;
 
 export interface AdmitDeps extends RebuildDeps {
   now: () => number;
   logger: Logger;
   /** After a rebuild the gate is held at least this long (ms): no produce begun before it can land later. */
   holdMs: number;
-  drained: LineDrained;
+  offsets: PartitionOffsets;
   /** MySQL's watermark per event (cached): Redis below it has gone back in time. */
   watermarks: Watermarks;
 }
@@ -104,13 +106,27 @@ export function createAdmitter(deps: AdmitDeps) {
   const unavailable = (eventId: string) =>
     ServiceError.unavailable(`the line of event ${eventId} is being restored after a Redis failure; retry shortly`);
 
+  /** Per held event: the hold, and the partition's end offset read once `holdMs` had passed. */
+  const drainTo = new Map<string, { sinceMs: number; end: number; checkedAt: number }>();
+
   /**
    * Lifts a rebuild's hold once every position handed out before it is in MySQL: `holdMs` has passed (no produce
-   * begun before the hold can still land), then the issuer's group has consumed the partition to its end read
-   * now, so MySQL's watermark covers every position in Kafka. Until then the event answers UNAVAILABLE.
+   * begun before the hold can still land), then the issuer's group has committed past the partition's end offset
+   * read at that time (read once: other events may keep the partition busy), so MySQL's watermark covers every
+   * position in Kafka. Until then the event answers UNAVAILABLE.
    */
   const lift = async (eventId: string, sinceMs: number): Promise<void> => {
-    if (deps.now() - sinceMs < deps.holdMs || !(await deps.drained(eventId))) throw unavailable(eventId);
+    const at = deps.now();
+    if (at - sinceMs < deps.holdMs) throw unavailable(eventId);
+    let target = drainTo.get(eventId);
+    // The offsets are read at most every OFFSETS_EVERY_MS per held event, not for every batch of the herd.
+    if (target !== undefined && target.sinceMs === sinceMs && at - target.checkedAt < OFFSETS_EVERY_MS)
+      throw unavailable(eventId);
+    const { end, committed } = await deps.offsets(eventId);
+    if (target === undefined || target.sinceMs !== sinceMs) target = { sinceMs, end, checkedAt: at };
+    drainTo.set(eventId, { ...target, checkedAt: at });
+    if (committed < target.end) throw unavailable(eventId);
+    drainTo.delete(eventId);
     const through = await decidedThroughOf(deps.sequelize, eventId);
     if (through === undefined) throw ServiceError.notFound(`event ${eventId} does not exist`);
     await deps.scripts.lift(eventKeys(deps.prefix, eventId), sinceMs, through);

@@ -90,7 +90,7 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
     produceTimeoutMs: 1,
     failFastMs: 0,
     holdMs: 1,
-    drained: async () => true,
+    offsets: async () => ({ end: 0, committed: 0 }),
     watermarks: { decidedThrough: async () => 0 },
   });
   return { admissions, gate, sent, published };

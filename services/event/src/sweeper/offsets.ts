@@ -38,15 +38,12 @@ export function partitionOf(topic: string, eventId: string, partitions: number):
   return choosePartition({ topic, partitionMetadata, message: { key: eventId, value: null } });
 }
 
-/**
- * Whether the issuer's group has consumed an event's partition to its end, read now (after a rebuild's hold:
- * every record produced before it is then decided and in MySQL).
- */
-export function createDrainCheck(admin: Admin, topic: string, groupId: string) {
-  return async (eventId: string): Promise<boolean> => {
+/** An event's partition: its end offset and the issuer group's committed offset, read now. */
+export function createPartitionOffsets(admin: Admin, topic: string, groupId: string) {
+  return async (eventId: string): Promise<{ end: number; committed: number }> => {
     const { ends, committed } = await readOffsets(admin, topic, groupId);
-    if (ends.length === 0) return true;
+    if (ends.length === 0) return { end: 0, committed: 0 };
     const p = partitionOf(topic, eventId, ends.length);
-    return (committed[p] ?? 0) >= (ends[p] ?? 0);
+    return { end: ends[p] ?? 0, committed: committed[p] ?? 0 };
   };
 }
