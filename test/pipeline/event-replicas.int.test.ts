@@ -2,7 +2,9 @@ import { callUnary, createGrpcClient } from '@fcfs/kit';
 import { loadServiceConfig, startEvent, type ApplicationsProducer, type RunningEvent } from '@fcfs/event';
 import type { Message } from 'kafkajs';
 import { ApplicationStatus, ApplyOutcome, EventServiceClient, type ApplyResponse } from '@fcfs/proto';
-import { eventually, testLogger } from '../support';
+import { eventKeys } from '@fcfs/stock';
+import { Redis } from 'ioredis';
+import { eventually, testLogger, urls } from '../support';
 import { applyRetrying, startPipeline, type Pipeline } from './harness';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,6 +16,7 @@ describe('three event-service replicas', () => {
   const replicas: RunningEvent[] = [];
   const clients: EventServiceClient[] = [];
   let slowMs = 300;
+  const redis = new Redis(urls.redis);
   beforeAll(async () => {
     p = await startPipeline({ issuer: false, partitions: 1 });
     clients.push(p.client);
@@ -38,6 +41,7 @@ describe('three event-service replicas', () => {
     }
   }, 60_000);
   afterAll(async () => {
+    redis.disconnect();
     for (const c of clients.slice(1)) c.close();
     for (const r of replicas) await r.stop();
     await p?.stop();
@@ -117,4 +121,43 @@ describe('three event-service replicas', () => {
     await slowCall;
     slowMs = 300;
   }, 60_000);
+
+  it('never hands a position out twice when Redis loses the event mid-herd with applications still in Kafka', async () => {
+    slowMs = 300;
+    await p.stopIssuer();
+    const stock = 100;
+    const event = await p.createOpenEvent(stock);
+    const keys = eventKeys(p.prefix, event.id);
+    const told = new Map<string, ApplyResponse>();
+    const ids = Array.from({ length: 600 }, (_, i) => String(i + 1));
+    // The herd through the three replicas, in calls of 5 at least 40 ms apart, while the issuer is away: every
+    // record stays in Kafka, undecided, and no replica has seen every position handed out.
+    const herd = Promise.all(
+      clients.map(async (client, r) => {
+        const share = ids.filter((_, i) => i % 3 === r);
+        for (let i = 0; i < share.length; i += 5) {
+          await applyRetrying(client, event.id, share.slice(i, i + 5), (id, answer) => told.set(id, answer));
+          await sleep(40);
+        }
+      }),
+    );
+    await eventually(async () => (told.size >= 90 ? true : undefined), 20_000, 'the herd under way');
+    await redis.del(keys.state, keys.apps, keys.line);
+    const toldAtLoss = told.size;
+    await sleep(1_500);
+    await p.startIssuer();
+    await herd;
+    expect(toldAtLoss).toBeLessThan(ids.length);
+
+    const positions = [...told.values()].map((a) => a.application?.position);
+    expect(new Set(positions).size).toBe(ids.length);
+    await eventually(
+      async () =>
+        (await p.count('SELECT COUNT(*) n FROM applications WHERE event_id = ?', [event.id])) === ids.length ? true : undefined,
+      40_000,
+      'every applicant decided',
+    );
+    expect(await p.count('SELECT COUNT(*) n FROM gifts WHERE event_id = ?', [event.id])).toBe(stock);
+    expect(await p.count('SELECT COUNT(DISTINCT position) n FROM applications WHERE event_id = ?', [event.id])).toBe(ids.length);
+  }, 90_000);
 });
