@@ -76,6 +76,31 @@ describe('MySQL as the authority over the stock', () => {
     expect(await reconciled(event.id)).toMatchObject({ issuedMysql: stock, issuedRedis: stock });
   }, 60_000);
 
+  it('answers a told status from MySQL while Redis lacks it or went back in time', async () => {
+    const event = await p.createOpenEvent(5);
+    const keys = eventKeys(p.prefix, event.id);
+    await applyAll(event.id, ['1', '2']);
+    await decidedInMysql(event.id, 2);
+    const get = (participantId: string) =>
+      callUnary(p.client.getApplication.bind(p.client), { eventId: event.id, participantId }).then((r) => r.application);
+    const issued = (await get('2'))?.giftCode;
+    expect(issued).toBeDefined();
+    // Redis lost one entry: MySQL's decision is answered.
+    await redis.hdel(keys.apps, '1');
+    expect(await get('1')).toMatchObject({ status: ApplicationStatus.APPLICATION_STATUS_ISSUED, position: 1 });
+    // Redis back at a moment before 2 was decided: its PENDING is not believed (once MySQL's watermark, cached a
+    // second, is read again), and Redis is rebuilt from MySQL.
+    const entry = (await redis.hget(keys.apps, '2')) ?? '';
+    await redis.hset(keys.apps, '2', entry.replace(/^I\|(\d+)\|(\d+)\|.*$/, 'P|$1|$2||'));
+    await redis.hset(keys.state, 'through', 1);
+    const answered = await eventually(async () => {
+      const app = await get('2');
+      return app?.status === ApplicationStatus.APPLICATION_STATUS_PENDING ? undefined : app;
+    }, 5_000);
+    expect(answered).toMatchObject({ status: ApplicationStatus.APPLICATION_STATUS_ISSUED, position: 2, giftCode: issued });
+    expect(await redis.hget(keys.apps, '2')).toBe(entry);
+  }, 60_000);
+
   // Redis goes back in time with its state present (a lagging replica promoted, an older snapshot loaded): here
   // the event's keys (this test's own prefix) are restored to what they were half a second earlier, mid-herd.
   // Nobody loses a status they were told, no position is handed out twice, and the stock is issued exactly.
