@@ -17,14 +17,16 @@
 --   nothing to decide or write for it); `fresh` holds one character per application, '1' when this call
 --   decided it (not a remembered decision). The before-values are the watermark Redis claims, which the
 --   issuer's MySQL transaction checks (MySQL is the authority; a mismatch means this Redis is stale).
---   Stock left: ISSUED and issued + 1; none: SOLD_OUT and released + 1 (that admission took no stock).
+--   Stock left: ISSUED and issued + 1; none: SOLD_OUT and released + 1 (that admission took no stock). A record
+--   whose entry Redis lost counts as admitted when it wins (and is not released when it loses), so the gate keeps
+--   admitted - released = issued + pending.
 --   A consumed position above `seq` raises it: positions reached Kafka are never handed out again.
 -- @include "helpers.lua"
-local s = redis.call('HMGET', KEYS[1], 'ready', 'epoch', 'stock', 'issued', 'released', 'pending', 'soldout', 'through', 'seq')
+local s = redis.call('HMGET', KEYS[1], 'ready', 'epoch', 'stock', 'issued', 'released', 'pending', 'soldout', 'through', 'seq', 'admitted')
 if not s[1] then return {0} end
 local now = ARGV[1]
 local stock, issued, released, pending, soldout, through = num(s[3]), num(s[4]), num(s[5]), num(s[6]), num(s[7]), num(s[8])
-local seq = num(s[9])
+local seq, admitted = num(s[9]), num(s[10])
 local reply = {1, s[2] or '', stock, 0, 0, issued, through, ''}
 local fresh = {}
 local decided = 0
@@ -39,12 +41,14 @@ for i = 2, #ARGV, 5 do
       e = 'S|' .. pos .. '|' .. applied .. '|' .. gateAt .. '|'
       soldout = soldout + 1
     elseif issued + redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. pos) < stock then
+      -- an admission Redis had lost (not counted in admitted) now holds an item: count it, as settle.lua does
+      if not e then admitted = admitted + 1 end
       e = 'I|' .. pos .. '|' .. applied .. '|' .. now .. '|' .. code
       issued = issued + 1
     else
+      if e then released = released + 1 end
       e = 'S|' .. pos .. '|' .. applied .. '|' .. now .. '|'
       soldout = soldout + 1
-      released = released + 1
     end
     redis.call('HSET', KEYS[2], p, e)
     decided = decided + 1
@@ -57,7 +61,7 @@ for i = 2, #ARGV, 5 do
   if n > seq then seq = n end
   reply[#reply + 1] = e
 end
-redis.call('HSET', KEYS[1], 'issued', issued, 'released', released, 'pending', pending, 'soldout', soldout, 'through', through, 'seq', seq)
+redis.call('HSET', KEYS[1], 'issued', issued, 'admitted', admitted, 'released', released, 'pending', pending, 'soldout', soldout, 'through', through, 'seq', seq)
 if decided > 0 then
   redis.call('INCRBY', KEYS[3], decided)
   redis.call('PEXPIRE', KEYS[3], 10000)

@@ -280,7 +280,8 @@ describe('the line Lua scripts', () => {
         decidedThrough: 5,
         fresh: [false, true],
       });
-      expect((await readHotState(redis, keys))?.seq).toBe(5);
+      // Entries Redis never had (lost): each winner counts as admitted, so admitted - released = issued + pending.
+      expect(await readHotState(redis, keys)).toMatchObject({ seq: 5, issued: 2, admitted: 2, released: 0, pending: 0 });
     });
 
     it('settle puts back decisions a rebuild missed, and does nothing in the same epoch', async () => {
