@@ -2,7 +2,7 @@
 // MariaDB, each run on its own database, topic, consumer group and Redis key prefix.
 import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createGrpcClient, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@fcfs/kit';
-import { DeadLetter, EventServiceClient, IssuerServiceClient, type Event } from '@fcfs/proto';
+import { DeadLetter, EventServiceClient, IssuerServiceClient, type ApplyResponse, type Event } from '@fcfs/proto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import {
   createTestDatabase,
@@ -54,6 +54,42 @@ export interface PipelineOptions {
 
 export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
 
+const UNAVAILABLE = 14;
+
+/**
+ * Applies `ids` the way the clients do: ApplyBatch calls of `size`, and every item answered UNAVAILABLE (the line
+ * full, Kafka away, the line held after a Redis failure) tried again after a short pause until answered.
+ * `onAnswer` sees each answer as it comes; resolves once every participant has one.
+ */
+export async function applyRetrying(
+  client: EventServiceClient,
+  eventId: string,
+  ids: readonly string[],
+  onAnswer: (participantId: string, response: ApplyResponse) => void = () => undefined,
+  { size = 50, giveUpAfterMs = 50_000 } = {},
+): Promise<void> {
+  const until = Date.now() + giveUpAfterMs;
+  let waiting = [...ids];
+  while (waiting.length > 0) {
+    if (Date.now() > until) throw new Error(`${waiting.length} applications still unanswered`);
+    const retry: string[] = [];
+    for (let i = 0; i < waiting.length; i += size) {
+      const applications = waiting.slice(i, i + size).map((participantId) => ({ eventId, participantId }));
+      const { results } = await callUnary(client.applyBatch.bind(client), { applications }, { deadlineMs: 30_000 }).catch(() => ({
+        results: [],
+      }));
+      applications.forEach(({ participantId }, k) => {
+        const r = results[k]?.result;
+        if (r?.$case === 'response') onAnswer(participantId, r.value);
+        else if (r === undefined || r.value.code === UNAVAILABLE) retry.push(participantId);
+        else throw new Error(`apply of ${participantId} failed: ${r.value.message}`);
+      });
+    }
+    waiting = retry;
+    if (waiting.length > 0) await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function startPipeline(options: PipelineOptions = {}) {
   const brokers = options.brokers ?? urls.kafkaBrokers;
   const db = options.database ?? (await createTestDatabase('fcfs_line'));
@@ -73,6 +109,8 @@ export async function startPipeline(options: PipelineOptions = {}) {
     SES_SEND_RATE_PER_SECOND: '1000',
     SES_SEND_BUDGET_KEY: `${prefix}{ses}:send-budget`,
     STOCK_REDIS_PREFIX: prefix,
+    // Held after a rebuild until the issuer drained the partition; well above a produce on the local broker.
+    GATE_REBUILD_HOLD_MS: '1500',
     GRPC_HOST: '127.0.0.1',
     GRPC_PORT: '0',
     METRICS_PORT: '0',

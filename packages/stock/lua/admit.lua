@@ -1,23 +1,32 @@
 -- The admission gate: admits a batch of applications to one event's line, in order.
--- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] this second's apply counter
--- ARGV[1] now (epoch ms), ARGV[2..] participant ids, in arrival order
--- Reply: {0} when the event has no state (unknown, or lost by Redis: rebuild it first); otherwise
---   {1, decided through, outcome, entry, outcome, entry, ...} per participant, outcome 1 ACCEPTED, 2 ALREADY_APPLIED,
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] this second's apply counter,
+--   KEYS[4] its line (PENDING admissions by position)
+-- ARGV[1] now (epoch ms), ARGV[2] the highest `seq` the caller has seen (positions never go back: a lower
+--   `seq` means Redis went back in time), ARGV[3] MySQL's watermark (decided through; Redis's runs ahead of it,
+--   so a lower `through` means Redis went back in time), ARGV[4..] participant ids, in arrival order
+-- Reply: {0} when the event has no state (unknown, or lost by Redis: rebuild it first);
+--   {2, seq, epoch} when `seq` is below ARGV[2] or `through` below ARGV[3] (stale: rebuild it from MySQL, forced);
+--   {3, held since} while the state is held after a rebuild (hold.lua: positions still in Kafka are not known);
+--   otherwise {1, decided through, seq, outcome, entry, ahead, outcome, entry, ahead, ...} per participant, outcome 1 ACCEPTED, 2 ALREADY_APPLIED,
 --   3 SOLD_OUT (the gate is closed: admitted - released >= stock), 4 NOT_OPEN; entry is the stored
---   application ('' when NOT_OPEN).
+--   application ('' when NOT_OPEN); ahead: PENDING admissions before it in the line (0 unless PENDING).
 -- @include "helpers.lua"
-local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through')
+local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through', 'epoch', 'hold')
 if not s[1] then return {0} end
+if num(s[6]) < tonumber(ARGV[2]) or num(s[11]) < tonumber(ARGV[3]) then return {2, num(s[6]), s[12] or ''} end
+if s[13] and s[13] ~= '' then return {3, s[13]} end
 local now = ARGV[1]
 local open = isOpen(s[2], s[3], s[4], tonumber(now))
 local stock, seq, admitted, released, pending, soldout = num(s[5]), num(s[6]), num(s[7]), num(s[8]), num(s[9]), num(s[10])
-local reply = {1, num(s[11])}
+local reply = {1, num(s[11]), 0}
 local changed = false
-for i = 2, #ARGV do
+for i = 4, #ARGV do
   local p = ARGV[i]
   local e = redis.call('HGET', KEYS[2], p)
+  local ahead = 0
   if e then
     reply[#reply + 1] = 2
+    if entryStatus(e) == 'P' then ahead = redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. entryPosition(e)) end
   elseif not open then
     reply[#reply + 1] = 4
     e = ''
@@ -29,6 +38,8 @@ for i = 2, #ARGV do
       reply[#reply + 1] = 3
     else
       e = 'P|' .. seq .. '|' .. now .. '||'
+      ahead = redis.call('ZCARD', KEYS[4])
+      redis.call('ZADD', KEYS[4], seq, p)
       admitted = admitted + 1
       pending = pending + 1
       reply[#reply + 1] = 1
@@ -37,10 +48,12 @@ for i = 2, #ARGV do
     changed = true
   end
   reply[#reply + 1] = e
+  reply[#reply + 1] = ahead
 end
 if changed then
   redis.call('HSET', KEYS[1], 'seq', seq, 'admitted', admitted, 'pending', pending, 'soldout', soldout)
 end
-redis.call('INCRBY', KEYS[3], #ARGV - 1)
+redis.call('INCRBY', KEYS[3], #ARGV - 3)
 redis.call('PEXPIRE', KEYS[3], 10000)
+reply[3] = seq
 return reply

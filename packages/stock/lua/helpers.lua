@@ -24,7 +24,7 @@ end
 
 -- Removes the given admissions that are still PENDING at the given position, releasing each (it reopens
 -- the gate); anything decided meanwhile, or at another position, stays. Shared by undo.lua and sweep.lua.
--- KEYS[1] the event's state hash, KEYS[2] its applications hash; ARGV pairs: participant id, position.
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] its line; ARGV pairs: participant id, position.
 -- Returns how many were removed.
 local function releasePending()
   local s = redis.call('HMGET', KEYS[1], 'ready', 'released', 'pending')
@@ -35,6 +35,7 @@ local function releasePending()
     local e = redis.call('HGET', KEYS[2], ARGV[i])
     if entryStatus(e) == 'P' and entryPosition(e) == tonumber(ARGV[i + 1]) then
       redis.call('HDEL', KEYS[2], ARGV[i])
+      redis.call('ZREM', KEYS[3], ARGV[i])
       released = released + 1
       if pending > 0 then pending = pending - 1 end
       removed = removed + 1

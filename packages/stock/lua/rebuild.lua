@@ -1,12 +1,51 @@
--- Writes one event's hot state from MySQL's truth, unless a state is already there (another process
--- rebuilt it first). Run restore.lua for the decisions before: the state's `ready` opens it for use.
--- KEYS[1] the event's state hash
--- ARGV[1] epoch (a new random id), ARGV[2] stock, ARGV[3] status, ARGV[4] opens at (ms or ''),
---   ARGV[5] closes at (ms or ''), ARGV[6] last position, ARGV[7] issued, ARGV[8] sold out, ARGV[9] decided through
--- Reply: 1 when written, 0 when a state was already there
-if redis.call('HEXISTS', KEYS[1], 'ready') == 1 then return 0 end
+-- Rebuilds one event's hot state from MySQL's truth in ONE call, so no reader ever sees decisions without
+-- the counters over them (a flush between two calls once left Redis counting stock MySQL did not have).
+-- Without `force` it writes only when no state is there (Redis lost it; another process may have rebuilt
+-- it first). With `force` it replaces a state that is there but stale (Redis went back in time: a lagging
+-- replica took over, or an older snapshot was loaded), which the issuer found out from MySQL's watermark.
+-- Entries: every MySQL decision is written over what Redis holds. An entry Redis holds that MySQL lacks is
+-- kept when PENDING or SOLD_OUT (its record is on its way through Kafka: the issuer decides or records
+-- it), and set back to PENDING at its position when ISSUED (a decision MySQL never committed: its record
+-- decides it again, so no stock is counted that MySQL does not hold).
+-- Counters are recounted over the entries; `issued` is MySQL's. Positions never go back: `seq` is the
+-- highest of the old state's, every entry's, MySQL's watermark and the caller's floor.
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] its line (rebuilt from the PENDING entries)
+-- ARGV[1] force ('1' or '0'), ARGV[2] epoch (a new random id), ARGV[3] stock, ARGV[4] status,
+--   ARGV[5] opens at (ms or ''), ARGV[6] closes at (ms or ''), ARGV[7] the lowest `seq` allowed,
+--   ARGV[8] issued (MySQL's count), ARGV[9] decided through (MySQL's watermark), ARGV[10] held since (ms, or
+--   '': not held; see hold.lua), ARGV[11] the epoch found stale ('' for any: with `force`, a state of
+--   another epoch was rebuilt meanwhile and is kept), then pairs: participant id, entry (MySQL's decisions)
+-- Reply: 1 when written, 0 when a state was already there (and not forced, or rebuilt meanwhile)
+-- @include "helpers.lua"
+local old = redis.call('HMGET', KEYS[1], 'ready', 'epoch', 'seq')
+if old[1] and (ARGV[1] ~= '1' or (ARGV[11] ~= '' and old[2] ~= ARGV[11])) then return 0 end
+local seq = math.max(num(old[3]), tonumber(ARGV[7]))
+local fromMysql = {}
+for i = 12, #ARGV, 2 do
+  fromMysql[ARGV[i]] = true
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+end
+local soldout, pending = 0, 0
+redis.call('DEL', KEYS[3])
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  local p, e = all[i], all[i + 1]
+  local st = entryStatus(e)
+  local pos = entryPosition(e)
+  if pos > seq then seq = pos end
+  if st == 'I' and not fromMysql[p] then
+    local applied = string.match(e, '^I|[^|]*|([^|]*)|')
+    redis.call('HSET', KEYS[2], p, 'P|' .. pos .. '|' .. applied .. '||')
+    st = 'P'
+  end
+  if st == 'P' then
+    pending = pending + 1
+    redis.call('ZADD', KEYS[3], pos, p)
+  elseif st == 'S' then soldout = soldout + 1 end
+end
+local issued = tonumber(ARGV[8])
 redis.call('HSET', KEYS[1],
-  'epoch', ARGV[1], 'stock', ARGV[2], 'status', ARGV[3], 'opensAt', ARGV[4], 'closesAt', ARGV[5],
-  'seq', ARGV[6], 'issued', ARGV[7], 'soldout', ARGV[8], 'through', ARGV[9],
-  'admitted', ARGV[7], 'released', 0, 'pending', 0, 'ready', 1)
+  'epoch', ARGV[2], 'stock', ARGV[3], 'status', ARGV[4], 'opensAt', ARGV[5], 'closesAt', ARGV[6],
+  'seq', seq, 'issued', issued, 'soldout', soldout, 'through', ARGV[9],
+  'admitted', issued + pending, 'released', 0, 'pending', pending, 'hold', ARGV[10], 'ready', 1)
 return 1

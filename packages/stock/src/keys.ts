@@ -7,6 +7,8 @@ export interface EventKeys {
   state: string;
   /** Hash: participant id -> stored application (see entry.ts). */
   apps: string;
+  /** Sorted set: the PENDING admissions (participant id, scored by position), for `ahead` and the issuer's rank. */
+  line: string;
   /** Pub/sub channel: protobuf WatchEventResponse messages (decisions, progress). */
   channel: string;
   /** Counter of applies in one second (epoch seconds), kept a few seconds. */
@@ -20,6 +22,7 @@ export function eventKeys(prefix: string, eventId: string): EventKeys {
   return {
     state: `${base}:state`,
     apps: `${base}:apps`,
+    line: `${base}:line`,
     channel: `${base}:watch`,
     rate: (second) => `${base}:aps:${second}`,
     decisions: (second) => `${base}:dps:${second}`,

@@ -7,7 +7,7 @@ import type { StoredApplication } from './entry';
 //
 // The race: Redis lost an event while the issuer decides it. A rebuild reads MySQL and then writes Redis;
 // the issuer commits decisions to MySQL and then settles Redis (settle.lua). Both take the event's row
-// first: the issuer's write exclusively (withEventsLocked), the rebuild shared from its snapshot until its
+// first and exclusively: the issuer's write (withEventLocked), the rebuild from its snapshot until its
 // Redis write (withEventSnapshot). So a commit lands either before the snapshot (the rebuild counts it) or
 // after the rebuilt state exists (settle then puts those decisions back). Without the locks a rebuild could
 // snapshot before the commit and write Redis after settle looked, and the stock those decisions took would
@@ -39,12 +39,50 @@ export function storedDecision(row: DecisionRow): StoredApplication {
   };
 }
 
-/** What a rebuild needs of the event's row. */
+/** One participant's decision as MySQL holds it (undefined: none, or not decided yet). */
+export async function decisionOf(
+  sequelize: Sequelize,
+  eventId: string,
+  participantId: string,
+): Promise<StoredApplication | undefined> {
+  const [row] = await sequelize.query<DecisionRow>(`${DECISIONS_SQL} AND a.participant_id = ?`, {
+    replacements: [eventId, participantId],
+    type: QueryTypes.SELECT,
+  });
+  return row === undefined ? undefined : storedDecision(row);
+}
+
+/**
+ * MySQL's watermark per event (decided through), cached for `ttlMs`: a Redis whose `through` is below it has
+ * gone back in time (Redis's only ever runs ahead of MySQL's: it is raised when deciding, before the commit).
+ * A cached value is never above the truth, so it never calls a good Redis stale.
+ */
+export function createWatermarks(sequelize: Sequelize, ttlMs = 1_000) {
+  const cache = new Map<string, { at: number; through: Promise<number> }>();
+  return {
+    decidedThrough(eventId: string): Promise<number> {
+      const hit = cache.get(eventId);
+      if (hit !== undefined && Date.now() - hit.at < ttlMs) return hit.through;
+      const through = decidedThroughOf(sequelize, eventId).then(
+        (n) => n ?? 0,
+        () => 0, // MySQL away: no floor (Redis still answers; the issuer's write checks again)
+      );
+      cache.set(eventId, { at: Date.now(), through });
+      return through;
+    },
+  };
+}
+
+export type Watermarks = ReturnType<typeof createWatermarks>;
+
+/** What a rebuild needs of the event's row: its settings and the authority's counters (migration 0005). */
 export interface EventFacts {
   stock: number;
   status: string;
   opens_at: Date | null;
   closes_at: Date | null;
+  issued: number;
+  decided_through: number | string;
 }
 
 export interface EventSnapshot {
@@ -54,7 +92,7 @@ export interface EventSnapshot {
 
 /**
  * The rebuild's side: reads the event and its decisions in one snapshot (so counts and decisions agree)
- * and runs `write` (the Redis write) while still holding the event's row shared. undefined: no such event.
+ * and runs `write` (the Redis write) while still holding the event's row. undefined: no such event.
  */
 export function withEventSnapshot<T>(
   sequelize: Sequelize,
@@ -63,7 +101,7 @@ export function withEventSnapshot<T>(
 ): Promise<T | undefined> {
   return sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (transaction) => {
     const [event] = await sequelize.query<EventFacts>(
-      'SELECT stock, status, opens_at, closes_at FROM events WHERE id = ? LOCK IN SHARE MODE',
+      'SELECT stock, status, opens_at, closes_at, issued, decided_through FROM events WHERE id = ? FOR UPDATE',
       { replacements: [eventId], type: QueryTypes.SELECT, transaction },
     );
     if (event === undefined) return undefined;
@@ -76,24 +114,46 @@ export function withEventSnapshot<T>(
   });
 }
 
+/** MySQL's watermark for one event: the highest position the issuer has consumed and committed. */
+export async function decidedThroughOf(sequelize: Sequelize, eventId: string): Promise<number | undefined> {
+  const [row] = await sequelize.query<{ decided_through: number | string }>('SELECT decided_through FROM events WHERE id = ?', {
+    replacements: [eventId],
+    type: QueryTypes.SELECT,
+  });
+  return row === undefined ? undefined : Number(row.decided_through);
+}
+
 /** An id for SQL text. Ids are BIGINT UNSIGNED and may exceed 2^53: their digits go in as they are, checked. */
 export function sqlId(value: string): string {
   if (!/^[0-9]{1,20}$/.test(value)) throw new Error(`not an id: ${value}`);
   return value;
 }
 
+/** The authority's counters on an event's row (migration 0005), as the issuer's transaction reads them. */
+export interface EventAuthority {
+  stock: number;
+  issued: number;
+  decided_through: number;
+}
+
 /**
- * The issuer's side: runs `write` (its inserts of decisions) in one transaction that first takes the
- * events' rows exclusively, in id order so two writers never deadlock on them.
+ * The issuer's side: runs `write` (its inserts of decisions and the conditional update of the counters) in
+ * one transaction that first takes the event's row exclusively and reads the authority's counters.
  */
-export function withEventsLocked<T>(
+export function withEventLocked<T>(
   sequelize: Sequelize,
-  eventIds: readonly string[],
-  write: (transaction: Transaction) => Promise<T>,
+  eventId: string,
+  write: (authority: EventAuthority | undefined, transaction: Transaction) => Promise<T>,
 ): Promise<T> {
-  const ids = [...new Set(eventIds.map(sqlId))].sort();
   return sequelize.transaction(async (transaction) => {
-    await sequelize.query(`SELECT id FROM events WHERE id IN (${ids.join(',')}) ORDER BY id FOR UPDATE`, { transaction });
-    return write(transaction);
+    const [row] = await sequelize.query<EventAuthority>(
+      'SELECT stock, issued, decided_through FROM events WHERE id = ? FOR UPDATE',
+      { replacements: [sqlId(eventId)], type: QueryTypes.SELECT, transaction },
+    );
+    const authority =
+      row === undefined
+        ? undefined
+        : { stock: Number(row.stock), issued: Number(row.issued), decided_through: Number(row.decided_through) };
+    return write(authority, transaction);
   });
 }

@@ -36,6 +36,10 @@ describe('rebuildEventState and a decision committed meanwhile', () => {
       "INSERT INTO gifts (event_id, participant_id, code, position, issued_at) VALUES (?, 1, 'RACE-1', 1, NOW(3))",
       { replacements: [eventId], transaction: issuer },
     );
+    await sequelize.query('UPDATE events SET issued = 1, decided = 1, decided_through = 1 WHERE id = ?', {
+      replacements: [eventId],
+      transaction: issuer,
+    });
 
     const deps = { redis, scripts: defineStockScripts(redis), sequelize, prefix };
     const keys = eventKeys(prefix, String(eventId));

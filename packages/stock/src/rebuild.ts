@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { ApplicationStatus } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { formatEntry } from './entry';
@@ -22,38 +21,52 @@ export function newEpoch(): string {
 
 const time = (d: Date | null) => (d === null ? undefined : d.getTime());
 
+export interface RebuildOptions {
+  /**
+   * The highest position the caller knows was handed out (positions still on their way through Kafka are not
+   * in MySQL), so new admissions do not reuse them.
+   */
+  minPosition?: number;
+  /** Replace a state that is there: it is stale (Redis went back in time; MySQL's watermark says so). */
+  force?: boolean;
+  /** With `force`: the epoch found stale; a state rebuilt meanwhile (another epoch) is kept. */
+  staleEpoch?: string;
+  /**
+   * Hold the gate from this time (ms) until every position still in Kafka is known (hold.lua). Every rebuild
+   * after a loss or a stale state does; only a new event's first state has nothing in flight.
+   */
+  heldSinceMs?: number;
+}
+
 /**
- * Rebuilds one event's hot state from MySQL's truth after Redis lost it (flushed, restarted empty): the
- * stock less what is issued, and every decision made, so a redelivered application gets the same answer
- * and nobody applies twice. The Redis write happens inside MySQL's snapshot, under the event's row lock
- * (mysql.ts: the rebuild race), so no decision committed meanwhile is left out of `issued`.
- * `minPosition`: the highest position the caller knows was handed out (positions still on their way
- * through Kafka are not in MySQL), so new admissions do not reuse them.
+ * Rebuilds one event's hot state from MySQL's truth after Redis lost it (flushed, restarted empty) or went back
+ * in time (`force`): MySQL's count of what is issued, and every decision made, so a redelivered application
+ * gets the same answer and nobody applies twice; entries MySQL does not hold yet are kept (rebuild.lua). One
+ * Redis call, made inside MySQL's snapshot under the event's row lock (mysql.ts: the rebuild race), so no
+ * decision committed meanwhile is left out of `issued`, and no reader sees decisions without their counters.
  */
-export async function rebuildEventState(deps: RebuildDeps, eventId: string, minPosition = 0): Promise<RebuildOutcome> {
+export async function rebuildEventState(
+  deps: RebuildDeps,
+  eventId: string,
+  { minPosition = 0, force = false, staleEpoch, heldSinceMs }: RebuildOptions = {},
+): Promise<RebuildOutcome> {
   const keys = eventKeys(deps.prefix, eventId);
-  if ((await deps.redis.hexists(keys.state, 'ready')) === 1) return 'present';
+  if (!force && (await deps.redis.hexists(keys.state, 'ready')) === 1) return 'present';
   const written = await withEventSnapshot(deps.sequelize, eventId, async (snapshot) => {
     const { entries, state } = rebuiltState(snapshot, minPosition);
-    await deps.scripts.restore(keys, entries);
-    return deps.scripts.rebuild(keys, state);
+    return deps.scripts.rebuild(keys, { ...state, heldSinceMs }, entries, { force, staleEpoch });
   });
   if (written === undefined) return 'not-found';
   return written ? 'rebuilt' : 'present';
 }
 
-/** The Redis form of a snapshot: every decision's entry and the counters over them. */
+/** The Redis form of a snapshot: every decision's entry, MySQL's counters and the lowest `seq` allowed. */
 function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) {
-  let issued = 0;
-  let soldOut = 0;
-  let lastPosition = minPosition;
-  let decidedThrough = 0;
+  const decidedThrough = Number(event.decided_through);
+  let lastPosition = Math.max(minPosition, decidedThrough);
   const entries = decisions.map((row) => {
     const app = storedDecision(row);
-    if (app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED) issued++;
-    else soldOut++;
     lastPosition = Math.max(lastPosition, app.position);
-    decidedThrough = Math.max(decidedThrough, app.position);
     return { participantId: String(row.participant_id), entry: formatEntry(app) };
   });
   const state = {
@@ -63,8 +76,7 @@ function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) 
     opensAtMs: time(event.opens_at),
     closesAtMs: time(event.closes_at),
     lastPosition,
-    issued,
-    soldOut,
+    issued: Number(event.issued),
     decidedThrough,
   };
   return { entries, state };

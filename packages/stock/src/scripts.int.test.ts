@@ -2,7 +2,7 @@ import { ApplicationStatus } from '@fcfs/proto';
 import { Redis } from 'ioredis';
 import { randomSuffix, urls } from '../../../test/support';
 import { parseEntry } from './entry';
-import { eventKeys } from './keys';
+import { eventKeys, type EventKeys } from './keys';
 import { AdmitOutcome, defineStockScripts, type DecideItem, type RebuildState } from './scripts';
 import { readHotState } from './state';
 
@@ -20,23 +20,28 @@ describe('the line Lua scripts', () => {
   });
 
   const NOW = 1_750_000_000_000;
+  const rebuildState = (over: Partial<RebuildState> = {}): RebuildState => ({
+    epoch: 'x',
+    stock: 9,
+    status: 'OPEN',
+    opensAtMs: undefined,
+    closesAtMs: undefined,
+    lastPosition: 0,
+    issued: 0,
+    decidedThrough: 0,
+    ...over,
+  });
   const freshEvent = async (state: Partial<RebuildState> = {}) => {
     const prefix = `lua-${randomSuffix()}:`;
     prefixes.push(prefix);
     const keys = eventKeys(prefix, '7');
-    await scripts.rebuild(keys, {
-      epoch: 'e1',
-      stock: 2,
-      status: 'OPEN',
-      opensAtMs: undefined,
-      closesAtMs: undefined,
-      lastPosition: 0,
-      issued: 0,
-      soldOut: 0,
-      decidedThrough: 0,
-      ...state,
-    });
+    await scripts.rebuild(keys, rebuildState({ epoch: 'e1', stock: 2, ...state }), []);
     return keys;
+  };
+  /** admit.lua as most tests need it: null unless admitted (no state, stale or held). */
+  const admit = async (keys: EventKeys, now: number, ids: string[]) => {
+    const reply = await scripts.admit(keys, now, { seq: 0, through: 0 }, ids);
+    return reply.kind === 'admitted' ? reply : null;
   };
   const item = (participantId: string, position: number, giftCode = `CODE-${participantId}`): DecideItem => ({
     participantId,
@@ -49,13 +54,13 @@ describe('the line Lua scripts', () => {
   describe('admit (the gate)', () => {
     it('answers null for an event without state, and writes nothing', async () => {
       const keys = eventKeys(`lua-${randomSuffix()}:`, '7');
-      expect(await scripts.admit(keys, NOW, ['1'])).toBeNull();
+      expect(await admit(keys, NOW, ['1'])).toBeNull();
       expect(await redis.exists(keys.apps)).toBe(0);
     });
 
     it('accepts in order with 1-based positions until admitted - released reaches the stock, then SOLD_OUT', async () => {
       const keys = await freshEvent({ stock: 2 });
-      const result = await scripts.admit(keys, NOW, ['10', '11', '12', '10']);
+      const result = await admit(keys, NOW, ['10', '11', '12', '10']);
       expect(result?.admissions.map((a) => a.outcome)).toEqual([
         AdmitOutcome.ACCEPTED,
         AdmitOutcome.ACCEPTED,
@@ -76,29 +81,29 @@ describe('the line Lua scripts', () => {
 
     it('answers NOT_OPEN for drafts, before opensAt and after closesAt, but ALREADY_APPLIED still answers', async () => {
       const draft = await freshEvent({ status: 'DRAFT' });
-      expect((await scripts.admit(draft, NOW, ['1']))?.admissions[0]).toEqual({ outcome: AdmitOutcome.NOT_OPEN, entry: '' });
+      expect((await admit(draft, NOW, ['1']))?.admissions[0]).toEqual({ outcome: AdmitOutcome.NOT_OPEN, entry: '', ahead: 0 });
       const scheduled = await freshEvent({ status: 'SCHEDULED', opensAtMs: NOW + 1000, closesAtMs: NOW + 5000 });
-      expect((await scripts.admit(scheduled, NOW + 999, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
-      expect((await scripts.admit(scheduled, NOW + 1000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
-      expect((await scripts.admit(scheduled, NOW + 5000, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
-      expect((await scripts.admit(scheduled, NOW + 5000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
+      expect((await admit(scheduled, NOW + 999, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
+      expect((await admit(scheduled, NOW + 1000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
+      expect((await admit(scheduled, NOW + 5000, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.NOT_OPEN);
+      expect((await admit(scheduled, NOW + 5000, ['1']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
     });
   });
 
   describe('undo', () => {
     it('removes admissions still PENDING at their position and releases them, reopening the gate', async () => {
       const keys = await freshEvent({ stock: 1 });
-      await scripts.admit(keys, NOW, ['1']);
+      await admit(keys, NOW, ['1']);
       expect(await scripts.undo(keys, [{ participantId: '1', position: 99 }])).toBe(0);
       expect(await scripts.undo(keys, [{ participantId: '1', position: 1 }])).toBe(1);
       expect(await redis.hlen(keys.apps)).toBe(0);
       expect(await readHotState(redis, keys)).toMatchObject({ admitted: 1, released: 1, pending: 0 });
-      expect((await scripts.admit(keys, NOW, ['3']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
+      expect((await admit(keys, NOW, ['3']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ACCEPTED);
     });
 
     it('leaves a decided entry alone: a SOLD_OUT already answered never becomes applicable again', async () => {
       const keys = await freshEvent({ stock: 1 });
-      await scripts.admit(keys, NOW, ['1', '2']); // 1 accepted at 1, 2 answered SOLD_OUT at the gate at 2
+      await admit(keys, NOW, ['1', '2']); // 1 accepted at 1, 2 answered SOLD_OUT at the gate at 2
       await scripts.decide(keys, NOW + 1, [item('1', 1)]); // 1 issued
       const before = await redis.hgetall(keys.apps);
       expect(
@@ -109,14 +114,14 @@ describe('the line Lua scripts', () => {
       ).toBe(0);
       expect(await redis.hgetall(keys.apps)).toEqual(before);
       expect(await readHotState(redis, keys)).toMatchObject({ issued: 1, released: 0, soldOut: 1, pending: 0 });
-      expect((await scripts.admit(keys, NOW, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
+      expect((await admit(keys, NOW, ['2']))?.admissions[0]?.outcome).toBe(AdmitOutcome.ALREADY_APPLIED);
     });
   });
 
   describe('decide (the issuer)', () => {
     it('issues while stock lasts, then SOLD_OUT with released + 1, and remembers every decision', async () => {
       const keys = await freshEvent({ stock: 2 });
-      await scripts.admit(keys, NOW, ['1', '2']);
+      await admit(keys, NOW, ['1', '2']);
       await redis.hset(keys.state, 'stock', 1); // the stock was lowered after both were admitted
       const first = await scripts.decide(keys, NOW + 10, [item('1', 1), item('2', 2)]);
       expect(first).toMatchObject({ epoch: 'e1', stock: 1, issued: 1, decidedThrough: 2 });
@@ -148,9 +153,9 @@ describe('the line Lua scripts', () => {
 
     it("decides only the entry at the record's own position: a stale record leaves a later admission PENDING", async () => {
       const keys = await freshEvent({ stock: 2 });
-      await scripts.admit(keys, NOW, ['1']); // at 1; its produce is undone, yet the record reached Kafka
+      await admit(keys, NOW, ['1']); // at 1; its produce is undone, yet the record reached Kafka
       await scripts.undo(keys, [{ participantId: '1', position: 1 }]);
-      await scripts.admit(keys, NOW, ['1']); // applied again: at 2
+      await admit(keys, NOW, ['1']); // applied again: at 2
       const stale = await scripts.decide(keys, NOW + 10, [item('1', 1)]);
       expect(parseEntry(stale?.entries[0] ?? '')).toMatchObject({
         status: ApplicationStatus.APPLICATION_STATUS_PENDING,
@@ -176,31 +181,107 @@ describe('the line Lua scripts', () => {
     });
   });
 
-  describe('rebuild, restore and settle', () => {
-    it('rebuild never overwrites a state, and restore keeps entries already there', async () => {
+  describe('rebuild and settle', () => {
+    it('rebuild never overwrites a state unless forced', async () => {
       const keys = await freshEvent({ stock: 3 });
-      expect(
-        await scripts.rebuild(keys, {
-          epoch: 'x',
-          stock: 9,
-          status: 'OPEN',
-          opensAtMs: undefined,
-          closesAtMs: undefined,
-          lastPosition: 0,
-          issued: 0,
-          soldOut: 0,
-          decidedThrough: 0,
-        }),
-      ).toBe(false);
+      expect(await scripts.rebuild(keys, rebuildState(), [{ participantId: '2', entry: 'S|2|1|2|' }])).toBe(false);
       expect((await readHotState(redis, keys))?.stock).toBe(3);
-      await redis.hset(keys.apps, '1', 'I|1|1|2|KEEP');
+      expect(await redis.hget(keys.apps, '2')).toBeNull();
+    });
+
+    it('a forced rebuild takes MySQL over a stale state, keeps what is on its way, and never lowers seq', async () => {
+      const keys = await freshEvent({ stock: 3 });
+      // The stale state: 1 decided SOLD_OUT here but ISSUED in MySQL; 3 ISSUED here only (never committed);
+      // 4 PENDING and 5 SOLD_OUT at the gate, their records still in Kafka; seq at 9.
+      await redis.hset(keys.apps, '1', 'S|1|1|2|', '3', 'I|3|1|2|LOST', '4', 'P|4|1||', '5', 'S|5|1|1|');
+      await redis.hset(keys.state, 'seq', 9, 'issued', 1);
+      const mysql = [
+        { participantId: '1', entry: 'I|1|1|2|WON' },
+        { participantId: '2', entry: 'S|2|1|2|' },
+      ];
       expect(
-        await scripts.restore(keys, [
-          { participantId: '1', entry: 'S|1|1|2|' },
-          { participantId: '2', entry: 'S|2|1|2|' },
+        await scripts.rebuild(keys, rebuildState({ issued: 1, decidedThrough: 2, lastPosition: 2 }), mysql, { force: true }),
+      ).toBe(true);
+      expect(await redis.hmget(keys.apps, '1', '2', '3', '4', '5')).toEqual([
+        'I|1|1|2|WON',
+        'S|2|1|2|',
+        'P|3|1||',
+        'P|4|1||',
+        'S|5|1|1|',
+      ]);
+      expect(await readHotState(redis, keys)).toMatchObject({
+        epoch: 'x',
+        stock: 9,
+        seq: 9,
+        issued: 1,
+        pending: 2,
+        admitted: 3,
+        released: 0,
+        soldOut: 2,
+        decidedThrough: 2,
+      });
+    });
+
+    it('admit refuses a seq below what the caller saw (stale), and holds after a rebuild until lifted', async () => {
+      const keys = await freshEvent({ stock: 3, lastPosition: 4 });
+      expect(await scripts.admit(keys, NOW, { seq: 5, through: 0 }, ['1'])).toEqual({ kind: 'stale', seq: 4, epoch: 'e1' });
+      expect(await scripts.admit(keys, NOW, { seq: 0, through: 1 }, ['1'])).toEqual({ kind: 'stale', seq: 4, epoch: 'e1' });
+      expect(await redis.hget(keys.apps, '1')).toBeNull();
+      expect(
+        await scripts.rebuild(keys, rebuildState({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e0' }),
+      ).toBe(false); // rebuilt meanwhile by another process: kept
+      expect(
+        await scripts.rebuild(keys, rebuildState({ heldSinceMs: 77, lastPosition: 5 }), [], { force: true, staleEpoch: 'e1' }),
+      ).toBe(true);
+      expect(await scripts.admit(keys, NOW, { seq: 5, through: 0 }, ['1'])).toEqual({ kind: 'held', sinceMs: 77 });
+      expect(await scripts.lift(keys, 76, 9)).toBe(false); // another hold
+      expect(await scripts.lift(keys, 77, 9)).toBe(true);
+      const after = await scripts.admit(keys, NOW, { seq: 5, through: 0 }, ['1']);
+      expect(after).toMatchObject({ kind: 'admitted', seq: 10 });
+    });
+
+    it('forget removes only a SOLD_OUT still exactly as the gate stored it', async () => {
+      const keys = await freshEvent({ stock: 0 });
+      const reply = await admit(keys, NOW, ['1', '2']);
+      const [one, two] = reply?.admissions ?? [];
+      await redis.hset(keys.apps, '2', 'S|2|1|5|'); // recorded otherwise meanwhile
+      expect(
+        await scripts.forget(keys, [
+          { participantId: '1', entry: one?.entry ?? '' },
+          { participantId: '2', entry: two?.entry ?? '' },
         ]),
       ).toBe(1);
-      expect(await redis.hget(keys.apps, '1')).toBe('I|1|1|2|KEEP');
+      expect(await redis.hmget(keys.apps, '1', '2')).toEqual([null, 'S|2|1|5|']);
+      expect((await readHotState(redis, keys))?.soldOut).toBe(1);
+    });
+
+    it('line: ahead counts the PENDING admissions before each, and the issuer decides by rank in it, not by arrival', async () => {
+      const keys = await freshEvent({ stock: 2 });
+      const reply = await admit(keys, NOW, ['1', '2']);
+      expect(reply?.admissions.map((a) => a.ahead)).toEqual([0, 1]);
+      // The stock lowered to 1 while both wait: the record at position 2 arrives first and loses to position 1.
+      await scripts.configure(keys, { stock: 1 });
+      const late = await scripts.decide(keys, NOW, [item('2', 2)]);
+      expect(late?.entries[0]).toMatch(/^S\|2\|/);
+      const early = await scripts.decide(keys, NOW, [item('1', 1)]);
+      expect(early?.entries[0]).toMatch(/^I\|1\|/);
+      expect(await redis.zcard(keys.line)).toBe(0);
+    });
+
+    it('decide claims the watermark it had before, marks fresh decisions and raises seq to what it consumed', async () => {
+      const keys = await freshEvent({ stock: 3, lastPosition: 1 });
+      const first = await scripts.decide(keys, NOW, [item('1', 1)]);
+      expect(first).toMatchObject({ issuedBefore: 0, decidedThroughBefore: 0, issued: 1, decidedThrough: 1, fresh: [true] });
+      const again = await scripts.decide(keys, NOW, [item('1', 1), item('2', 5)]);
+      expect(again).toMatchObject({
+        issuedBefore: 1,
+        decidedThroughBefore: 1,
+        issued: 2,
+        decidedThrough: 5,
+        fresh: [false, true],
+      });
+      // Entries Redis never had (lost): each winner counts as admitted, so admitted - released = issued + pending.
+      expect(await readHotState(redis, keys)).toMatchObject({ seq: 5, issued: 2, admitted: 2, released: 0, pending: 0 });
     });
 
     it('settle puts back decisions a rebuild missed, and does nothing in the same epoch', async () => {
@@ -210,22 +291,12 @@ describe('the line Lua scripts', () => {
         { participantId: '1', entry: decided?.entries[0] ?? '' },
         { participantId: '2', entry: decided?.entries[1] ?? '' },
       ];
-      expect(await scripts.settle(keys, 'e1', entries)).toBe(0);
+      expect(await scripts.settle(keys, 'e1', 2, entries)).toBe(0);
       // Redis lost the event and a rebuild read MySQL before these decisions were committed.
       await redis.del(keys.state, keys.apps);
-      await scripts.rebuild(keys, {
-        epoch: 'e2',
-        stock: 3,
-        status: 'OPEN',
-        opensAtMs: undefined,
-        closesAtMs: undefined,
-        lastPosition: 0,
-        issued: 0,
-        soldOut: 0,
-        decidedThrough: 0,
-      });
-      expect(await scripts.settle(keys, 'e1', entries)).toBe(2);
-      expect(await readHotState(redis, keys)).toMatchObject({ issued: 2, admitted: 2 });
+      await scripts.rebuild(keys, rebuildState({ epoch: 'e2', stock: 3 }), []);
+      expect(await scripts.settle(keys, 'e1', 2, entries)).toBe(2);
+      expect(await readHotState(redis, keys)).toMatchObject({ issued: 2, admitted: 2, decidedThrough: 2 });
       expect(await redis.hget(keys.apps, '1')).toBe(decided?.entries[0]);
     });
   });

@@ -17,13 +17,33 @@ export enum AdmitOutcome {
 export interface AdmitResult {
   /** The issuer's watermark when admitted (for `ahead`). */
   decidedThrough: number;
+  /** The last position handed out after this call (the caller keeps the highest it has seen). */
+  seq: number;
   admissions: Admission[];
 }
+
+/** What Redis's line may not be below: the last position the caller saw handed out, MySQL's watermark. */
+export interface Floors {
+  seq: number;
+  through: number;
+}
+
+/**
+ * What admit.lua came to: admitted, or nothing done because the state is missing (rebuild it), stale (`seq`
+ * below what the caller has seen: Redis went back in time; rebuild it, forced) or held after a rebuild.
+ */
+export type AdmitReply =
+  | ({ kind: 'admitted' } & AdmitResult)
+  | { kind: 'missing' }
+  | { kind: 'stale'; seq: number; epoch: string }
+  | { kind: 'held'; sinceMs: number };
 
 export interface Admission {
   outcome: AdmitOutcome;
   /** The stored application ('' when NOT_OPEN); parse with parseEntry. */
   entry: string;
+  /** PENDING admissions before it in the line (0 unless PENDING). */
+  ahead: number;
 }
 
 /** One application for decide.lua, in line order. */
@@ -43,6 +63,11 @@ export interface DecideResult {
   stock: number;
   issued: number;
   decidedThrough: number;
+  /** The watermark Redis claimed before this call: MySQL's must match (see the issuer's write). */
+  issuedBefore: number;
+  decidedThroughBefore: number;
+  /** Per item: decided by this call (not a remembered decision). */
+  fresh: boolean[];
   /** One stored entry per item, in order. */
   entries: string[];
 }
@@ -54,9 +79,13 @@ export interface RebuildState {
   status: string;
   opensAtMs: number | undefined;
   closesAtMs: number | undefined;
+  /** The lowest `seq` allowed (positions up to it may have been handed out). */
   lastPosition: number;
+  /** Hold the gate from this time (ms) until positions still in Kafka are known (hold.lua); undefined: no hold. */
+  heldSinceMs?: number | undefined;
+  /** MySQL's count of what is issued. */
   issued: number;
-  soldOut: number;
+  /** MySQL's watermark: the highest position the issuer has consumed. */
   decidedThrough: number;
 }
 
@@ -71,19 +100,38 @@ export interface EventSettings {
 
 /** The stock's Lua scripts, registered once per connection, each behind a typed call. */
 export interface StockScripts {
-  /** The gate. null: the event has no state (unknown, or lost: rebuild first). */
-  admit(keys: EventKeys, nowMs: number, participantIds: readonly string[]): Promise<AdmitResult | null>;
+  /**
+   * The gate. `seen`: the highest `seq` the caller has seen and MySQL's watermark; Redis below either has gone
+   * back in time (`stale`).
+   */
+  admit(keys: EventKeys, nowMs: number, seen: Floors, participantIds: readonly string[]): Promise<AdmitReply>;
+  /** Lifts the hold set at `sinceMs` and raises `seq` to MySQL's watermark; false: another hold is in place. */
+  lift(keys: EventKeys, sinceMs: number, decidedThrough: number): Promise<boolean>;
   /** Undoes admissions whose produce failed. */
   undo(keys: EventKeys, items: readonly { participantId: string; position: number }[]): Promise<number>;
+  /** Forgets gate SOLD_OUT answers never given (their produce failed): only entries still exactly as stored. */
+  forget(keys: EventKeys, items: readonly { participantId: string; entry: string }[]): Promise<number>;
   /** Removes and releases orphaned PENDING admissions (still PENDING at that position); resolves to their number. */
   sweep(keys: EventKeys, items: readonly { participantId: string; position: number }[]): Promise<number>;
   /** The issuer's decisions. null: the event has no state (rebuild first). */
   decide(keys: EventKeys, nowMs: number, items: readonly DecideItem[]): Promise<DecideResult | null>;
   /** Right after the MySQL commit: puts back decisions a concurrent rebuild missed; resolves to their number. */
-  settle(keys: EventKeys, epoch: string, decided: readonly { participantId: string; entry: string }[]): Promise<number>;
-  restore(keys: EventKeys, entries: readonly { participantId: string; entry: string }[]): Promise<number>;
-  /** false when a state was already there. */
-  rebuild(keys: EventKeys, state: RebuildState): Promise<boolean>;
+  settle(
+    keys: EventKeys,
+    epoch: string,
+    through: number,
+    decided: readonly { participantId: string; entry: string }[],
+  ): Promise<number>;
+  /**
+   * Writes the state and MySQL's decisions in one call (rebuild.lua). false when a state was already there and
+   * `force` is not set (force: replace a stale state; with `staleEpoch`, only a state still of that epoch).
+   */
+  rebuild(
+    keys: EventKeys,
+    state: RebuildState,
+    entries: readonly { participantId: string; entry: string }[],
+    options?: { force?: boolean; staleEpoch?: string | undefined },
+  ): Promise<boolean>;
   configure(keys: EventKeys, settings: EventSettings): Promise<ConfigureResult>;
 }
 
@@ -92,80 +140,103 @@ const ms = (value: number | null | undefined) => (value === null || value === un
 
 export function defineStockScripts(redis: Redis): StockScripts {
   const lua = defineLuaScripts(redis, {
-    admit: { file: file('admit'), keys: 3 },
-    undo: { file: file('undo'), keys: 2 },
-    sweep: { file: file('sweep'), keys: 2 },
-    decide: { file: file('decide'), keys: 3 },
-    settle: { file: file('settle'), keys: 2 },
-    restore: { file: file('restore'), keys: 1 },
-    rebuild: { file: file('rebuild'), keys: 1 },
+    admit: { file: file('admit'), keys: 4 },
+    undo: { file: file('undo'), keys: 3 },
+    sweep: { file: file('sweep'), keys: 3 },
+    forget: { file: file('forget'), keys: 2 },
+    decide: { file: file('decide'), keys: 4 },
+    settle: { file: file('settle'), keys: 3 },
+    rebuild: { file: file('rebuild'), keys: 3 },
+    hold: { file: file('hold'), keys: 1 },
     configure: { file: file('configure'), keys: 1 },
   });
 
   return {
-    async admit(keys, nowMs, participantIds) {
+    async admit(keys, nowMs, seen, participantIds) {
       const reply = (await lua.admit(
-        [keys.state, keys.apps, keys.rate(Math.floor(nowMs / 1000))],
-        [nowMs, ...participantIds],
+        [keys.state, keys.apps, keys.rate(Math.floor(nowMs / 1000)), keys.line],
+        [nowMs, seen.seq, seen.through, ...participantIds],
       )) as (number | string)[];
-      if (reply[0] === 0) return null;
+      if (reply[0] === 0) return { kind: 'missing' };
+      if (reply[0] === 2) return { kind: 'stale', seq: Number(reply[1]), epoch: String(reply[2]) };
+      if (reply[0] === 3) return { kind: 'held', sinceMs: Number(reply[1]) };
       const out: Admission[] = new Array<Admission>(participantIds.length);
       for (let i = 0; i < participantIds.length; i++) {
-        out[i] = { outcome: reply[2 + 2 * i] as AdmitOutcome, entry: reply[3 + 2 * i] as string };
+        out[i] = {
+          outcome: reply[3 + 3 * i] as AdmitOutcome,
+          entry: reply[4 + 3 * i] as string,
+          ahead: Number(reply[5 + 3 * i]),
+        };
       }
-      return { decidedThrough: Number(reply[1]), admissions: out };
+      return { kind: 'admitted', decidedThrough: Number(reply[1]), seq: Number(reply[2]), admissions: out };
+    },
+
+    async lift(keys, sinceMs, decidedThrough) {
+      return Number(await lua.hold([keys.state], [sinceMs, decidedThrough])) === 1;
     },
 
     async undo(keys, items) {
       if (items.length === 0) return 0;
       const args: (string | number)[] = [];
       for (const item of items) args.push(item.participantId, item.position);
-      return Number(await lua.undo([keys.state, keys.apps], args));
+      return Number(await lua.undo([keys.state, keys.apps, keys.line], args));
+    },
+
+    async forget(keys, items) {
+      if (items.length === 0) return 0;
+      const args: string[] = [];
+      for (const item of items) args.push(item.participantId, item.entry);
+      return Number(await lua.forget([keys.state, keys.apps], args));
     },
 
     async sweep(keys, items) {
       if (items.length === 0) return 0;
       const args: (string | number)[] = [];
       for (const item of items) args.push(item.participantId, item.position);
-      return Number(await lua.sweep([keys.state, keys.apps], args));
+      return Number(await lua.sweep([keys.state, keys.apps, keys.line], args));
     },
 
     async decide(keys, nowMs, items) {
       const args: (string | number)[] = [nowMs];
       for (const it of items) args.push(it.participantId, it.position, it.appliedAtMs, it.gateDecidedAtMs ?? 0, it.giftCode);
       const second = Math.floor(nowMs / 1000);
-      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(second)], args)) as (number | string)[];
+      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(second), keys.line], args)) as (number | string)[];
       if (reply[0] === 0) return null;
+      const fresh = String(reply[7]);
       return {
         epoch: String(reply[1]),
         stock: Number(reply[2]),
         issued: Number(reply[3]),
         decidedThrough: Number(reply[4]),
-        entries: reply.slice(5) as string[],
+        issuedBefore: Number(reply[5]),
+        decidedThroughBefore: Number(reply[6]),
+        fresh: items.map((_, i) => fresh[i] === '1'),
+        entries: reply.slice(8) as string[],
       };
     },
 
-    async settle(keys, epoch, decided) {
-      const args: string[] = [epoch];
+    async settle(keys, epoch, through, decided) {
+      const args: (string | number)[] = [epoch, through];
       for (const d of decided) args.push(d.participantId, d.entry);
-      return Number(await lua.settle([keys.state, keys.apps], args));
+      return Number(await lua.settle([keys.state, keys.apps, keys.line], args));
     },
 
-    async restore(keys, entries) {
-      let written = 0;
-      for (let i = 0; i < entries.length; i += 5_000) {
-        const args: string[] = [];
-        for (const e of entries.slice(i, i + 5_000)) args.push(e.participantId, e.entry);
-        written += Number(await lua.restore([keys.apps], args));
-      }
-      return written;
-    },
-
-    async rebuild(keys, s) {
-      const reply = await lua.rebuild(
-        [keys.state],
-        [s.epoch, s.stock, s.status, ms(s.opensAtMs), ms(s.closesAtMs), s.lastPosition, s.issued, s.soldOut, s.decidedThrough],
-      );
+    async rebuild(keys, s, entries, { force = false, staleEpoch = '' } = {}) {
+      const args: (string | number)[] = [
+        force ? '1' : '0',
+        s.epoch,
+        s.stock,
+        s.status,
+        ms(s.opensAtMs),
+        ms(s.closesAtMs),
+        s.lastPosition,
+        s.issued,
+        s.decidedThrough,
+        ms(s.heldSinceMs),
+        staleEpoch,
+      ];
+      for (const e of entries) args.push(e.participantId, e.entry);
+      const reply = await lua.rebuild([keys.state, keys.apps, keys.line], args);
       return Number(reply) === 1;
     },
 

@@ -15,15 +15,17 @@ import { createKafka } from '@fcfs/kit/kafka';
 import { startTracing } from '@fcfs/kit/tracing';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { defineModels } from '@fcfs/db';
-import { defineStockScripts } from '@fcfs/stock';
+import { createWatermarks, defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, EventServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { EventConfig } from './config';
+import { createApplicationReader } from './events/applications';
 import { createCatalog } from './events/catalog';
 import { eventHandlers } from './grpc/handlers';
 import { createGate } from './gate/gate';
-import { createApplicationsProducer } from './gate/producer';
+import { createApplicationsProducer, type ApplicationsProducer } from './gate/producer';
 import { createLagReader } from './stats/lag';
+import { createPartitionOffsets } from './sweeper/offsets';
 import { createSweeper } from './sweeper/sweeper';
 import { createWatchHub } from './watch/hub';
 
@@ -41,6 +43,8 @@ export interface EventOverrides {
   now?: () => number;
   /** Tracing instead of the configured one (tests: an in-memory exporter). */
   tracing?: Tracing;
+  /** Wraps the applications producer (tests: a replica whose produces reach the broker late). */
+  wrapProducer?: (producer: ApplicationsProducer) => ApplicationsProducer;
 }
 
 export type RunningEvent = RunningService;
@@ -56,7 +60,8 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const models = defineModels(sequelize);
   const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers }, logger);
-  const producer = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
+  const made = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
+  const producer = overrides.wrapProducer?.(made) ?? made;
   const admin = kafka.admin();
 
   let authClient: AuthServiceClient | undefined;
@@ -73,7 +78,9 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
 
   const rebuildDeps = { redis, scripts, sequelize, prefix };
   const catalog = createCatalog({ ...rebuildDeps, models, now });
-  const gate = createGate({ ...rebuildDeps, producer, logger, now, ...config.gate });
+  const offsets = createPartitionOffsets(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
+  const watermarks = createWatermarks(sequelize);
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, offsets, watermarks, ...config.gate });
   const hub = createWatchHub(subscriber, prefix, logger);
   const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({
@@ -92,7 +99,17 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
-    eventHandlers({ catalog, gate, hub, lag, redis, prefix, verifier, now }),
+    eventHandlers({
+      catalog,
+      gate,
+      hub,
+      lag,
+      redis,
+      prefix,
+      verifier,
+      now,
+      applications: createApplicationReader({ ...rebuildDeps, catalog, watermarks, now }),
+    }),
   );
   const grpcPort = await server.start();
   sweeper.start();

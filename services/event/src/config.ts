@@ -32,6 +32,12 @@ const gate = fragment(
      * (and while an attempt has been outstanding for longer than this); 0: never.
      */
     GATE_FAIL_FAST_MS: env.nonNegativeInt(1_000),
+    /**
+     * After a rebuild of an event's Redis state (lost, or gone back in time), its gate is held at least this long,
+     * then until the issuer has consumed its partition to the end: positions still in Kafka are then in MySQL and
+     * are never handed out again. Above GATE_PRODUCE_TIMEOUT_MS, so no produce begun before the hold lands after.
+     */
+    GATE_REBUILD_HOLD_MS: env.positiveInt(10_000),
   },
   (e) => ({
     batchWaitMs: e.GATE_BATCH_WAIT_MS,
@@ -39,6 +45,7 @@ const gate = fragment(
     queueMax: e.GATE_QUEUE_MAX,
     produceTimeoutMs: e.GATE_PRODUCE_TIMEOUT_MS,
     failFastMs: e.GATE_FAIL_FAST_MS,
+    holdMs: e.GATE_REBUILD_HOLD_MS,
   }),
 );
 

@@ -58,6 +58,12 @@ export const deadLettered = new Counter({
   registers: [registry],
 });
 
+export const staleRebuilds = new Counter({
+  name: 'fcfs_issuer_stale_rebuilds_total',
+  help: "Chunks whose write found Redis stale against MySQL's watermark (Redis rebuilt from MySQL, decided again)",
+  registers: [registry],
+});
+
 export const pausedPartitions = new Gauge({
   name: 'fcfs_issuer_paused_partitions',
   help: 'Partitions whose consumption waits for a dependency (retrying with backoff)',

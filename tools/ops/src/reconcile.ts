@@ -40,11 +40,11 @@ async function rebuild(ctx: OpsContext, eventId: string, output: Output): Promis
   if (hot !== undefined && hot.pending > 0) {
     output.err(`note: ${hot.pending} applications were still pending; the issuer decides them from Kafka as after a Redis loss`);
   }
-  await redis.del(keys.state, keys.apps);
+  await redis.del(keys.state, keys.apps, keys.line);
   const outcome = await rebuildEventState(
     { redis, scripts: defineStockScripts(redis), sequelize: ctx.sequelize(), prefix },
     eventId,
-    hot?.seq ?? 0,
+    { minPosition: hot?.seq ?? 0 },
   );
   output.err(
     outcome === 'rebuilt'

@@ -55,7 +55,8 @@ export function createCatalog(deps: CatalogDeps) {
     for (let attempt = 0; attempt < 3; attempt++) {
       const hot = await readHotState(redis, keys);
       if (hot !== undefined) return hot;
-      if ((await rebuildEventState(deps, eventId)) === 'not-found')
+      // Held: positions still in Kafka are unknown to MySQL until the issuer has consumed them (hold.lua).
+      if ((await rebuildEventState(deps, eventId, { heldSinceMs: now() })) === 'not-found')
         throw ServiceError.notFound(`event ${eventId} does not exist`);
     }
     throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);
@@ -63,7 +64,7 @@ export function createCatalog(deps: CatalogDeps) {
 
   /**
    * Writes settings into the hot state, rebuilding it first if Redis lost it. `rebuild: false` under the event's
-   * row lock: a rebuild takes that row shared from another connection and would wait for the lock to time out.
+   * row lock: a rebuild takes that row from another connection and would wait for the lock to time out.
    */
   const configure = async (eventId: string, settings: EventSettings, rebuild = true): Promise<void> => {
     const keys = eventKeys(prefix, eventId);
@@ -74,7 +75,7 @@ export function createCatalog(deps: CatalogDeps) {
         throw ServiceError.failedPrecondition(`stock cannot go below the ${result.issued} already issued`, 'STOCK_BELOW_ISSUED');
       }
       if (!rebuild) break;
-      if ((await rebuildEventState(deps, eventId)) === 'not-found')
+      if ((await rebuildEventState(deps, eventId, { heldSinceMs: now() })) === 'not-found')
         throw ServiceError.notFound(`event ${eventId} does not exist`);
     }
     throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);

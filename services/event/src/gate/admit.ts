@@ -2,6 +2,7 @@ import { ServiceError } from '@fcfs/kit';
 import { ApplyOutcome, type ApplyResponse } from '@fcfs/proto';
 import {
   AdmitOutcome,
+  decidedThroughOf,
   encodeRecord,
   eventKeys,
   parseEntry,
@@ -10,7 +11,9 @@ import {
   type Admission,
   type AdmitResult,
   type RebuildDeps,
+  type Watermarks,
 } from '@fcfs/stock';
+import type { Logger } from 'pino';
 import type { Message } from 'kafkajs';
 import { appliesTotal } from '../metrics';
 
@@ -25,14 +28,28 @@ export interface ApplyItem {
 /** One application decided at the gate, waiting for its produce (if it needs one). */
 export interface Admitted {
   response: ApplyResponse;
-  /** Set when this admission must reach Kafka before it is answered. */
-  produced?: { participantId: string; position: number; message: Message };
+  /**
+   * Set when this admission must reach Kafka before it is answered; `soldOutEntry`: the SOLD_OUT the gate stored
+   * (to forget if the produce fails: that answer is never given).
+   */
+  produced?: { participantId: string; position: number; message: Message; soldOutEntry?: string };
   /** ALREADY_APPLIED to an admission of this same batch: it stands or falls with that produce. */
   dependsOnBatch: boolean;
 }
 
+/** An event's partition, read now: its end offset and the issuer group's committed offset. */
+export type PartitionOffsets = (eventId: string) => Promise<{ end: number; committed: number }>;
+
+const OFFSETS_EVERY_MS = 200;
+
 export interface AdmitDeps extends RebuildDeps {
   now: () => number;
+  logger: Logger;
+  /** After a rebuild the gate is held at least this long (ms): no produce begun before it can land later. */
+  holdMs: number;
+  offsets: PartitionOffsets;
+  /** MySQL's watermark per event (cached): Redis below it has gone back in time. */
+  watermarks: Watermarks;
 }
 
 const OUTCOME: Record<AdmitOutcome, ApplyOutcome> = {
@@ -49,13 +66,12 @@ const OUTCOME_LABEL: Record<AdmitOutcome, string> = {
 };
 
 /** One participant's admission as the batch will answer it, and the record to produce for a new one. */
-function toAdmitted(eventId: string, participantId: string, admission: Admission, decidedThrough: number): Admitted {
-  const { outcome, entry } = admission;
+function toAdmitted(eventId: string, participantId: string, admission: Admission): Admitted {
+  const { outcome, entry, ahead } = admission;
   if (outcome === AdmitOutcome.NOT_OPEN) {
     return { response: { outcome: OUTCOME[outcome], application: undefined }, dependsOnBatch: false };
   }
   const stored = parseEntry(entry);
-  const ahead = Math.max(0, stored.position - 1 - decidedThrough);
   const response = { outcome: OUTCOME[outcome], application: toApplication(eventId, participantId, stored, ahead) };
   if (outcome === AdmitOutcome.ALREADY_APPLIED) return { response, dependsOnBatch: false };
   const value = encodeRecord({
@@ -65,9 +81,13 @@ function toAdmitted(eventId: string, participantId: string, admission: Admission
     appliedAtMs: stored.appliedAtMs,
     gateDecidedAtMs: outcome === AdmitOutcome.SOLD_OUT ? stored.decidedAtMs : undefined,
   });
+  const message = { key: eventId, value };
   return {
     response,
-    produced: { participantId, position: stored.position, message: { key: eventId, value } },
+    produced:
+      outcome === AdmitOutcome.SOLD_OUT
+        ? { participantId, position: stored.position, message, soldOutEntry: entry }
+        : { participantId, position: stored.position, message },
     dependsOnBatch: false,
   };
 }
@@ -78,31 +98,77 @@ function toAdmitted(eventId: string, participantId: string, admission: Admission
  * Kafka record for each new application (accepted, or answered SOLD_OUT at the gate).
  */
 export function createAdmitter(deps: AdmitDeps) {
-  /** The highest position handed out per event: a rebuild must not hand those out again. */
+  /**
+   * The highest position seen per event (handed out here, or reported by admit.lua). Positions never go back, so
+   * Redis answering a lower `seq` has gone back in time (a lagging replica took over, an older snapshot loaded).
+   */
   const highWater = new Map<string, number>();
+  const unavailable = (eventId: string) =>
+    ServiceError.unavailable(`the line of event ${eventId} is being restored after a Redis failure; retry shortly`);
+
+  /** Per held event: the hold, and the partition's end offset read once `holdMs` had passed. */
+  const drainTo = new Map<string, { sinceMs: number; end: number; checkedAt: number }>();
+
+  /**
+   * Lifts a rebuild's hold once every position handed out before it is in MySQL: `holdMs` has passed (no produce
+   * begun before the hold can still land), then the issuer's group has committed past the partition's end offset
+   * read at that time (read once: other events may keep the partition busy), so MySQL's watermark covers every
+   * position in Kafka. Until then the event answers UNAVAILABLE.
+   */
+  const lift = async (eventId: string, sinceMs: number): Promise<void> => {
+    const at = deps.now();
+    if (at - sinceMs < deps.holdMs) throw unavailable(eventId);
+    let target = drainTo.get(eventId);
+    // The offsets are read at most every OFFSETS_EVERY_MS per held event, not for every batch of the herd.
+    if (target !== undefined && target.sinceMs === sinceMs && at - target.checkedAt < OFFSETS_EVERY_MS)
+      throw unavailable(eventId);
+    const { end, committed } = await deps.offsets(eventId);
+    if (target === undefined || target.sinceMs !== sinceMs) target = { sinceMs, end, checkedAt: at };
+    drainTo.set(eventId, { ...target, checkedAt: at });
+    if (committed < target.end) throw unavailable(eventId);
+    drainTo.delete(eventId);
+    const through = await decidedThroughOf(deps.sequelize, eventId);
+    if (through === undefined) throw ServiceError.notFound(`event ${eventId} does not exist`);
+    await deps.scripts.lift(eventKeys(deps.prefix, eventId), sinceMs, through);
+  };
 
   const gateCall = async (eventId: string, participantIds: string[]): Promise<AdmitResult> => {
     const keys = eventKeys(deps.prefix, eventId);
-    const at = deps.now();
-    const result = await deps.scripts.admit(keys, at, participantIds);
-    if (result !== null) return result;
-    const rebuilt = await rebuildEventState(deps, eventId, highWater.get(eventId) ?? 0);
-    if (rebuilt === 'not-found') throw ServiceError.notFound(`event ${eventId} does not exist`);
-    const again = await deps.scripts.admit(keys, at, participantIds);
-    if (again === null) throw ServiceError.unavailable(`the state of event ${eventId} could not be loaded`);
-    return again;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const at = deps.now();
+      const seen = highWater.get(eventId) ?? 0;
+      const through = await deps.watermarks.decidedThrough(eventId);
+      const reply = await deps.scripts.admit(keys, at, { seq: seen, through }, participantIds);
+      if (reply.kind === 'admitted') {
+        highWater.set(eventId, Math.max(seen, reply.seq));
+        return reply;
+      }
+      if (reply.kind === 'held') {
+        await lift(eventId, reply.sinceMs);
+        continue;
+      }
+      if (reply.kind === 'stale') {
+        deps.logger.warn({ eventId, seq: reply.seq, seen, through }, "Redis's line went back in time: rebuilding it from MySQL");
+      }
+      const rebuilt = await rebuildEventState(deps, eventId, {
+        minPosition: seen,
+        heldSinceMs: at,
+        ...(reply.kind === 'stale' ? { force: true, staleEpoch: reply.epoch } : {}),
+      });
+      if (rebuilt === 'not-found') throw ServiceError.notFound(`event ${eventId} does not exist`);
+    }
+    throw unavailable(eventId);
   };
 
   return async function admitShare(eventId: string, participantIds: string[]): Promise<Admitted[]> {
-    const { decidedThrough, admissions } = await gateCall(eventId, participantIds);
+    const { admissions } = await gateCall(eventId, participantIds);
     const newInBatch = new Set<string>();
     return participantIds.map((participantId, i) => {
       const admission = admissions[i] as Admission;
       appliesTotal.inc({ outcome: OUTCOME_LABEL[admission.outcome] });
-      const admitted = toAdmitted(eventId, participantId, admission, decidedThrough);
+      const admitted = toAdmitted(eventId, participantId, admission);
       if (admitted.produced) {
         newInBatch.add(participantId);
-        highWater.set(eventId, Math.max(highWater.get(eventId) ?? 0, admitted.produced.position));
       } else if (admission.outcome === AdmitOutcome.ALREADY_APPLIED) {
         admitted.dependsOnBatch = newInBatch.has(participantId);
       }

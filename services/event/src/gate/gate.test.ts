@@ -13,20 +13,21 @@ function fakeGate(stock: number, undoFailures = 0) {
   let seq = 0;
   const calls: string[][] = [];
   const undone: { participantId: string; position: number }[] = [];
+  const forgotten: { participantId: string; entry: string }[] = [];
   const scripts = {
-    async admit(keys, now, ids) {
+    async admit(keys, now, _seen, ids) {
       calls.push([...ids]);
       const admissions = ids.map((id) => {
         const key = `${keys.apps}/${id}`;
         const existing = entries.get(key);
-        if (existing) return { outcome: AdmitOutcome.ALREADY_APPLIED, entry: existing };
+        if (existing) return { outcome: AdmitOutcome.ALREADY_APPLIED, entry: existing, ahead: 0 };
         seq++;
         const won = seq <= stock;
         const entry = won ? `P|${seq}|${now}||` : `S|${seq}|${now}|${now}|`;
         entries.set(key, entry);
-        return { outcome: won ? AdmitOutcome.ACCEPTED : AdmitOutcome.SOLD_OUT, entry };
+        return { outcome: won ? AdmitOutcome.ACCEPTED : AdmitOutcome.SOLD_OUT, entry, ahead: 0 };
       });
-      return { decidedThrough: 0, admissions };
+      return { kind: 'admitted' as const, decidedThrough: 0, seq, admissions };
     },
     async undo(keys, items) {
       if (failuresLeft-- > 0) throw new Error('Connection is closed.');
@@ -34,8 +35,14 @@ function fakeGate(stock: number, undoFailures = 0) {
       for (const i of items) entries.delete(`${keys.apps}/${i.participantId}`);
       return items.length;
     },
+    async forget(keys, items) {
+      forgotten.push(...items);
+      for (const i of items)
+        if (entries.get(`${keys.apps}/${i.participantId}`) === i.entry) entries.delete(`${keys.apps}/${i.participantId}`);
+      return items.length;
+    },
   } as Partial<StockScripts> as StockScripts;
-  return { scripts, calls, undone };
+  return { scripts, calls, undone, forgotten };
 }
 
 /** What kafkajs throws when no broker takes the connection: nothing was sent. */
@@ -82,6 +89,9 @@ function setup(stock: number, send: (messages: Message[]) => Promise<void>, undo
     queueMax: 10_000,
     produceTimeoutMs: 1,
     failFastMs: 0,
+    holdMs: 1,
+    offsets: async () => ({ end: 0, committed: 0 }),
+    watermarks: { decidedThrough: async () => 0 },
   });
   return { admissions, gate, sent, published };
 }
@@ -154,6 +164,29 @@ describe('the batched apply path', () => {
     expect(published).toEqual([]);
     fail = false;
     expect((await admissions.apply('1', '10')).outcome).toBe(ApplyOutcome.APPLY_OUTCOME_ACCEPTED);
+  });
+
+  it('forgets the SOLD_OUT answers of a batch whose produce failed (never given: UNAVAILABLE), whatever the failure', async () => {
+    for (const failure of [refused, () => new Error('Request timed out')]) {
+      let fail = true;
+      const { admissions, gate } = setup(1, async () => {
+        if (fail) throw failure();
+      });
+      fail = false;
+      expect((await admissions.apply('1', '10')).outcome).toBe(ApplyOutcome.APPLY_OUTCOME_ACCEPTED);
+      fail = true;
+      const answer = await admissions.apply('1', '11').then(
+        () => 'answered',
+        (err: ServiceError) => err.code,
+      );
+      expect(answer).toBe(status.UNAVAILABLE);
+      expect(gate.forgotten).toEqual([{ participantId: '11', entry: 'S|2|1000|1000|' }]);
+      fail = false;
+      // Applying again is a new answer (SOLD_OUT at a new position), produced this time.
+      const again = await admissions.apply('1', '11');
+      expect(again.outcome).toBe(ApplyOutcome.APPLY_OUTCOME_SOLD_OUT);
+      expect(again.application?.position).toBe(3);
+    }
   });
 
   it('retries an undo that failed before the next batch, so no admission stays PENDING', async () => {

@@ -1,6 +1,6 @@
 import { classifyError, GrpcStatus, ServiceError, TRACEPARENT } from '@fcfs/kit';
 import type { ApplyResponse } from '@fcfs/proto';
-import type { StockScripts } from '@fcfs/stock';
+import { eventKeys, type StockScripts } from '@fcfs/stock';
 import type { Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import { applyBatchSize, applyGateSeconds, applyProduceSeconds } from '../metrics';
@@ -67,6 +67,17 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
   const admitShare = createAdmitter(deps);
   const undos = createUndoQueue(deps);
 
+  const forgetSoldOut = async (eventId: string, admitted: Admitted[]): Promise<void> => {
+    const items = admitted.flatMap(({ produced: p }) =>
+      p?.soldOutEntry === undefined ? [] : [{ participantId: p.participantId, entry: p.soldOutEntry }],
+    );
+    await deps.scripts
+      .forget(eventKeys(deps.prefix, eventId), items)
+      .catch((err: unknown) =>
+        logger.error({ err, eventId, count: items.length }, 'could not forget SOLD_OUT answers never given'),
+      );
+  };
+
   const admitAll = async (items: readonly ApplyItem[]): Promise<Share[]> => {
     const stop = applyGateSeconds.startTimer();
     const shares = sharesByEvent(items);
@@ -106,6 +117,9 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
         admitted.flatMap(({ produced: p }) => (p ? [{ participantId: p.participantId, position: p.position }] : []));
       await Promise.all(shares.map(({ eventId, admitted }) => undos.undo(eventId, undoneOf(admitted))));
     }
+    // Either way the gate's SOLD_OUT answers of the batch are answered UNAVAILABLE instead: forget them, so none
+    // stays in Redis that MySQL may never record (a record that did land is recorded by the issuer all the same).
+    await Promise.all(shares.map(({ eventId, admitted }) => forgetSoldOut(eventId, admitted)));
     return false;
   };
 

@@ -1,7 +1,7 @@
 import { callTrace, GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
-import { eventKeys, parseEntry, toApplication } from '@fcfs/stock';
-import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
+import { EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
+import type { ApplicationReader } from '../events/applications';
 import type { Catalog } from '../events/catalog';
 import type { ApplyItem, Caller, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
@@ -18,6 +18,8 @@ export interface HandlerDeps {
   prefix: string;
   verifier: TokenVerifier;
   now: () => number;
+  /** One participant's application: Redis, with MySQL behind it (events/applications.ts). */
+  applications: ApplicationReader;
 }
 
 /** Applications one ApplyBatch request may hold (the BFF sends at most BFF_APPLY_BATCH_MAX). */
@@ -56,7 +58,7 @@ function callerOf(call: { getDeadline(): Date | number; cancelled: boolean }): C
 }
 
 export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceService> {
-  const { catalog, gate, hub, lag, redis, prefix, verifier, now } = deps;
+  const { catalog, gate, hub, lag, redis, prefix, verifier, now, applications } = deps;
 
   return {
     async createEvent(req, call) {
@@ -114,15 +116,7 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
     async getApplication(req) {
       const eventId = parseId(req.eventId, 'eventId');
       const participantId = parseId(req.participantId, 'participantId');
-      const hot = await catalog.hotState(eventId);
-      const entry = await redis.hget(eventKeys(prefix, eventId).apps, participantId);
-      if (entry === null) return { application: undefined };
-      const stored = parseEntry(entry);
-      const ahead =
-        stored.status === ApplicationStatus.APPLICATION_STATUS_PENDING
-          ? Math.max(0, stored.position - 1 - hot.decidedThrough)
-          : undefined;
-      return { application: toApplication(eventId, participantId, stored, ahead) };
+      return { application: await applications(eventId, participantId) };
     },
 
     async getEventStats(req, call) {

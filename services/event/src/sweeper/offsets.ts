@@ -37,3 +37,13 @@ export function partitionOf(topic: string, eventId: string, partitions: number):
   }));
   return choosePartition({ topic, partitionMetadata, message: { key: eventId, value: null } });
 }
+
+/** An event's partition: its end offset and the issuer group's committed offset, read now. */
+export function createPartitionOffsets(admin: Admin, topic: string, groupId: string) {
+  return async (eventId: string): Promise<{ end: number; committed: number }> => {
+    const { ends, committed } = await readOffsets(admin, topic, groupId);
+    if (ends.length === 0) return { end: 0, committed: 0 };
+    const p = partitionOf(topic, eventId, ends.length);
+    return { end: ends[p] ?? 0, committed: committed[p] ?? 0 };
+  };
+}

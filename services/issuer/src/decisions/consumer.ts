@@ -3,7 +3,7 @@ import { decodeRecord, type QueuedApplication } from '@fcfs/stock';
 import { ApplicationStatus, DeadLetter } from '@fcfs/proto';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { batchSeconds, batchSize, deadLettered, decisionsTotal, reportRemaining } from '../metrics';
+import { batchSeconds, batchSize, deadLettered, decisionsTotal, reportRemaining, staleRebuilds } from '../metrics';
 import type { ChunkDecision, Decider } from './decider';
 import { Abandoned, keepOwned, Permanent, retrying } from './retry';
 
@@ -87,15 +87,27 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
     const { partition } = payload.batch;
     try {
       const records = chunk.map((c) => c.record);
-      const decision = await retrying(policy, payload, 'decide', () => decider.decide(eventId, records));
-      if (decision.kind === 'unknown-event') {
-        for (const c of chunk) out.dead.push(deadLetter(c.message, partition, `event ${eventId} does not exist`));
+      // MySQL is the authority: a write that finds Redis stale is rolled back, Redis is rebuilt from MySQL and
+      // the chunk decided again (for as long as it takes: each round waits for the rebuild's row lock).
+      for (;;) {
+        const decision = await retrying(policy, payload, 'decide', () => decider.decide(eventId, records));
+        if (decision.kind === 'unknown-event') {
+          for (const c of chunk) out.dead.push(deadLetter(c.message, partition, `event ${eventId} does not exist`));
+          return;
+        }
+        if (tracing.enabled) carryTraces(decision, chunk);
+        const written = await retrying(policy, payload, 'write', () => decider.write(decision));
+        if (written.kind === 'stale') {
+          staleRebuilds.inc();
+          logger.warn({ eventId, partition, reason: written.reason }, 'Redis is stale: rebuilding the event from MySQL');
+          await retrying(policy, payload, 'rebuild', () => decider.rebuildStale(eventId, records, decision.epoch));
+          await keepOwned(payload);
+          continue;
+        }
+        await retrying(policy, payload, 'settle', () => decider.settle(decision));
+        out.decided.push(decision);
         return;
       }
-      if (tracing.enabled) carryTraces(decision, chunk);
-      await retrying(policy, payload, 'write', () => decider.write(decision));
-      await retrying(policy, payload, 'settle', () => decider.settle(decision));
-      out.decided.push(decision);
     } catch (err) {
       if (!(err instanceof Permanent)) throw err;
       if (chunk.length > 1) {

@@ -12,7 +12,7 @@ import {
 } from '@fcfs/stock';
 import { ApplicationStatus, type Progress } from '@fcfs/proto';
 import { newGiftCodes } from './gift-codes';
-import { writeDecisions, type DecidedApplication } from './store';
+import { writeDecisions, type DecidedApplication, type RedisClaim, type WriteOutcome } from './store';
 
 export interface DeciderDeps extends RebuildDeps {
   scripts: StockScripts;
@@ -22,13 +22,23 @@ export interface DeciderDeps extends RebuildDeps {
 }
 
 export type ChunkDecision =
-  | { kind: 'decided'; eventId: string; epoch: string; decided: DecidedApplication[]; entries: string[]; progress: Progress }
+  | {
+      kind: 'decided';
+      eventId: string;
+      epoch: string;
+      decided: DecidedApplication[];
+      entries: string[];
+      progress: Progress;
+      /** What Redis claimed: checked against MySQL in the write. */
+      claim: RedisClaim;
+    }
   | { kind: 'unknown-event'; eventId: string };
 
 /**
  * The issuer's steps for one chunk of one event's applications, each safe to repeat: decide (one Lua call,
- * rebuilding the event's state from MySQL first if Redis lost it), write (one MySQL transaction), settle
- * (repair the state if a rebuild raced the write), publish (live status).
+ * rebuilding the event's state from MySQL first if Redis lost it), write (one MySQL transaction that checks
+ * Redis's claim against MySQL, the authority: `stale` means rebuild with `rebuildStale` and decide again),
+ * settle (repair the state if a rebuild raced the write), publish (live status).
  */
 export function createDecider(deps: DeciderDeps) {
   const { scripts, redis, prefix, now } = deps;
@@ -46,8 +56,9 @@ export function createDecider(deps: DeciderDeps) {
       }));
       let result = await scripts.decide(keys, now(), items);
       if (result === null) {
-        const lastPosition = records.reduce((max, r) => Math.max(max, r.position), 0);
-        if ((await rebuildEventState(deps, eventId, lastPosition)) === 'not-found') return { kind: 'unknown-event', eventId };
+        const minPosition = lastPositionOf(records);
+        const rebuilt = await rebuildEventState(deps, eventId, { minPosition, heldSinceMs: now() });
+        if (rebuilt === 'not-found') return { kind: 'unknown-event', eventId };
         result = await scripts.decide(keys, now(), items);
         // Lost again at once (Redis flushed meanwhile): the consumer retries the step.
         if (result === null) throw ServiceError.unavailable(`the state of event ${eventId} is missing right after its rebuild`);
@@ -55,29 +66,53 @@ export function createDecider(deps: DeciderDeps) {
       // A record left PENDING was not its participant's live admission (decide.lua): nothing to write or tell.
       const decided: DecidedApplication[] = [];
       const entries: string[] = [];
+      const fresh = new Set<string>();
       result.entries.forEach((entry, i) => {
         const app = parseEntry(entry);
         if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING) return;
-        decided.push({ eventId, participantId: (records[i] as QueuedApplication).participantId, app });
+        const { participantId } = records[i] as QueuedApplication;
+        decided.push({ eventId, participantId, app });
         entries.push(entry);
+        if (result.fresh[i] === true) fresh.add(participantId);
       });
+      const claim: RedisClaim = {
+        issuedAfter: result.issued,
+        decidedThroughBefore: result.decidedThroughBefore,
+        lastPosition: lastPositionOf(records),
+        fresh,
+      };
       const progress = {
         eventId,
         decidedThrough: result.decidedThrough,
         issued: result.issued,
         remaining: Math.max(0, result.stock - result.issued),
       };
-      return { kind: 'decided', eventId, epoch: result.epoch, decided, entries, progress };
+      return { kind: 'decided', eventId, epoch: result.epoch, decided, entries, progress, claim };
     },
 
-    async write(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<void> {
-      await writeDecisions(deps.sequelize, chunk.decided, now());
-      deps.onWritten?.();
+    /** One MySQL transaction; `stale`: Redis's claim failed MySQL's check, nothing was written. */
+    async write(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<WriteOutcome> {
+      const outcome = await writeDecisions(deps.sequelize, chunk.eventId, chunk.decided, chunk.claim, now());
+      if (outcome.kind === 'written') deps.onWritten?.();
+      return outcome;
+    },
+
+    /**
+     * Replaces a stale state (of `epoch`) with MySQL's (rebuild.lua, forced), holding the gate until the positions
+     * in Kafka are known (hold.lua); the chunk is then decided again.
+     */
+    async rebuildStale(eventId: string, records: readonly QueuedApplication[], epoch: string): Promise<void> {
+      await rebuildEventState(deps, eventId, {
+        minPosition: lastPositionOf(records),
+        force: true,
+        staleEpoch: epoch,
+        heldSinceMs: now(),
+      });
     },
 
     settle(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<number> {
       const decided = chunk.decided.map((d, i) => ({ participantId: d.participantId, entry: chunk.entries[i] as string }));
-      return scripts.settle(eventKeys(prefix, chunk.eventId), chunk.epoch, decided);
+      return scripts.settle(eventKeys(prefix, chunk.eventId), chunk.epoch, chunk.claim.lastPosition, decided);
     },
 
     /** Every decision and the progress watermark on the event's channel, for WatchEvent streams. */
@@ -97,3 +132,5 @@ export function createDecider(deps: DeciderDeps) {
 }
 
 export type Decider = ReturnType<typeof createDecider>;
+
+const lastPositionOf = (records: readonly QueuedApplication[]) => records.reduce((max, r) => Math.max(max, r.position), 0);

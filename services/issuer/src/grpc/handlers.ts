@@ -1,6 +1,7 @@
 import { parseId, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
 import {
   DECISIONS_SQL,
+  decisionOf,
   eventKeys,
   parseEntry,
   readHotState,
@@ -66,11 +67,8 @@ export function issuerHandlers({ redis, sequelize, prefix, verifier }: IssuerHan
         return { decision: toDecision(eventId, participantId, app) };
       }
       await requireEvent(eventId);
-      const [row] = await sequelize.query<DecisionRow>(`${DECISIONS_SQL} AND a.participant_id = ?`, {
-        replacements: [eventId, participantId],
-        type: QueryTypes.SELECT,
-      });
-      return { decision: row === undefined ? undefined : toDecision(eventId, participantId, storedDecision(row)) };
+      const app = await decisionOf(sequelize, eventId, participantId);
+      return { decision: app === undefined ? undefined : toDecision(eventId, participantId, app) };
     },
 
     async listGifts(req) {
