@@ -7,12 +7,13 @@ import { AssignerProtocol } from 'kafkajs';
 import { startShape, type Shape } from '../../tools/chaos/src/run';
 
 /** Group members and the partitions each owns. */
-async function members(shape: Shape): Promise<{ clientId: string; partitions: number[] }[]> {
+async function members(shape: Shape): Promise<{ memberId: string; clientId: string; partitions: number[] }[]> {
   const admin = shape.infra.admin().admin();
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups(['issuer']);
     return (groups[0]?.members ?? []).map((m) => ({
+      memberId: m.memberId,
       clientId: m.clientId,
       partitions: Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flat(),
     }));
@@ -28,15 +29,28 @@ describe('issuer failover', () => {
   }, 180_000);
   afterAll(() => shape?.stop(false));
 
-  it("hands a SIGKILLed issuer's partitions to the other replica within seconds", async () => {
-    const issuers = shape.platform.replicas.filter((r) => r.part === 'issuer');
-    // Both in the group, each with its share of the six partitions.
+  /** Both issuers in the group, each with its share of the six partitions. */
+  const settled = async () => {
     for (let i = 0; ; i++) {
       const now = await members(shape);
-      if (now.length === 2 && now.every((m) => m.partitions.length > 0)) break;
+      if (now.length === 2 && now.every((m) => m.partitions.length > 0)) return now;
       if (i > 300) throw new Error(`the group did not settle: ${JSON.stringify(now)}`);
       await sleep(100);
     }
+  };
+
+  it('keeps idle issuers in the group: with nothing to fetch they still heartbeat within the short session', async () => {
+    const before = await settled();
+    // Several sessions long with no record: a fetch that waited longer than the session (kafkajs's 5 s
+    // default) would drop each member in turn, and the group would churn instead of deciding.
+    await sleep(10_000);
+    const after = await members(shape);
+    expect(after.map((m) => m.memberId).sort()).toEqual(before.map((m) => m.memberId).sort());
+  }, 60_000);
+
+  it("hands a SIGKILLed issuer's partitions to the other replica within seconds", async () => {
+    const issuers = shape.platform.replicas.filter((r) => r.part === 'issuer');
+    await settled();
     const victim = issuers[0]!;
     const survivor = issuers[1]!;
     const killedAt = Date.now();

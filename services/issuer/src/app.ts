@@ -81,6 +81,8 @@ function consumerSettings(
   return {
     tracing,
     ...session,
+    // An idle fetch returns within a heartbeat: kafkajs heartbeats only between fetches.
+    maxWaitTimeMs: session.heartbeatIntervalMs,
     topic: config.kafka.applicationsTopic,
     dlqTopic: config.kafka.dlqTopic,
     groupId: config.kafka.issuerGroup,

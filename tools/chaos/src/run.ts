@@ -83,19 +83,22 @@ export async function startShape(replicas: ChaosOptions['replicas'], log: (line:
         }
       },
     };
-    return {
-      platform: started,
-      infra,
-      env,
-      runDir,
-      unexpected,
-      async stop(keep) {
+    let stopping: Promise<void> | undefined;
+    const stop = (keep: boolean) =>
+      (stopping ??= (async () => {
+        process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
         await started.stop().catch(() => undefined);
         await sequelize.close().catch(() => undefined);
         await infra.stop();
         if (!keep) rmSync(runDir, { recursive: true, force: true });
-      },
+      })());
+    // Ctrl-C: the private servers and the parts are stopped too, never left running.
+    const interrupted = () => {
+      log('chaos: interrupted; stopping the platform and the private servers...');
+      void stop(true).finally(() => process.exit(130));
     };
+    process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+    return { platform: started, infra, env, runDir, unexpected, stop };
   } catch (err) {
     await platform?.stop().catch(() => undefined);
     await sequelize.close().catch(() => undefined);
