@@ -19,18 +19,21 @@ const net = require('node:net');
 /**
  * @param {{ host: string, port: number, backends: Backend[], connectTimeoutMs?: number }} o
  *   port 0: a free one (see `front.port`)
- * @returns {Promise<{ port: number, connections: () => number, close: () => Promise<void> }>}
+ * @returns {Promise<{ port: number, connections: () => number, served: () => number[], close: () => Promise<void> }>}
+ *   connections: open now; served: connections each backend has taken so far
  */
 async function startFront({ host, port, backends, connectTimeoutMs = 2_000 }) {
   if (backends.length === 0) throw new Error('a front needs at least one backend');
   let next = 0;
+  const served = backends.map(() => 0);
   /** @type {Set<net.Socket>} */
   const open = new Set();
 
   /** Connects to the backends in turn from the next one, until one accepts. @param {number} tries @returns {Promise<net.Socket>} */
   const connectAny = (tries) =>
     new Promise((resolve, reject) => {
-      const backend = /** @type {Backend} */ (backends[next++ % backends.length]);
+      const index = next++ % backends.length;
+      const backend = /** @type {Backend} */ (backends[index]);
       const upstream = net.connect({ host: backend.host, port: backend.port });
       const fail = (/** @type {Error} */ err) => {
         upstream.destroy();
@@ -42,6 +45,7 @@ async function startFront({ host, port, backends, connectTimeoutMs = 2_000 }) {
       upstream.once('connect', () => {
         upstream.setTimeout(0);
         upstream.removeListener('error', fail);
+        served[index] = (served[index] ?? 0) + 1;
         resolve(upstream);
       });
     });
@@ -74,6 +78,7 @@ async function startFront({ host, port, backends, connectTimeoutMs = 2_000 }) {
   return {
     port: typeof address === 'object' && address ? address.port : port,
     connections: () => open.size,
+    served: () => [...served],
     close: () =>
       new Promise((resolve) => {
         for (const socket of open) socket.destroy();
