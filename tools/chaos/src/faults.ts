@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AssignerProtocol } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { Platform, Replica } from '../../../scripts/platform';
+import type { PrivateServer } from '../../../infra/infra';
 import type { PrivateInfra } from './private-infra';
 
 export interface FaultContext {
@@ -80,6 +81,23 @@ const stall = async (pid: number | null, ms: number) => {
   }
 };
 
+/** A private server SIGKILLed, started again on its data `downMs` later. */
+const crashAndRestart = (
+  name: string,
+  server: string,
+  of: (infra: PrivateInfra) => PrivateServer,
+  downMs: number,
+  note = '',
+): Fault => ({
+  name,
+  what: `${server} SIGKILLed, started again ${downMs / 1000} s later${note}`,
+  async run(ctx) {
+    await of(ctx.infra).kill();
+    await sleep(downMs);
+    await of(ctx.infra).start();
+  },
+});
+
 const redisOf = (ctx: FaultContext) => new Redis(ctx.infra.redis.url, { maxRetriesPerRequest: 2 });
 
 /** Every key with its value and time to live, as an RDB snapshot would keep them. */
@@ -108,29 +126,13 @@ export const FAULTS: Fault[] = [
   killOne('event'),
   killOne('bff'),
   killOne('auth'),
-  {
-    name: 'broker restart',
-    what: 'the Kafka broker SIGKILLed, started again 5 s later',
-    async run(ctx) {
-      await ctx.infra.kafka.kill();
-      await sleep(5_000);
-      await ctx.infra.kafka.start();
-    },
-  },
+  crashAndRestart('broker restart', 'the Kafka broker', (infra) => infra.kafka, 5_000),
   {
     name: 'MySQL stall',
     what: `MariaDB stopped (SIGSTOP) for ${STALL_MS / 1000} s, then continued`,
     run: (ctx) => stall(ctx.infra.mysql.pid, STALL_MS),
   },
-  {
-    name: 'MySQL restart',
-    what: 'MariaDB SIGKILLed, started again 3 s later (crash recovery)',
-    async run(ctx) {
-      await ctx.infra.mysql.kill();
-      await sleep(3_000);
-      await ctx.infra.mysql.start();
-    },
-  },
+  crashAndRestart('MySQL restart', 'MariaDB', (infra) => infra.mysql, 3_000, ' (crash recovery)'),
   {
     name: 'Redis FLUSHALL',
     what: 'FLUSHALL on the Redis every part uses',
