@@ -49,19 +49,28 @@ export async function measureFailover(options: ChaosOptions, trials: number) {
         eventPartitions: async () =>
           [...(await env.offsets())].filter(([p, o]) => BigInt(o) > BigInt(before.get(p) ?? '0')).map(([p]) => p),
       });
-      const killedAt = new Date();
-      await victim.kill('SIGKILL');
-      let nextDecisionMs: number | undefined;
-      while (Date.now() - killedAt.getTime() < 60_000) {
-        const [row] = await env.sequelize.query<{ at: Date | null }>(
-          'SELECT MIN(decided_at) AS at FROM applications WHERE event_id = :eventId AND decided_at > :killedAt',
-          { type: QueryTypes.SELECT, replacements: { eventId, killedAt } },
+      // The next decision is the next row MySQL holds: decided_at cannot tell it, since a sold-out
+      // answer carries the time the event service gave it, before any issuer writes it.
+      const written = async () => {
+        const [row] = await env.sequelize.query<{ n: number }>(
+          'SELECT COUNT(*) AS n FROM applications WHERE event_id = :eventId',
+          {
+            type: QueryTypes.SELECT,
+            replacements: { eventId },
+          },
         );
-        if (row?.at) {
-          nextDecisionMs = new Date(row.at).getTime() - killedAt.getTime();
+        return Number(row?.n ?? 0);
+      };
+      const killedAt = Date.now();
+      await victim.kill('SIGKILL');
+      const atKill = await written();
+      let nextDecisionMs: number | undefined;
+      while (Date.now() - killedAt < 60_000) {
+        if ((await written()) > atKill) {
+          nextDecisionMs = Date.now() - killedAt;
           break;
         }
-        await sleep(100);
+        await sleep(50);
       }
       results.push({ killed: victim.name, nextDecisionMs });
       log(

@@ -86,18 +86,18 @@ export async function startShape(replicas: ChaosOptions['replicas'], log: (line:
     let stopping: Promise<void> | undefined;
     const stop = (keep: boolean) =>
       (stopping ??= (async () => {
-        process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
         await started.stop().catch(() => undefined);
         await sequelize.close().catch(() => undefined);
         await infra.stop();
         if (!keep) rmSync(runDir, { recursive: true, force: true });
+        process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
       })());
-    // Ctrl-C: the private servers and the parts are stopped too, never left running.
+    // Ctrl-C: the private servers and the parts are stopped too, never left running (a second Ctrl-C waits for it).
     const interrupted = () => {
       log('chaos: interrupted; stopping the platform and the private servers...');
       void stop(true).finally(() => process.exit(130));
     };
-    process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+    process.on('SIGINT', interrupted).on('SIGTERM', interrupted);
     return { platform: started, infra, env, runDir, unexpected, stop };
   } catch (err) {
     await platform?.stop().catch(() => undefined);
