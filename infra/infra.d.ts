@@ -79,6 +79,22 @@ export function startPrivateMariadb(opts?: {
   quiet?: boolean;
 }): Promise<PrivateMariadb>;
 export function stopPrivateMariadb(handle: PrivateMariadb, opts?: { keepData?: boolean }): Promise<void>;
+export interface PrivateRedis extends PrivateServer {
+  /** redis://127.0.0.1:<port> */
+  url: string;
+}
+/** A private SES emulator; its store is `${endpoint}/store`. */
+export interface PrivateSes {
+  endpoint: string;
+  port: number;
+  dir: string;
+  logFile: string;
+  pid: number | null;
+  stop(): Promise<void>;
+}
+export function startPrivateRedis(opts?: { port?: number; dir?: string; quiet?: boolean }): Promise<PrivateRedis>;
+export function stopPrivateRedis(handle: PrivateRedis, opts?: { keepData?: boolean }): Promise<void>;
+export function startPrivateSes(opts?: { dir?: string; quiet?: boolean }): Promise<PrivateSes>;
 export function kafkaAnswers(brokers: string[], timeoutMs?: number): Promise<boolean>;
 export function waitForLeaders(admin: Admin, topics: string[], timeoutMs?: number): Promise<void>;
 export function newKafkaClusterId(): string;

@@ -92,6 +92,8 @@ function writeKafkaConfig({ dir, host, port, logFile, extra = {} }) {
     'log.dirs': path.join(dir, 'data'),
     'auto.create.topics.enable': 'false',
     'group.initial.rebalance.delay.ms': 0,
+    // The issuer's 3 s session (fast failover, ISSUER_SESSION_TIMEOUT_MS) is below Kafka's default minimum of 6 s.
+    'group.min.session.timeout.ms': 1000,
     'offsets.topic.replication.factor': 1,
     'transaction.state.log.replication.factor': 1,
     'transaction.state.log.min.isr': 1,

@@ -314,7 +314,132 @@ async function startPrivateMariadb(opts = {}) {
   return handle;
 }
 
+// ───────────────────────────── Redis and the SES emulator ─────────────────────────────
+
+/** @typedef {PrivateServer & { url: string }} PrivateRedis  url: redis://127.0.0.1:<port> */
+/** @typedef {{ endpoint: string, port: number, dir: string, logFile: string, pid: number | null, stop: () => Promise<void> }} PrivateSes */
+
+/**
+ * A throwaway redis-server (own dir and port, no persistence): FLUSHALL, a kill or a restore on it
+ * loses nothing but its own data.
+ * @param {{ port?: number, dir?: string, quiet?: boolean }} [opts]
+ * @returns {Promise<PrivateRedis>}
+ */
+async function startPrivateRedis(opts = {}) {
+  const log = opts.quiet ? () => {} : logStderr;
+  ensureDirs();
+  const bin = findBin('redis-server');
+  if (!bin) throw new InfraError('redis: a private Redis needs redis-server: apt-get install redis-server');
+  const host = '127.0.0.1';
+  const port = opts.port || (await freePortPair(host));
+  const { dir, ownsDir } = privateDir(opts.dir, 'redis');
+  const logFile = path.join(dir, 'redis.log');
+  const match = `${host}:${port}`;
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child;
+  const forget = () => state.removeRecord(`private-redis-${port}`);
+  /** @type {PrivateRedis} */
+  const handle = {
+    url: `redis://${host}:${port}`,
+    port,
+    dir,
+    logFile,
+    pid: null,
+    async start() {
+      if (handle.pid && isOurProcess(handle.pid, match)) return;
+      const args = ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir];
+      const spawned = spawnLogged(bin, args, { logFile, cwd: dir, detached: true });
+      child = spawned.child;
+      const { Redis } = require('ioredis');
+      await waitUntil(
+        async () => {
+          const probe = new Redis(handle.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+          probe.on('error', () => undefined); // not listening yet: asked again
+          try {
+            await probe.connect();
+            return (await probe.ping()) === 'PONG';
+          } catch {
+            return false;
+          } finally {
+            probe.disconnect();
+          }
+        },
+        {
+          timeoutMs: 15_000,
+          exited: spawned.exited,
+          onExit: (why) =>
+            new InfraError(`redis: private redis-server on port ${port} stopped during start-up (${why}); see ${rel(logFile)}`),
+          onTimeout: () => new InfraError(`redis: private redis-server did not answer on ${match}; see ${rel(logFile)}`),
+        },
+      );
+      handle.pid = spawned.pid;
+      state.writeRecord(`private-redis-${port}`, {
+        name: 'redis',
+        pid: spawned.pid,
+        match,
+        where: `${match} (private, ${rel(dir)})`,
+        log: logFile,
+        graceMs: 5_000,
+      });
+      log(`redis: private redis-server up on ${match} (pid ${spawned.pid})`);
+    },
+    stop: () => endServer(handle, match, 5_000, child, forget),
+    kill: () => endServer(handle, match, 0, child, forget),
+  };
+  Object.defineProperty(handle, 'ownsDir', { value: ownsDir, enumerable: false });
+  await handle.start();
+  return handle;
+}
+
+/**
+ * A throwaway SES emulator on a free port (its own store): a test may stall it (SIGSTOP) and count
+ * what it received without reading the shared one's.
+ * @param {{ dir?: string, quiet?: boolean }} [opts]
+ * @returns {Promise<PrivateSes>}
+ */
+async function startPrivateSes(opts = {}) {
+  const log = opts.quiet ? () => {} : logStderr;
+  ensureDirs();
+  const { startSesEmulator } = require('./ses.js');
+  const host = '127.0.0.1';
+  const port = await freePortPair(host);
+  const { dir, ownsDir } = privateDir(opts.dir, 'ses');
+  const logFile = path.join(dir, 'ses.log');
+  const spawned = await startSesEmulator({ host, port, logFile, detached: true });
+  state.writeRecord(`private-ses-${port}`, {
+    name: 'ses',
+    pid: spawned.pid,
+    match: 'aws-ses-v2-local',
+    where: `http://${host}:${port} (private)`,
+    log: logFile,
+    graceMs: 2_000,
+  });
+  log(`ses: private emulator up on http://${host}:${port} (pid ${spawned.pid})`);
+  /** @type {PrivateSes} */
+  const handle = {
+    endpoint: `http://${host}:${port}`,
+    port,
+    dir,
+    logFile,
+    pid: spawned.pid,
+    async stop() {
+      if (handle.pid && isOurProcess(handle.pid, 'aws-ses-v2-local')) {
+        process.kill(handle.pid, 'SIGCONT'); // a stalled one cannot take its SIGTERM
+        await terminate(handle.pid, 2_000, spawned.child);
+      }
+      handle.pid = null;
+      state.removeRecord(`private-ses-${port}`);
+      if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
+
 module.exports = {
+  startPrivateRedis,
+  /** @type {(handle: PrivateRedis, opts?: { keepData?: boolean }) => Promise<void>} */
+  stopPrivateRedis: stopPrivate,
+  startPrivateSes,
   startPrivateKafka,
   /** @type {(handle: PrivateKafka, opts?: { keepData?: boolean }) => Promise<void>} */
   stopPrivateKafka: stopPrivate,

@@ -56,6 +56,36 @@ const STOP_GRACE_MS = 20_000;
 /** @param {string} name @returns {Part} */
 const partNamed = (name) => /** @type {Part} */ (PARTS.find((p) => p.name === name));
 
+/** The most replicas of one part on one machine (each takes ports 10 apart, see platform.js). */
+const MAX_REPLICAS = 9;
+
+/**
+ * `bff=2,event=3,issuer=2` (the `--replicas` option) as counts per part; a part not named runs once.
+ * @param {string} text @returns {Record<string, number>}
+ */
+function parseReplicas(text) {
+  /** @type {Record<string, number>} */
+  const counts = Object.fromEntries(PARTS.map((p) => [p.name, 1]));
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^([a-z]+)=(\d+)$/.exec(item);
+    if (!m) throw new Error(`--replicas: "${item}" is not part=count (e.g. bff=2,event=3,issuer=2)`);
+    const name = /** @type {string} */ (m[1]);
+    const count = /** @type {string} */ (m[2]);
+    if (!PARTS.some((p) => p.name === name))
+      throw new Error(`--replicas: no part named "${name}" (the parts: ${PARTS.map((p) => p.name).join(', ')})`);
+    const n = Number(count);
+    if (n < 1 || n > MAX_REPLICAS) throw new Error(`--replicas: ${name}=${count}: from 1 to ${MAX_REPLICAS} replicas`);
+    counts[name] = n;
+  }
+  return counts;
+}
+
+/** A replica's name: the part's for the first (its log stays <part>.log), <part>-<n> for the others. @param {string} part @param {number} index 0-based */
+const replicaName = (part, index) => (index === 0 ? part : `${part}-${index + 1}`);
+
 /** @param {string} host */
 function hostForUrl(host) {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
@@ -90,7 +120,10 @@ function summarize(line) {
  * @property {boolean} stopping
  */
 
-/** @typedef {{ log: (line: string) => void, stdio: 'summary' | 'inherit' | 'quiet', onUnexpectedExit: (name: string, code: number | null) => void }} PartIo */
+/**
+ * @typedef {{ log: (line: string) => void, stdio: 'summary' | 'inherit' | 'quiet', onUnexpectedExit: (name: string, code: number | null) => void, logDir?: string }} PartIo
+ *   logDir: where <name>.log goes (default .infra/logs)
+ */
 
 /**
  * Copies a part's output to its log file and, as `io.stdio` says, lines of it to `io.log`.
@@ -123,26 +156,28 @@ function pipeOutput(stream, file, prefix, io) {
  * @param {Part} part
  * @param {Record<string, string>} env
  * @param {PartIo} io
+ * @param {string} [name] the replica's name (default the part's)
  * @returns {Child}
  */
-function spawnPart(part, env, io) {
-  fs.mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = path.join(LOG_DIR, `${part.name}.log`);
+function spawnPart(part, env, io, name = part.name) {
+  const logDir = io.logDir ?? LOG_DIR;
+  fs.mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `${name}.log`);
   const file = fs.createWriteStream(logFile, { flags: 'a' });
   const proc = spawn(process.execPath, [path.join(ROOT, part.main)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = `[${part.name}]`.padEnd(9);
+  const prefix = `[${name}]`.padEnd(10);
   if (proc.stdout) pipeOutput(proc.stdout, file, prefix, io);
   if (proc.stderr) pipeOutput(proc.stderr, file, prefix, io);
   /** @type {Child} */
   const child = {
-    name: part.name,
+    name,
     proc,
     logFile,
     stopping: false,
     exited: new Promise((resolve) => {
       proc.on('exit', (code, signal) => {
         file.end();
-        if (!child.stopping) io.onUnexpectedExit(part.name, code ?? (signal ? 128 : null));
+        if (!child.stopping) io.onUnexpectedExit(name, code ?? (signal ? 128 : null));
         resolve(code);
       });
       proc.on('error', (err) => {
@@ -195,4 +230,17 @@ async function stopPart(child, graceMs = STOP_GRACE_MS) {
   await child.exited;
 }
 
-module.exports = { ROOT, LOG_DIR, PARTS, STOP_ORDER, partNamed, hostForUrl, spawnPart, waitReady, stopPart };
+module.exports = {
+  ROOT,
+  LOG_DIR,
+  PARTS,
+  STOP_ORDER,
+  MAX_REPLICAS,
+  partNamed,
+  parseReplicas,
+  replicaName,
+  hostForUrl,
+  spawnPart,
+  waitReady,
+  stopPart,
+};

@@ -11,15 +11,35 @@
  *
  * Logs of each part go to .infra/logs/<part>.log; the terminal gets a short line for
  * lifecycle events and for warnings and errors.
+ *
+ * Production shape: `startPlatform({ replicas: { bff: 2, event: 3, issuer: 2 } })` (`npm start --
+ * --replicas bff=2,event=3,issuer=2`) runs several processes of a part, as Kubernetes runs pods:
+ * the BFF replicas behind one port (a TCP round-robin front, infra/lib/front.js, like a Service),
+ * every gRPC client balancing round-robin over all the callee's replicas (a static `ipv4:` target),
+ * the issuers one consumer group. Replica i of a part listens on the part's ports + 10 i
+ * (event: 7052, 7062, 7072); the BFF replicas on BFF_PORT + 1, + 2, ...; their logs are
+ * <part>-<n>.log. The chaos suite (tools/chaos) kills and restarts them through `platform.replicas`.
  */
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { canListen, hasListener } = require('../infra/lib/net.js');
+const { canListen, freePort, hasListener } = require('../infra/lib/net.js');
+const { startFront } = require('../infra/lib/front.js');
 const { sleep } = require('../infra/lib/process.js');
-const { ROOT, LOG_DIR, PARTS, STOP_ORDER, partNamed, hostForUrl, spawnPart, waitReady, stopPart } = require('./parts.js');
+const {
+  ROOT,
+  LOG_DIR,
+  PARTS,
+  STOP_ORDER,
+  parseReplicas,
+  replicaName,
+  hostForUrl,
+  spawnPart,
+  waitReady,
+  stopPart,
+} = require('./parts.js');
 
 /** The development defaults every part gets unless the environment says otherwise. */
 const DEFAULT_ENV = Object.freeze({
@@ -81,45 +101,80 @@ async function assertPortsFree(wanted, log = () => undefined) {
 }
 
 /**
- * The environment every part shares, and each part's own on top of it.
+ * @typedef {object} Instance one replica of one part
+ * @property {import('./parts.js').Part} part
+ * @property {number} index     0-based
+ * @property {string} name      `event`, `event-2`, ...
+ * @property {Record<string, string>} env
+ */
+
+/** How far apart the ports of a part's replicas are (replica i: the part's port + 10 i). */
+const REPLICA_PORT_STEP = 10;
+
+/** The gRPC target of a part's replicas: one `host:port`, or grpc-js's static list (balanced round-robin). @param {string[]} addresses */
+const targetOf = (addresses) => (addresses.length === 1 ? /** @type {string} */ (addresses[0]) : `ipv4:${addresses.join(',')}`);
+
+/**
+ * The environment every part shares, and each replica's own on top of it: its ports (the part's
+ * defaults, or <PART>_GRPC_PORT / _METRICS_PORT, plus 10 per replica; any free port with `freePorts`),
+ * the services' addresses (every replica's), and the BFF replicas' ports behind the front on BFF_PORT.
  * @param {Record<string, string>} infraEnv what infra.up() answered
  * @param {Record<string, string>} overrides @param {Partial<Record<string, Record<string, string>>>} partOverrides
+ * @param {Record<string, number>} replicas @param {boolean} freePorts
  */
-function environment(infraEnv, overrides, partOverrides) {
+async function plan(infraEnv, overrides, partOverrides, replicas, freePorts) {
   /** @type {Record<string, string>} */
   const shared = {};
   for (const [key, value] of Object.entries({ ...DEFAULT_ENV, ...process.env, ...infraEnv, ...overrides })) {
     if (value !== undefined && !PER_PART_KEYS.includes(key)) shared[key] = String(value);
   }
-  /** @param {import('./parts.js').Part} part @returns {Record<string, string>} */
-  const envOf = (part) => {
-    /** @type {Record<string, string>} */
-    const own = { ...part.ports };
-    for (const key of PER_PART_KEYS) {
-      const specific = process.env[`${part.name.toUpperCase()}_${key}`];
-      if (specific) own[key] = specific;
+  if (freePorts) shared.BFF_PORT = overrides.BFF_PORT ?? String(await freePort());
+  /** @type {Instance[]} */
+  const instances = [];
+  for (const part of PARTS) {
+    for (let index = 0; index < (replicas[part.name] ?? 1); index++) {
+      /** @type {Record<string, string>} */
+      const own = {};
+      for (const [key, base] of Object.entries(part.ports)) {
+        const configured = PER_PART_KEYS.includes(key) ? process.env[`${part.name.toUpperCase()}_${key}`] : undefined;
+        own[key] =
+          key === 'GRPC_HOST'
+            ? (configured ?? base)
+            : freePorts
+              ? String(await freePort())
+              : String(Number(configured ?? base) + REPLICA_PORT_STEP * index);
+      }
+      if (part.name === 'bff' && (replicas.bff ?? 1) > 1) {
+        // Behind the front: the replicas on the ports after BFF_PORT.
+        own.BFF_PORT = freePorts ? String(await freePort()) : String(Number(shared.BFF_PORT ?? 4000) + 1 + index);
+      }
+      instances.push({ part, index, name: replicaName(part.name, index), env: own });
     }
-    return { ...shared, ...own, ...(partOverrides[part.name] ?? {}) };
-  };
-  // The services find each other at their own gRPC ports.
-  const portOf = (/** @type {string} */ name) => envOf(partNamed(name)).GRPC_PORT;
-  shared.AUTH_ADDRESS = overrides.AUTH_ADDRESS ?? `127.0.0.1:${portOf('auth')}`;
-  shared.EVENT_ADDRESS = overrides.EVENT_ADDRESS ?? `127.0.0.1:${portOf('event')}`;
-  shared.ISSUER_ADDRESS = overrides.ISSUER_ADDRESS ?? `127.0.0.1:${portOf('issuer')}`;
-  return { shared, envOf };
+  }
+  /** @param {string} name */
+  const addresses = (name) => instances.filter((i) => i.part.name === name).map((i) => `127.0.0.1:${i.env.GRPC_PORT}`);
+  shared.AUTH_ADDRESS = overrides.AUTH_ADDRESS ?? targetOf(addresses('auth'));
+  shared.EVENT_ADDRESS = overrides.EVENT_ADDRESS ?? targetOf(addresses('event'));
+  shared.ISSUER_ADDRESS = overrides.ISSUER_ADDRESS ?? targetOf(addresses('issuer'));
+  for (const instance of instances) instance.env = { ...shared, ...instance.env, ...(partOverrides[instance.part.name] ?? {}) };
+  return { shared, instances };
 }
 
-/** Every port a part will listen on. @param {(part: import('./parts.js').Part) => Record<string, string>} envOf */
-function listenersOf(envOf) {
-  return PARTS.flatMap((part) => {
-    const env = envOf(part);
-    return part.name === 'bff'
-      ? [{ what: 'bff HTTP', host: env.BFF_HOST ?? '127.0.0.1', port: Number(env.BFF_PORT) }]
-      : [
-          { what: `${part.name} gRPC`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.GRPC_PORT) },
-          { what: `${part.name} metrics`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.METRICS_PORT) },
-        ];
-  });
+/** Every port a replica will listen on, and the front's. @param {Instance[]} instances @param {Record<string, string>} shared */
+function listenersOf(instances, shared) {
+  const bffs = instances.filter((i) => i.part.name === 'bff');
+  const front =
+    bffs.length > 1 ? [{ what: 'bff front', host: shared.BFF_HOST ?? '127.0.0.1', port: Number(shared.BFF_PORT) }] : [];
+  return front.concat(
+    instances.flatMap(({ part, name, env }) =>
+      part.name === 'bff'
+        ? [{ what: `${name} HTTP`, host: env.BFF_HOST ?? '127.0.0.1', port: Number(env.BFF_PORT) }]
+        : [
+            { what: `${name} gRPC`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.GRPC_PORT) },
+            { what: `${name} metrics`, host: env.GRPC_HOST ?? '127.0.0.1', port: Number(env.METRICS_PORT) },
+          ],
+    ),
+  );
 }
 
 /** @param {Record<string, string>} env */
@@ -133,104 +188,160 @@ function migrate(env) {
 }
 
 /**
- * Starts the parts in dependency order (auth; event and issuer; the BFF); on a failure, stops what started.
- * @param {(part: import('./parts.js').Part) => Record<string, string>} envOf
- * @param {(line: string) => void} log @param {'summary' | 'inherit' | 'quiet'} stdio
- * @param {(name: string, code: number | null) => void} onUnexpectedExit
+ * One running replica, which the chaos suite may kill and start again (as Kubernetes restarts a pod).
+ * @typedef {object} Replica
+ * @property {string} name
+ * @property {string} part
+ * @property {() => number | undefined} pid
+ * @property {string} logFile
+ * @property {Record<string, string>} env
+ * @property {(signal?: NodeJS.Signals) => Promise<void>} kill  default SIGKILL; resolves once it has exited
+ * @property {() => Promise<void>} start  starts it again with the same environment, resolves once ready
  */
-async function startParts(envOf, log, stdio, onUnexpectedExit) {
+
+/**
+ * Starts the replicas in dependency order (auth; event and issuer; the BFF), then the front of the
+ * BFF replicas; on a failure, stops what started.
+ * @param {Instance[]} instances @param {Record<string, string>} shared
+ * @param {import('./parts.js').PartIo} io
+ */
+async function startParts(instances, shared, io) {
   /** @type {Map<string, import('./parts.js').Child>} */
   const children = new Map();
+  /** @type {{ port: number, close: () => Promise<void> } | undefined} */
+  let front;
   let stopping = false;
-  const io = {
-    log,
-    stdio,
-    onUnexpectedExit: (/** @type {string} */ name, /** @type {number | null} */ code) => {
-      if (!stopping) onUnexpectedExit(name, code);
+  /** @type {import('./parts.js').PartIo} */
+  const partIo = {
+    ...io,
+    onUnexpectedExit: (name, code) => {
+      if (!stopping) io.onUnexpectedExit(name, code);
     },
   };
   const stop = async () => {
     stopping = true;
-    for (const name of STOP_ORDER) {
-      const child = children.get(name);
-      if (!child) continue;
-      await stopPart(child);
-      log(`platform: ${name} stopped`);
+    await front?.close();
+    for (const part of STOP_ORDER) {
+      for (const { name } of instances.filter((i) => i.part.name === part)) {
+        const child = children.get(name);
+        if (!child) continue;
+        await stopPart(child);
+        io.log(`platform: ${name} stopped`);
+      }
     }
   };
-  /** @param {string[]} group */
-  const startGroup = (group) =>
-    Promise.all(
-      group.map(async (name) => {
-        const part = partNamed(name);
-        const child = spawnPart(part, envOf(part), io);
-        children.set(name, child);
-        await waitReady(child, part.ready(envOf(part)));
-        log(`platform: ${name} ready (pid ${child.proc.pid})`);
-      }),
-    );
+  /** @param {Instance} instance */
+  const launch = async ({ part, name, env }) => {
+    const child = spawnPart(part, env, partIo, name);
+    children.set(name, child);
+    await waitReady(child, part.ready(env));
+    io.log(`platform: ${name} ready (pid ${child.proc.pid})`);
+  };
+  /** @param {string[]} parts */
+  const startGroup = (parts) => Promise.all(instances.filter((i) => parts.includes(i.part.name)).map(launch));
   try {
     await startGroup(['auth']);
     await startGroup(['event', 'issuer']);
     await startGroup(['bff']);
+    const bffs = instances.filter((i) => i.part.name === 'bff');
+    if (bffs.length > 1) {
+      front = await startFront({
+        host: shared.BFF_HOST ?? '127.0.0.1',
+        port: Number(shared.BFF_PORT),
+        backends: bffs.map((i) => ({
+          host: hostForUrl(i.env.BFF_HOST ?? '127.0.0.1').replace(/^\[|\]$/g, ''),
+          port: Number(i.env.BFF_PORT),
+        })),
+      });
+      io.log(`platform: ${bffs.length} BFF replicas behind 127.0.0.1:${front.port}`);
+    }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { children, stop };
+  /** @type {Replica[]} */
+  const replicas = instances.map((instance) => ({
+    name: instance.name,
+    part: instance.part.name,
+    env: instance.env,
+    logFile: path.join(io.logDir ?? LOG_DIR, `${instance.name}.log`),
+    pid: () => children.get(instance.name)?.proc.pid,
+    async kill(signal = 'SIGKILL') {
+      const child = children.get(instance.name);
+      if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+      child.stopping = true;
+      child.proc.kill(signal);
+      await child.exited;
+    },
+    start: () => launch(instance),
+  }));
+  return { children, replicas, stop };
 }
 
 /**
  * @typedef {object} Platform
- * @property {string} bffUrl            the GraphQL endpoint (HTTP POST and WebSocket)
+ * @property {string} bffUrl            the GraphQL endpoint (HTTP POST and WebSocket); the front's with several BFF replicas
  * @property {string} sesUrl            where the sent e-mails can be read (the SES emulator's store)
  * @property {string} adminEmail        the address that signs in as admin
  * @property {Record<string, string>} env  the environment the parts run with
- * @property {Record<string, { pid: number | undefined, logFile: string }>} parts
- * @property {() => Promise<void>} stop  stops the BFF, then event, issuer, auth
+ * @property {Record<string, { pid: number | undefined, logFile: string }>} parts  by replica name
+ * @property {Replica[]} replicas       every replica, in start order
+ * @property {() => Promise<void>} stop  stops the front and the BFF, then event, issuer, auth
  */
 
 /**
  * @param {{
  *   env?: Record<string, string>,
  *   parts?: Partial<Record<'auth' | 'event' | 'issuer' | 'bff', Record<string, string>>>,
+ *   replicas?: Partial<Record<'auth' | 'event' | 'issuer' | 'bff', number>>,
+ *   infra?: Record<string, string>,
+ *   freePorts?: boolean,
+ *   logDir?: string,
  *   log?: (line: string) => void,
  *   stdio?: 'summary' | 'inherit' | 'quiet',
  *   onUnexpectedExit?: (name: string, code: number | null) => void,
  * }} [options]
- *   env: overrides for every part; parts: overrides for one part (e.g. its GRPC_PORT);
- *   stdio: what reaches `log` of the parts' output (short lines by default).
+ *   env: overrides for every part; parts: overrides for one part (e.g. its GRPC_PORT); replicas: processes per
+ *   part (default 1 each; several BFFs share BFF_PORT through a round-robin front); infra: the infrastructure's
+ *   addresses (REDIS_URL, MYSQL_URL, KAFKA_BROKERS, SES_ENDPOINT) when it is already up, e.g. private servers
+ *   (default: infra.up(), the shared local ones); freePorts: every part on a free port instead of the defaults;
+ *   logDir: the parts' logs (default .infra/logs); stdio: what reaches `log` of the parts' output.
  * @returns {Promise<Platform>}
  */
 async function startPlatform(options = {}) {
   const { env: overrides = {}, parts: partOverrides = {}, log = console.error, stdio = 'summary' } = options;
+  const logDir = options.logDir ?? LOG_DIR;
   const onUnexpectedExit =
     options.onUnexpectedExit ??
-    ((name, code) => log(`[${name}] exited unexpectedly (code ${code}); see ${path.join(LOG_DIR, `${name}.log`)}`));
+    ((name, code) => log(`[${name}] exited unexpectedly (code ${code}); see ${path.join(logDir, `${name}.log`)}`));
 
   for (const part of PARTS) {
     if (!fs.existsSync(path.join(ROOT, part.main))) throw new Error(`${part.main} is missing: run \`npm run build\` first`);
   }
 
-  const infra = require('../infra/infra.js');
-  log('platform: starting the infrastructure (Kafka, MariaDB, Redis, SES emulator)...');
-  const up = await infra.up();
-  const { shared, envOf } = environment(up.env, overrides, partOverrides);
-  await assertPortsFree(listenersOf(envOf), (line) => log(`platform: ${line}`));
+  let infraEnv = options.infra;
+  if (!infraEnv) {
+    const infra = require('../infra/infra.js');
+    log('platform: starting the infrastructure (Kafka, MariaDB, Redis, SES emulator)...');
+    infraEnv = /** @type {Record<string, string>} */ ((await infra.up()).env);
+  }
+  const replicas = { ...Object.fromEntries(PARTS.map((p) => [p.name, 1])), ...(options.replicas ?? {}) };
+  const { shared, instances } = await plan(infraEnv, overrides, partOverrides, replicas, options.freePorts === true);
+  await assertPortsFree(listenersOf(instances, shared), (line) => log(`platform: ${line}`));
 
   log('platform: running the migrations...');
   migrate(shared);
-  const { children, stop } = await startParts(envOf, log, stdio, onUnexpectedExit);
+  const started = await startParts(instances, shared, { log, stdio, onUnexpectedExit, logDir });
 
-  const bffEnv = envOf(partNamed('bff'));
   return {
-    bffUrl: `http://${hostForUrl(bffEnv.BFF_HOST ?? '127.0.0.1')}:${bffEnv.BFF_PORT}/graphql`,
+    bffUrl: `http://${hostForUrl(shared.BFF_HOST ?? '127.0.0.1')}:${shared.BFF_PORT ?? 4000}/graphql`,
     sesUrl: `${(shared.SES_ENDPOINT ?? 'http://127.0.0.1:8005').replace(/\/+$/, '')}/store`,
     adminEmail: (shared.AUTH_ADMIN_EMAILS ?? '').split(',')[0]?.trim() ?? '',
     env: shared,
-    parts: Object.fromEntries([...children].map(([name, c]) => [name, { pid: c.proc.pid, logFile: c.logFile }])),
-    stop,
+    parts: Object.fromEntries([...started.children].map(([name, c]) => [name, { pid: c.proc.pid, logFile: c.logFile }])),
+    replicas: started.replicas,
+    stop: started.stop,
   };
 }
 
-module.exports = { startPlatform, DEFAULT_ENV, LOG_DIR };
+module.exports = { startPlatform, parseReplicas, DEFAULT_ENV, LOG_DIR };

@@ -2,9 +2,35 @@
 // `npm start`: the whole platform on this machine until Ctrl-C, which stops every part in order.
 'use strict';
 
-const { startPlatform } = require('./platform.js');
+const { startPlatform, parseReplicas } = require('./platform.js');
+
+const USAGE = `usage: npm start [-- --replicas part=count,...]
+  --replicas bff=2,event=3,issuer=2   several processes of a part (production shape; default one each)`;
+
+/** @param {string[]} argv */
+function parseArgs(argv) {
+  /** @type {Record<string, number>} */
+  let replicas = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = /** @type {string} */ (argv[i]);
+    if (arg === '--help' || arg === '-h') {
+      console.error(USAGE);
+      process.exit(0);
+    }
+    const inline = /^--replicas=(.*)$/.exec(arg);
+    if (inline || arg === '--replicas') {
+      const value = inline ? inline[1] : argv[++i];
+      if (!value) throw new Error(`--replicas needs a value, e.g. bff=2,event=3,issuer=2\n${USAGE}`);
+      replicas = parseReplicas(value);
+      continue;
+    }
+    throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+  }
+  return { replicas };
+}
 
 async function main() {
+  const { replicas } = parseArgs(process.argv.slice(2));
   let stopping;
   let platform;
   const stopAll = (/** @type {string} */ why, code = 0) => {
@@ -22,6 +48,7 @@ async function main() {
   process.on('SIGTERM', () => stopAll('terminated'));
 
   platform = await startPlatform({
+    replicas,
     onUnexpectedExit: (name, code) => stopAll(`${name} exited unexpectedly (code ${code}); see .infra/logs/${name}.log`, 1),
   });
   if (stopping) return;
@@ -33,7 +60,7 @@ async function main() {
       `  GraphQL (HTTP POST and WebSocket): ${platform.bffUrl}`,
       `  E-mails sent (SES emulator):       ${platform.sesUrl}`,
       `  Admin address (sign in with it):   ${platform.adminEmail}`,
-      `  Logs:                              .infra/logs/{auth,event,issuer,bff}.log`,
+      `  Logs:                              .infra/logs/{${platform.replicas.map((r) => r.name).join(',')}}.log`,
       '',
       'Ctrl-C stops everything.',
       '',

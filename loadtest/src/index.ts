@@ -5,3 +5,4 @@ export { attachTarget, launchTarget, LOADTEST_ENV, type Target } from './target'
 export { terminalProgress, silentProgress, type Progress } from './progress';
 export { mintTokens, type MintedToken } from './tokens';
 export type { BenchmarkResult, HerdResult, SigninResult } from './result';
+export { graphql, GraphQLRequestError } from './graphql';

@@ -1,7 +1,9 @@
 // The whole platform in-process for a test: auth, event, issuer and the BFF, each on port 0,
 // against the real Redis, MariaDB, Kafka and SES emulator, isolated by their own database,
 // topics, consumer group and Redis key prefixes. Used by the BFF's end-to-end tests and the
-// load test's smoke run.
+// load test's smoke run. `replicas` gives it production shape, as `npm start -- --replicas` does:
+// several of each part, the gRPC clients balancing over all of a callee's replicas, the issuers one
+// consumer group, the BFFs behind one port (infra/lib/front.js).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { loadServiceConfig as loadEventConfig, startEvent, type RunningEvent } f
 import { loadServiceConfig as loadIssuerConfig, startIssuer, type RunningIssuer } from '@fcfs/issuer';
 import { configSchema as bffConfigSchema, startBff, type RunningBff } from '@fcfs/bff';
 import type { Tracing } from '@fcfs/kit';
+import { startFront, type Front } from '../../infra/lib/front';
 import { mintSessionTokens, type MintedToken } from '../../tools/mint-tokens/src';
 import { createTestDatabase, createTestTopics, dropRedisKeys, randomSuffix, testLogger, urls, type TestDatabase } from './index';
 
@@ -22,8 +25,13 @@ export interface TestPlatformOptions {
   /** Send result e-mails (the issuer's notifier); default true. */
   notifier?: boolean;
   partitions?: number;
-  /** More BFF processes beside the first, on the same services (as replicas behind a load balancer). */
+  /** More BFF processes beside the first, on the same services, each on its own URL. */
   extraBffs?: number;
+  /**
+   * Production shape: instances of each part (default 1 each). With several BFFs, `url` is a round-robin
+   * front over them (as a Service); the services' addresses list every replica (a static `ipv4:` target).
+   */
+  replicas?: Partial<Record<'auth' | 'event' | 'issuer' | 'bff', number>>;
   /** Serve the auth service's /metrics too (event and issuer always serve theirs); default false. */
   authMetrics?: boolean;
   /** Each part's tracing (e.g. over one in-memory exporter); default: off. */
@@ -45,6 +53,12 @@ export interface TestPlatform {
   bff: RunningBff;
   /** The extra BFF replicas (`extraBffs`), each with its own URL. */
   replicas: RunningBff[];
+  /** Every instance of each part (`replicas`); the first is `auth`, `event`, `issuer`, `bff`. */
+  shape: { auth: RunningAuth[]; event: RunningEvent[]; issuer: RunningIssuer[]; bff: RunningBff[] };
+  /** The front over the BFFs when there are several (`url` is its). */
+  front?: Front;
+  /** The issuers' consumer group. */
+  group: string;
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   /**
@@ -64,10 +78,21 @@ interface Isolation {
   adminEmail: string;
 }
 
-type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas'> & {
+type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas' | 'shape'> & {
   /** The environment auth was started with. */
   authEnv: Record<string, string>;
 };
+
+/** `count` instances, started one after another (each pushes its own stop). */
+async function several<T>(count: number, start: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i++) out.push(await start());
+  return out;
+}
+
+/** A gRPC target over every instance: one address, or grpc-js's static list (balanced round-robin). */
+const targetOf = (ports: number[]) =>
+  ports.length === 1 ? `127.0.0.1:${ports[0]}` : `ipv4:${ports.map((p) => `127.0.0.1:${p}`).join(',')}`;
 
 /** Auth, then event and issuer, then the BFF and its replicas; each one's stop is pushed onto `stops`. */
 async function startServices(
@@ -84,9 +109,13 @@ async function startServices(
     ...options.auth,
   };
   const authConfig = authConfigSchema.parse(authEnv);
-  const auth = await startAuth(authConfig, { logger: testLogger('auth'), metrics: options.authMetrics === true });
-  stops.push(() => auth.stop());
-  const authAddress = `127.0.0.1:${auth.grpcPort}`;
+  const count = (part: 'auth' | 'event' | 'issuer' | 'bff') => options.replicas?.[part] ?? 1;
+  const auths = await several(count('auth'), async () => {
+    const auth = await startAuth(authConfig, { logger: testLogger('auth'), metrics: options.authMetrics === true });
+    stops.push(() => auth.stop());
+    return auth;
+  });
+  const authAddress = targetOf(auths.map((a) => a.grpcPort));
 
   const lineEnv = {
     ...common,
@@ -95,19 +124,25 @@ async function startServices(
     KAFKA_ISSUER_GROUP: group,
   };
   const tracingOf = (part: 'bff' | 'event' | 'issuer') => (options.tracing ? { tracing: options.tracing(part) } : {});
-  const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), {
-    logger: testLogger('event'),
-    ...tracingOf('event'),
+  const events = await several(count('event'), async () => {
+    const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), {
+      logger: testLogger('event'),
+      ...tracingOf('event'),
+    });
+    stops.push(() => event.stop());
+    return event;
   });
-  stops.push(() => event.stop());
-  const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
-    logger: testLogger('issuer'),
-    backoffMs: 50,
-    maxBackoffMs: 500,
-    ...(options.notifier === false ? { notifier: false as const } : {}),
-    ...tracingOf('issuer'),
+  const issuers = await several(count('issuer'), async () => {
+    const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
+      logger: testLogger('issuer'),
+      backoffMs: 50,
+      maxBackoffMs: 500,
+      ...(options.notifier === false ? { notifier: false as const } : {}),
+      ...tracingOf('issuer'),
+    });
+    stops.push(() => issuer.stop());
+    return issuer;
   });
-  stops.push(() => issuer.stop());
 
   const launchBff = async (): Promise<RunningBff> => {
     const started = await startBff(
@@ -116,8 +151,8 @@ async function startServices(
         BFF_HOST: '127.0.0.1',
         BFF_PORT: '0',
         AUTH_ADDRESS: authAddress,
-        EVENT_ADDRESS: `127.0.0.1:${event.grpcPort}`,
-        ISSUER_ADDRESS: `127.0.0.1:${issuer.grpcPort}`,
+        EVENT_ADDRESS: targetOf(events.map((e) => e.grpcPort)),
+        ISSUER_ADDRESS: targetOf(issuers.map((i) => i.grpcPort)),
         BFF_REDIS_PREFIX: prefixes.bff,
         ...options.bff,
       }),
@@ -126,10 +161,24 @@ async function startServices(
     stops.push(() => started.stop());
     return started;
   };
-  const bff = await launchBff();
-  const replicas: RunningBff[] = [];
-  for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
-  return { authConfig, authEnv, auth, event, issuer, bff, replicas };
+  const bffs = await several(count('bff'), launchBff);
+  const replicas = await several(options.extraBffs ?? 0, launchBff);
+  const [auth, event, issuer, bff] = [auths[0], events[0], issuers[0], bffs[0]] as [
+    RunningAuth,
+    RunningEvent,
+    RunningIssuer,
+    RunningBff,
+  ];
+  return {
+    authConfig,
+    authEnv,
+    auth,
+    event,
+    issuer,
+    bff,
+    replicas,
+    shape: { auth: auths, event: events, issuer: issuers, bff: bffs },
+  };
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -163,11 +212,25 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   };
   try {
     const { authEnv, ...services } = await startServices({ common, prefixes, group, keyDir, adminEmail }, options, stops);
+    const { bff } = services;
+    let front: Front | undefined;
+    if (services.shape.bff.length > 1) {
+      const started = await startFront({
+        host: '127.0.0.1',
+        port: 0,
+        backends: services.shape.bff.map((b) => ({ host: '127.0.0.1', port: b.httpPort })),
+      });
+      stops.push(() => started.close());
+      front = started;
+    }
+    const url = front ? `http://127.0.0.1:${front.port}/graphql` : bff.url;
     let stopped: Promise<void> | undefined;
     const platform: TestPlatform = {
       ...services,
-      url: services.bff.url,
-      wsUrl: services.bff.url.replace(/^http/, 'ws'),
+      ...(front ? { front } : {}),
+      group,
+      url,
+      wsUrl: url.replace(/^http/, 'ws'),
       adminEmail,
       db,
       mintTokens: (emails, ttlSeconds) => {

@@ -12,6 +12,7 @@ import {
   type TokenVerifier,
   type Tracing,
 } from '@fcfs/kit';
+import { hostname } from 'node:os';
 import { createKafka } from '@fcfs/kit/kafka';
 import { startTracing } from '@fcfs/kit/tracing';
 import { createSequelize } from '@fcfs/kit/mysql';
@@ -24,6 +25,7 @@ import type { Redis } from 'ioredis';
 import type { IssuerConfig } from './config';
 import { issuerHandlers } from './grpc/handlers';
 import { createIssuerConsumer, type ConsumerSettings } from './decisions/consumer';
+import { groupSession, type GroupSession } from './group-session';
 import { createDecider } from './decisions/decider';
 import { createNotifier } from './notifier';
 
@@ -70,9 +72,17 @@ function chooseNotifier(
 }
 
 /** The consumer's topics, group and batching from the config; a test's shorter retry delays when given. */
-function consumerSettings(config: IssuerConfig, overrides: IssuerOverrides, tracing: Tracing): ConsumerSettings {
+function consumerSettings(
+  config: IssuerConfig,
+  overrides: IssuerOverrides,
+  tracing: Tracing,
+  session: GroupSession,
+): ConsumerSettings {
   return {
     tracing,
+    ...session,
+    // An idle fetch returns within a heartbeat: kafkajs heartbeats only between fetches.
+    maxWaitTimeMs: session.heartbeatIntervalMs,
     topic: config.kafka.applicationsTopic,
     dlqTopic: config.kafka.dlqTopic,
     groupId: config.kafka.issuerGroup,
@@ -103,7 +113,8 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const redis = createRedis(config.redis.url, logger);
   const sequelize = createSequelize(config.mysql.url, logger);
   const scripts = defineStockScripts(redis);
-  const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
+  // One client id per process (the pod's name in Kubernetes): the group's description says which replica owns what.
+  const kafka = createKafka({ clientId: `issuer-${hostname()}-${process.pid}`, brokers: config.kafka.brokers }, logger);
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'issuer', ...config.tracing });
   const notifier = chooseNotifier(config, overrides, { sequelize, redis, logger, tracing });
   const decider = createDecider({
@@ -118,7 +129,8 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
       else notifier?.wake?.();
     },
   });
-  const consumer = createIssuerConsumer(kafka, decider, consumerSettings(config, overrides, tracing), logger);
+  const session = await groupSession(kafka, config.decisions, logger);
+  const consumer = createIssuerConsumer(kafka, decider, consumerSettings(config, overrides, tracing, session), logger);
 
   const admin = createAdminTokenVerifier(config.upstream.auth);
   const server = createGrpcServer({ ...config.grpc, logger, tracing });

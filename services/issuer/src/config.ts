@@ -22,8 +22,20 @@ const decisions = fragment(
     ISSUER_CHUNK_SIZE: env.positiveInt(1_000),
     /** Partitions (so events) decided at the same time. */
     ISSUER_PARTITIONS_CONCURRENTLY: env.positiveInt(3),
+    /**
+     * The consumer group session: how long a dead issuer's partitions wait before the group hands them to
+     * another replica (failover), and the heartbeat. The broker's `group.min.session.timeout.ms` must allow it
+     * (Kafka's default minimum is 6 s); below it, the broker's minimum is used, with a warning.
+     */
+    ISSUER_SESSION_TIMEOUT_MS: env.positiveInt(3_000),
+    ISSUER_HEARTBEAT_INTERVAL_MS: env.positiveInt(1_000),
   },
-  (e) => ({ chunkSize: e.ISSUER_CHUNK_SIZE, partitionsConcurrently: e.ISSUER_PARTITIONS_CONCURRENTLY }),
+  (e) => ({
+    chunkSize: e.ISSUER_CHUNK_SIZE,
+    partitionsConcurrently: e.ISSUER_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: e.ISSUER_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: e.ISSUER_HEARTBEAT_INTERVAL_MS,
+  }),
 );
 
 /** The issuer's environment, with working development defaults. */

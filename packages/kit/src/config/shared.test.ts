@@ -111,5 +111,9 @@ describe('listeners and upstreams', () => {
     const config = defineConfig({ upstream: upstreams('auth') });
     expect(config.parse({ AUTH_ADDRESS: 'auth:50051' }).upstream).toEqual({ auth: 'auth:50051' });
     expect(config.safeParse({ AUTH_ADDRESS: 'auth' }).error?.issues[0]?.path).toEqual(['AUTH_ADDRESS']);
+    // several replicas without DNS: grpc-js's static target, balanced round-robin
+    const several = 'ipv4:127.0.0.1:7051,127.0.0.1:7061';
+    expect(config.parse({ AUTH_ADDRESS: several }).upstream).toEqual({ auth: several });
+    expect(config.safeParse({ AUTH_ADDRESS: 'ipv4:127.0.0.1' }).success).toBe(false);
   });
 });

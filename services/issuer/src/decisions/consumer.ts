@@ -16,6 +16,11 @@ export interface ConsumerSettings {
   /** The group session (default 30 s) and heartbeat interval (default 3 s). */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * How long an idle fetch waits for records (kafkajs's default 5 s). kafkajs heartbeats between fetches, so
+   * it must stay well below the session: an idle member would otherwise be dropped by every short session.
+   */
+  maxWaitTimeMs?: number;
   /** First retry delay while a dependency is down; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -58,6 +63,7 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
     groupId,
     sessionTimeout: settings.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: settings.heartbeatIntervalMs ?? 3_000,
+    ...(settings.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: settings.maxWaitTimeMs }),
   });
   const dlqProducer: Producer = kafka.producer({
     idempotent: true,
