@@ -2,6 +2,7 @@ import {
   createLogger,
   createRedis,
   createTokenVerifier,
+  serviceCredentials,
   type Logger,
   type RunningPart,
   type TokenVerifier,
@@ -88,6 +89,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     eventAddress: config.upstream.event,
     issuerAddress: config.upstream.issuer,
     timeoutMs: config.upstream.timeoutMs,
+    identity: serviceCredentials(config.serviceIdentity),
   });
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'bff', edge: true, ...config.tracing });
   const ownRedis = overrides.redis === undefined;

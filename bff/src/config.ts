@@ -1,4 +1,4 @@
-import { defineConfig, env, fragment, loadConfig, redis, tracing, upstreams } from '@fcfs/kit';
+import { defineConfig, env, fragment, loadConfig, redis, serviceIdentity, tracing, upstreams } from '@fcfs/kit';
 import { z } from 'zod';
 
 /** GraphQL over HTTP and WebSocket, /healthz, /readyz, /metrics. */
@@ -88,7 +88,18 @@ const status = fragment(
 );
 
 /** The BFF's environment, with working development defaults. */
-export const configSchema = defineConfig({ http, redis, upstream, rateLimit, query, applyBatch, status, tracing });
+export const configSchema = defineConfig({
+  http,
+  redis,
+  upstream,
+  /** How it signs its calls to auth, event and issuer (the only part that may act for a participant). */
+  serviceIdentity: serviceIdentity('bff'),
+  rateLimit,
+  query,
+  applyBatch,
+  status,
+  tracing,
+});
 
 export type BffConfig = z.infer<typeof configSchema>;
 

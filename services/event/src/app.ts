@@ -2,6 +2,10 @@ import {
   callUnary,
   createGrpcClient,
   createGrpcServer,
+  createServiceAuthenticator,
+  serviceCredentials,
+  trustedCallers,
+  type AccessRules,
   createLogger,
   createRedis,
   createTokenVerifier,
@@ -45,6 +49,25 @@ export interface EventOverrides {
 
 export type RunningEvent = RunningService;
 
+/**
+ * Applications are the BFF's, acting for a participant it signed in; admin RPCs, stats and the
+ * decision stream (which carries gift codes) need the admin scope (admin RPCs also check the admin's
+ * own token); the catalogue is for every part.
+ */
+const EVENT_ACCESS: AccessRules<typeof EventServiceService> = {
+  createEvent: 'admin',
+  setStock: 'admin',
+  openEvent: 'admin',
+  closeEvent: 'admin',
+  listEvents: 'caller',
+  getEvent: 'caller',
+  apply: 'participant',
+  applyBatch: 'participant',
+  getApplication: 'participant',
+  getEventStats: 'admin',
+  watchEvent: 'admin',
+};
+
 export async function startEvent(config: EventConfig, overrides: EventOverrides = {}): Promise<RunningEvent> {
   const logger = overrides.logger ?? createLogger('event', config.logLevel);
   const now = overrides.now ?? Date.now;
@@ -63,7 +86,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const loadJwks =
     overrides.loadJwks ??
     (async () => {
-      authClient ??= createGrpcClient(AuthServiceClient, config.upstream.auth);
+      authClient ??= createGrpcClient(AuthServiceClient, config.upstream.auth, serviceCredentials(config.serviceIdentity));
       const { jwksJson } = await callUnary(authClient.getPublicKeys.bind(authClient), {});
       return JSON.parse(jwksJson) as JSONWebKeySet;
     });
@@ -88,11 +111,13 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   });
 
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'event', ...config.tracing });
-  const server = createGrpcServer({ ...config.grpc, logger, tracing });
+  const authenticate = createServiceAuthenticator(trustedCallers(config.serviceTrust));
+  const server = createGrpcServer({ ...config.grpc, logger, tracing, authenticate });
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
     eventHandlers({ catalog, gate, hub, lag, redis, prefix, verifier, now }),
+    EVENT_ACCESS,
   );
   const grpcPort = await server.start();
   sweeper.start();

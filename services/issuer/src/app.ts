@@ -2,6 +2,11 @@ import {
   callUnary,
   createGrpcClient,
   createGrpcServer,
+  createServiceAuthenticator,
+  serviceCredentials,
+  trustedCallers,
+  type AccessRules,
+  type ServiceCredentials,
   createLogger,
   createRedis,
   createSendBudget,
@@ -26,6 +31,15 @@ import { issuerHandlers } from './grpc/handlers';
 import { createIssuerConsumer, type ConsumerSettings } from './decisions/consumer';
 import { createDecider } from './decisions/decider';
 import { createNotifier } from './notifier';
+
+/** A participant's decision is the BFF's to ask for; gift codes and reconciliation are admin-only. */
+const ISSUER_ACCESS: AccessRules<typeof IssuerServiceService> = {
+  getDecision: 'participant',
+  listGifts: 'admin',
+  reconcile: 'admin',
+  getGift: 'admin',
+  redeemGift: 'admin',
+};
 
 /** A part of the issuer with its own lifecycle (the result e-mail notifier). */
 export interface Startable {
@@ -84,11 +98,11 @@ function consumerSettings(config: IssuerConfig, overrides: IssuerOverrides, trac
 }
 
 /** Admin calls (RedeemGift) verify the forwarded token with the auth service's public keys, fetched on first use. */
-function createAdminTokenVerifier(authAddress: string): { verifier: TokenVerifier; close(): void } {
+function createAdminTokenVerifier(authAddress: string, identity: ServiceCredentials): { verifier: TokenVerifier; close(): void } {
   let authClient: AuthServiceClient | undefined;
   const verifier = createTokenVerifier({
     loadJwks: async () => {
-      authClient ??= createGrpcClient(AuthServiceClient, authAddress);
+      authClient ??= createGrpcClient(AuthServiceClient, authAddress, identity);
       return JSON.parse((await callUnary(authClient.getPublicKeys.bind(authClient), {})).jwksJson) as JSONWebKeySet;
     },
   });
@@ -120,12 +134,14 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   });
   const consumer = createIssuerConsumer(kafka, decider, consumerSettings(config, overrides, tracing), logger);
 
-  const admin = createAdminTokenVerifier(config.upstream.auth);
-  const server = createGrpcServer({ ...config.grpc, logger, tracing });
+  const admin = createAdminTokenVerifier(config.upstream.auth, serviceCredentials(config.serviceIdentity));
+  const authenticate = createServiceAuthenticator(trustedCallers(config.serviceTrust));
+  const server = createGrpcServer({ ...config.grpc, logger, tracing, authenticate });
   server.add(
     'fcfs.v1.IssuerService',
     IssuerServiceService,
     issuerHandlers({ redis, sequelize, prefix, verifier: admin.verifier }),
+    ISSUER_ACCESS,
   );
 
   if (overrides.consume !== false) await consumer.start();

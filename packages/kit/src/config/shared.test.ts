@@ -97,7 +97,8 @@ describe('listeners and upstreams', () => {
   it('default to the ports npm start runs, and each service finds the others there', () => {
     const config = (service: 'auth' | 'event' | 'issuer') =>
       defineConfig({ grpc: grpcServer(service), metrics: metricsServer(service) }).parse({});
-    expect(config('auth')).toMatchObject({ grpc: { host: '0.0.0.0', port: 7051 }, metrics: { host: '0.0.0.0', port: 9101 } });
+    // Loopback unless told otherwise (GRPC_HOST): a development machine does not serve its network.
+    expect(config('auth')).toMatchObject({ grpc: { host: '127.0.0.1', port: 7051 }, metrics: { host: '127.0.0.1', port: 9101 } });
     expect(config('event')).toMatchObject({ grpc: { port: 7052 }, metrics: { port: 9102 } });
     expect(config('issuer')).toMatchObject({ grpc: { port: 7053 }, metrics: { port: 9103 } });
     expect(defineConfig({ upstream: upstreams('auth', 'event', 'issuer') }).parse({}).upstream).toEqual({

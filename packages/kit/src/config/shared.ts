@@ -1,6 +1,19 @@
 // The settings more than one part reads, each declared once. A part's config.ts picks the fragments
 // it needs (`defineConfig({ redis, kafka, ... })`); the variable names are the operator's contract.
+import { resolve } from 'node:path';
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import {
+  CALLER_GRANTS,
+  devTrustedCallers,
+  loadOrCreateServiceDevKey,
+  parseServicePrivateKey,
+  parseTrustedCallers,
+  type Caller,
+  type Scope,
+  type ServiceCredentials,
+  type TrustedCallers,
+} from '../service-tokens';
 import { env } from './env';
 import { fragment, renamed, type SettingsOf } from './fragment';
 
@@ -109,7 +122,7 @@ export const tracing = fragment(
 export type TracingSettings = SettingsOf<typeof tracing>;
 
 /** One schema object per variable, so two fragments of one part can share it. */
-const GRPC_HOST = env.host('0.0.0.0');
+const GRPC_HOST = env.host('127.0.0.1');
 const GRPC_PORT = {
   auth: env.port(DEFAULT_PORTS.auth.grpc),
   event: env.port(DEFAULT_PORTS.event.grpc),
@@ -148,4 +161,80 @@ export function upstreams<N extends ServiceName>(...services: N[]) {
     const e = parsed as Record<string, string>;
     return Object.fromEntries(services.map((s) => [s, e[variable(s)]])) as Record<N, string>;
   });
+}
+
+/** Where a development machine keeps the service key every local process signs its internal calls with. */
+export const DEFAULT_SERVICE_DEV_KEY_FILE = resolve(__dirname, '../../../..', '.infra/service-dev-key.json');
+const SERVICE_TOKEN_DEV_KEY_FILE = z.string().min(1).default(DEFAULT_SERVICE_DEV_KEY_FILE);
+
+/**
+ * The calling side of authenticated internal calls: this part's own Ed25519 private key
+ * (`SERVICE_TOKEN_PRIVATE_KEY`, PKCS#8 PEM or private JWK). Required in production; elsewhere the shared
+ * development key in `SERVICE_TOKEN_DEV_KEY_FILE`, generated on first use. `serviceCredentials` makes
+ * what `createGrpcClient` takes.
+ */
+export const serviceIdentity = (caller: Caller, scopes: readonly Scope[] = CALLER_GRANTS[caller]) =>
+  fragment({ SERVICE_TOKEN_PRIVATE_KEY: env.optionalString, SERVICE_TOKEN_DEV_KEY_FILE }, (e, { production, problem }) => {
+    let privateKey: KeyObject | undefined;
+    if (e.SERVICE_TOKEN_PRIVATE_KEY !== undefined) {
+      try {
+        privateKey = parseServicePrivateKey(e.SERVICE_TOKEN_PRIVATE_KEY);
+      } catch (err) {
+        problem('SERVICE_TOKEN_PRIVATE_KEY', (err as Error).message);
+      }
+    } else if (production) {
+      problem(
+        'SERVICE_TOKEN_PRIVATE_KEY',
+        `required in production: the Ed25519 private key (PKCS#8 PEM or JWK) ${caller} signs its internal calls with`,
+      );
+    }
+    return { caller, scopes, privateKey, devKeyFile: e.SERVICE_TOKEN_DEV_KEY_FILE };
+  });
+
+export type ServiceIdentitySettings = SettingsOf<ReturnType<typeof serviceIdentity>>;
+
+/** The configured key, or (outside production, where config loading already refused its absence) the development key. */
+export function serviceCredentials(settings: ServiceIdentitySettings): ServiceCredentials {
+  return {
+    caller: settings.caller,
+    scopes: settings.scopes,
+    privateKey: settings.privateKey ?? loadOrCreateServiceDevKey(settings.devKeyFile),
+  };
+}
+
+/** A caller with the development key (tests and local tools acting as one part), with its full grants unless narrowed. */
+export function devServiceCredentials(
+  caller: Caller,
+  scopes: readonly Scope[] = CALLER_GRANTS[caller],
+  devKeyFile: string = DEFAULT_SERVICE_DEV_KEY_FILE,
+): ServiceCredentials {
+  return serviceCredentials({ caller, scopes, privateKey: undefined, devKeyFile });
+}
+
+/**
+ * The serving side: which callers' public keys a service trusts (`SERVICE_TOKEN_PUBLIC_KEYS`, JSON
+ * `{"bff": <JWK or PEM>, "ops": [...], ...}`). Required in production; elsewhere every caller with the
+ * development key. What each caller may do is CALLER_GRANTS, fixed in code.
+ */
+export const serviceTrust = fragment(
+  { SERVICE_TOKEN_PUBLIC_KEYS: env.optionalString, SERVICE_TOKEN_DEV_KEY_FILE },
+  (e, { production, problem }) => {
+    let trusted: TrustedCallers | undefined;
+    if (e.SERVICE_TOKEN_PUBLIC_KEYS !== undefined) {
+      try {
+        trusted = parseTrustedCallers(e.SERVICE_TOKEN_PUBLIC_KEYS);
+      } catch (err) {
+        problem('SERVICE_TOKEN_PUBLIC_KEYS', (err as Error).message);
+      }
+    } else if (production) {
+      problem('SERVICE_TOKEN_PUBLIC_KEYS', 'required in production: the public key of each part allowed to call this service');
+    }
+    return { trusted, devKeyFile: e.SERVICE_TOKEN_DEV_KEY_FILE };
+  },
+);
+
+export type ServiceTrustSettings = SettingsOf<typeof serviceTrust>;
+
+export function trustedCallers(settings: ServiceTrustSettings): TrustedCallers {
+  return settings.trusted ?? devTrustedCallers(loadOrCreateServiceDevKey(settings.devKeyFile));
 }
