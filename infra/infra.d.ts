@@ -71,6 +71,17 @@ export function startPrivateKafka(opts?: {
   config?: Record<string, string | number>;
 }): Promise<PrivateKafka>;
 export function stopPrivateKafka(handle: PrivateKafka, opts?: { keepData?: boolean }): Promise<void>;
+export interface PrivateRedis extends PrivateServer {
+  host: string;
+}
+export function startPrivateRedis(opts: {
+  acl: string[];
+  port?: number;
+  dir?: string;
+  timeoutMs?: number;
+  quiet?: boolean;
+}): Promise<PrivateRedis>;
+export function stopPrivateRedis(handle: PrivateRedis, opts?: { keepData?: boolean }): Promise<void>;
 export function startPrivateMariadb(opts?: {
   port?: number;
   dir?: string;

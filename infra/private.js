@@ -11,7 +11,7 @@ const path = require('node:path');
 const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
 const { InfraError } = require('./lib/errors.js');
-const { freePortPair } = require('./lib/net.js');
+const { freePortPair, hasListener } = require('./lib/net.js');
 const { findBin, isOurProcess, lastError, spawnLogged, terminate, waitUntil } = require('./lib/process.js');
 const { config } = require('./config.js');
 const { ensureKafkaJars } = require('./kafka-jars.js');
@@ -314,7 +314,94 @@ async function startPrivateMariadb(opts = {}) {
   return handle;
 }
 
+// ───────────────────────────── Redis ─────────────────────────────
+
+/** @typedef {PrivateServer & { host: string }} PrivateRedis  host: 127.0.0.1; connect with a user of its ACL file */
+
+/**
+ * Start a throwaway redis-server with an ACL file (users.acl in its dir): for tests of the parts'
+ * Redis users, never the shared Redis's configuration. `acl` is the file's lines, e.g.
+ * `user default off` and `user fcfs-event on >secret ~fcfs:* +@all`.
+ * @param {{ acl: string[], port?: number, dir?: string, timeoutMs?: number, quiet?: boolean }} opts
+ * @returns {Promise<PrivateRedis>}
+ */
+async function startPrivateRedis(opts) {
+  const log = opts.quiet ? () => {} : logStderr;
+  ensureDirs();
+  const bin = findBin('redis-server');
+  if (!bin) throw new InfraError('redis: a private Redis needs redis-server: apt-get install redis-server');
+  const host = '127.0.0.1';
+  const port = opts.port || (await freePortPair(host));
+  const { dir, ownsDir } = privateDir(opts.dir, 'redis');
+  const aclFile = path.join(dir, 'users.acl');
+  fs.writeFileSync(aclFile, `${opts.acl.join('\n')}\n`, { mode: 0o600 });
+  const logFile = path.join(dir, 'redis.log');
+  const match = `${host}:${port}`;
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child;
+  const forget = () => state.removeRecord(`private-redis-${port}`);
+  /** @type {PrivateRedis} */
+  const handle = {
+    host,
+    port,
+    dir,
+    logFile,
+    pid: null,
+    async start() {
+      if (handle.pid && isOurProcess(handle.pid, match)) return;
+      const args = [
+        '--bind',
+        host,
+        '--port',
+        String(port),
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--aclfile',
+        aclFile,
+      ];
+      const spawned = spawnLogged(bin, args, { logFile, cwd: dir, detached: true });
+      child = spawned.child;
+      await waitUntil(() => hasListener(host, port), {
+        timeoutMs: opts.timeoutMs ?? 10_000,
+        exited: spawned.exited,
+        onExit: (why) =>
+          new InfraError(
+            `redis: private Redis on port ${port} stopped during start-up (${why}); see ${rel(logFile)}${lastError(logFile)}`,
+          ),
+        onTimeout: async () => {
+          await terminate(spawned.pid, 2000, spawned.child);
+          return new InfraError(
+            `redis: private Redis did not listen on ${host}:${port}; see ${rel(logFile)}${lastError(logFile)}`,
+          );
+        },
+      });
+      handle.pid = spawned.pid;
+      state.writeRecord(`private-redis-${port}`, {
+        name: 'redis',
+        pid: spawned.pid,
+        match,
+        where: `${match} (private, ${rel(dir)})`,
+        log: logFile,
+        graceMs: 2000,
+      });
+      log(`redis: private Redis up on ${match} (pid ${spawned.pid})`);
+    },
+    stop: () => endServer(handle, match, 2000, child, forget),
+    kill: () => endServer(handle, match, 0, child, forget),
+  };
+  Object.defineProperty(handle, 'ownsDir', { value: ownsDir, enumerable: false });
+  await handle.start();
+  return handle;
+}
+
 module.exports = {
+  startPrivateRedis,
+  /** @type {(handle: PrivateRedis, opts?: { keepData?: boolean }) => Promise<void>} */
+  stopPrivateRedis: stopPrivate,
   startPrivateKafka,
   /** @type {(handle: PrivateKafka, opts?: { keepData?: boolean }) => Promise<void>} */
   stopPrivateKafka: stopPrivate,

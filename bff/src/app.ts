@@ -93,7 +93,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
   });
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'bff', edge: true, ...config.tracing });
   const ownRedis = overrides.redis === undefined;
-  const redis = overrides.redis ?? createRedis(config.redis.url, logger);
+  const redis = overrides.redis ?? createRedis(config.redis, logger);
 
   const verifier = tokenVerifier(upstream);
   const ready = readinessOf(upstream, redis);

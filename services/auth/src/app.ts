@@ -95,7 +95,7 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
   const logger = overrides.logger ?? createLogger('auth', config.logLevel);
   const { signingKey, jwks } = loadSigningKeys(config, logger);
 
-  const redis = createRedis(config.redis.url, logger);
+  const redis = createRedis(config.redis, logger);
   const sequelize = createSequelize(config.mysql.url, logger);
   const ses = overrides.ses ?? createSes(config.ses);
   const participants = createParticipants(sequelize);

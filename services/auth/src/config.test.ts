@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { generatePrivateJwk } from './keys';
 import { configSchema } from './config';
 
@@ -29,6 +30,7 @@ describe('auth configuration', () => {
       AUTH_SEND_PER_IP_MAX: '100000',
       AUTH_ADMIN_EMAILS: ' Boss@Example.com , ops@example.com ',
       AUTH_JWT_PRIVATE_KEYS: JSON.stringify([{ ...generatePrivateJwk(), kid: 'k1' }]),
+      SERVICE_TOKEN_PUBLIC_KEYS: JSON.stringify({ bff: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) }),
     });
     expect(result.success).toBe(true);
     if (!result.success) return;
@@ -41,7 +43,7 @@ describe('auth configuration', () => {
     const result = parse({ NODE_ENV: 'production' });
     expect(result.success).toBe(false);
     const paths = result.error?.issues.map((i) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['AUTH_JWT_PRIVATE_KEYS', 'AUTH_CODE_SECRET']));
+    expect(paths).toEqual(expect.arrayContaining(['AUTH_JWT_PRIVATE_KEYS', 'AUTH_CODE_SECRET', 'SERVICE_TOKEN_PUBLIC_KEYS']));
   });
 
   it('has no admin and the real SES endpoint by default in production', () => {
@@ -49,6 +51,7 @@ describe('auth configuration', () => {
       NODE_ENV: 'production',
       AUTH_CODE_SECRET: 'a-long-enough-production-secret',
       AUTH_JWT_PRIVATE_KEYS: JSON.stringify([{ ...generatePrivateJwk(), kid: 'k1' }]),
+      SERVICE_TOKEN_PUBLIC_KEYS: JSON.stringify({ bff: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) }),
     });
     expect(result.success).toBe(true);
     if (!result.success) return;

@@ -73,8 +73,8 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const now = overrides.now ?? Date.now;
   const prefix = config.stock.redisPrefix;
 
-  const redis = createRedis(config.redis.url, logger);
-  const subscriber = createRedis(config.redis.url, logger, { maxRetriesPerRequest: null });
+  const redis = createRedis(config.redis, logger);
+  const subscriber = createRedis(config.redis, logger, { maxRetriesPerRequest: null });
   const sequelize = createSequelize(config.mysql.url, logger);
   const models = defineModels(sequelize);
   const scripts = defineStockScripts(redis);

@@ -114,7 +114,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const now = overrides.now ?? Date.now;
   const prefix = config.stock.redisPrefix;
 
-  const redis = createRedis(config.redis.url, logger);
+  const redis = createRedis(config.redis, logger);
   const sequelize = createSequelize(config.mysql.url, logger);
   const scripts = defineStockScripts(redis);
   const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);

@@ -40,7 +40,7 @@ export function createContext(config: OpsConfig): OpsContext {
     logger,
     sequelize: () => (sequelize ??= createSequelize(config.mysql.url, logger)),
     // One try per command: an operator wants "Redis is down" now, not after the services' reconnect loop.
-    redis: () => (redis ??= createRedis(config.redis.url, logger, { maxRetriesPerRequest: 1, retryStrategy: () => null })),
+    redis: () => (redis ??= createRedis(config.redis, logger, { maxRetriesPerRequest: 1, retryStrategy: () => null })),
     kafka: () => (kafka ??= createKafka({ clientId: 'ops', brokers: config.kafka.brokers }, logger)),
     issuer: () =>
       (issuer ??= createGrpcClient(IssuerServiceClient, config.upstream.issuer, serviceCredentials(config.serviceIdentity))),

@@ -33,7 +33,33 @@ const SES_EMULATOR = 'http://127.0.0.1:8005';
 /** The shared send budget's Redis key (its own hash tag: one slot on Redis Cluster). */
 const SEND_BUDGET_KEY = 'fcfs:{ses}:send-budget';
 
-export const redis = fragment({ REDIS_URL: env.url('redis://127.0.0.1:6379') }, (e) => ({ url: e.REDIS_URL }));
+/**
+ * Redis, as the part's own ACL user: `REDIS_USERNAME` / `REDIS_PASSWORD` (or `user:password@` in the URL),
+ * required in production; TLS with a `rediss://` URL or `REDIS_TLS=true`.
+ */
+export const redis = fragment(
+  {
+    REDIS_URL: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .refine((s) => /^rediss?:\/\/[^\s]+$/.test(s) && URL.canParse(s), 'expected a redis:// or rediss:// URL'),
+    REDIS_USERNAME: env.optionalString,
+    REDIS_PASSWORD: env.optionalString,
+    REDIS_TLS: env.bool(false),
+  },
+  (e, { production, problem }) => {
+    const inUrl = URL.canParse(e.REDIS_URL) ? new URL(e.REDIS_URL) : undefined;
+    const username = e.REDIS_USERNAME ?? (inUrl?.username ? decodeURIComponent(inUrl.username) : undefined);
+    const password = e.REDIS_PASSWORD ?? (inUrl?.password ? decodeURIComponent(inUrl.password) : undefined);
+    if (production && (username === undefined || password === undefined)) {
+      problem(
+        username === undefined ? 'REDIS_USERNAME' : 'REDIS_PASSWORD',
+        "required in production: this part's own Redis ACL user and its password (or user:password@ in REDIS_URL)",
+      );
+    }
+    return { url: e.REDIS_URL, username, password, tls: e.REDIS_TLS || inUrl?.protocol === 'rediss:' };
+  },
+);
 
 export const mysql = fragment({ MYSQL_URL: env.url('mysql://root@127.0.0.1:3306/fcfs') }, (e) => ({ url: e.MYSQL_URL }));
 
