@@ -78,7 +78,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const sequelize = createSequelize(config.mysql.url, logger);
   const models = defineModels(sequelize);
   const scripts = defineStockScripts(redis);
-  const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers }, logger);
+  const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers, ...config.kafka.connection }, logger);
   const producer = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
   const admin = kafka.admin();
 

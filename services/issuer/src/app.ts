@@ -117,7 +117,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const redis = createRedis(config.redis, logger);
   const sequelize = createSequelize(config.mysql.url, logger);
   const scripts = defineStockScripts(redis);
-  const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers }, logger);
+  const kafka = createKafka({ clientId: 'issuer', brokers: config.kafka.brokers, ...config.kafka.connection }, logger);
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'issuer', ...config.tracing });
   const notifier = chooseNotifier(config, overrides, { sequelize, redis, logger, tracing });
   const decider = createDecider({

@@ -41,7 +41,7 @@ export function createContext(config: OpsConfig): OpsContext {
     sequelize: () => (sequelize ??= createSequelize(config.mysql.url, logger)),
     // One try per command: an operator wants "Redis is down" now, not after the services' reconnect loop.
     redis: () => (redis ??= createRedis(config.redis, logger, { maxRetriesPerRequest: 1, retryStrategy: () => null })),
-    kafka: () => (kafka ??= createKafka({ clientId: 'ops', brokers: config.kafka.brokers }, logger)),
+    kafka: () => (kafka ??= createKafka({ clientId: 'ops', brokers: config.kafka.brokers, ...config.kafka.connection }, logger)),
     issuer: () =>
       (issuer ??= createGrpcClient(IssuerServiceClient, config.upstream.issuer, serviceCredentials(config.serviceIdentity))),
     async close() {

@@ -16,6 +16,8 @@ export {
   DEFAULT_PORTS,
   grpcServer,
   kafka,
+  kafkaConnection,
+  type KafkaSasl,
   metricsServer,
   mysql,
   redis,

@@ -10,6 +10,7 @@ describe('kafka', () => {
       applicationsTopic: 'applications',
       dlqTopic: 'applications.dlq',
       issuerGroup: 'issuer',
+      connection: {},
     });
   });
 
@@ -112,5 +113,46 @@ describe('listeners and upstreams', () => {
     const config = defineConfig({ upstream: upstreams('auth') });
     expect(config.parse({ AUTH_ADDRESS: 'auth:50051' }).upstream).toEqual({ auth: 'auth:50051' });
     expect(config.safeParse({ AUTH_ADDRESS: 'auth' }).error?.issues[0]?.path).toEqual(['AUTH_ADDRESS']);
+  });
+});
+
+describe('the Kafka connection (kafkajs ssl and sasl)', () => {
+  const connection = (environment: Record<string, string>) => defineConfig({ kafka }).safeParse(environment);
+
+  it('is plaintext without SASL in development, and SCRAM-SHA-512 over TLS by default in production', () => {
+    expect(connection({}).data?.kafka.connection).toEqual({});
+    const production = connection({ NODE_ENV: 'production' });
+    expect(production.error?.issues.map((i) => i.path[0]).sort()).toEqual(['KAFKA_SASL_PASSWORD', 'KAFKA_SASL_USERNAME']);
+    const configured = connection({ NODE_ENV: 'production', KAFKA_SASL_USERNAME: 'event', KAFKA_SASL_PASSWORD: 'pw' });
+    expect(configured.data?.kafka.connection).toEqual({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'event', password: 'pw' },
+    });
+  });
+
+  it('takes the brokers CA, another mechanism, and plaintext when told', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    expect(
+      connection({
+        KAFKA_TLS: 'true',
+        KAFKA_TLS_CA: pem,
+        KAFKA_SASL_MECHANISM: 'scram-sha-256',
+        KAFKA_SASL_USERNAME: 'issuer',
+        KAFKA_SASL_PASSWORD: 'pw',
+      }).data?.kafka.connection,
+    ).toEqual({ ssl: { ca: [pem] }, sasl: { mechanism: 'scram-sha-256', username: 'issuer', password: 'pw' } });
+    expect(
+      connection({ NODE_ENV: 'production', KAFKA_TLS: 'false', KAFKA_SASL_MECHANISM: 'none' }).data?.kafka.connection,
+    ).toEqual({});
+  });
+
+  it('names what is wrong', () => {
+    const issues = (environment: Record<string, string>) =>
+      connection(environment).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ KAFKA_TLS_CA: 'pem' })).toEqual(['KAFKA_TLS_CA: set only with TLS (KAFKA_TLS=true)']);
+    expect(issues({ KAFKA_SASL_MECHANISM: 'gssapi' })?.[0]).toMatch(/^KAFKA_SASL_MECHANISM: /);
+    expect(issues({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'event' })).toEqual([
+      'KAFKA_SASL_PASSWORD: required with SASL (scram-sha-512): its password',
+    ]);
   });
 });

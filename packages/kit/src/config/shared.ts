@@ -15,7 +15,7 @@ import {
   type TrustedCallers,
 } from '../service-tokens';
 import { env } from './env';
-import { fragment, renamed, type SettingsOf } from './fragment';
+import { fragment, renamed, type ReadContext, type SettingsOf } from './fragment';
 
 export type ServiceName = 'auth' | 'event' | 'issuer';
 
@@ -66,18 +66,59 @@ export const mysql = fragment({ MYSQL_URL: env.url('mysql://root@127.0.0.1:3306/
 /** The issuer's consumer group: the issuer joins it, the event service reads its lag. */
 const issuerGroup = renamed('KAFKA_ISSUER_GROUP', 'KAFKA_GROUP_ID', z.string().min(1).default('issuer'));
 
+const KAFKA_MECHANISMS = ['none', 'scram-sha-512', 'scram-sha-256', 'plain'] as const;
+type SaslOf<M> = M extends 'none' ? never : M extends string ? { mechanism: M; username: string; password: string } : never;
+export type KafkaSasl = SaslOf<(typeof KAFKA_MECHANISMS)[number]>;
+
+/**
+ * How a part connects to Kafka, in kafkajs' terms (`ssl`, `sasl`): SASL with `KAFKA_SASL_MECHANISM`
+ * (SCRAM-SHA-512 in production unless told otherwise: Strimzi's `KafkaUser`s), `KAFKA_SASL_USERNAME` /
+ * `KAFKA_SASL_PASSWORD`; TLS with `KAFKA_TLS` (on in production unless told otherwise), the brokers'
+ * CA in `KAFKA_TLS_CA` (PEM; Strimzi's cluster CA) or else Node's.
+ */
+export function kafkaConnection(
+  e: {
+    KAFKA_SASL_MECHANISM?: (typeof KAFKA_MECHANISMS)[number] | undefined;
+    KAFKA_SASL_USERNAME?: string | undefined;
+    KAFKA_SASL_PASSWORD?: string | undefined;
+    KAFKA_TLS?: 'true' | 'false' | undefined;
+    KAFKA_TLS_CA?: string | undefined;
+  },
+  { production, problem }: Pick<ReadContext, 'production' | 'problem'>,
+): { ssl?: true | { ca: string[] }; sasl?: KafkaSasl } {
+  const mechanism = e.KAFKA_SASL_MECHANISM ?? (production ? 'scram-sha-512' : 'none');
+  const tls = e.KAFKA_TLS === undefined ? production : e.KAFKA_TLS === 'true';
+  const out: ReturnType<typeof kafkaConnection> = {};
+  if (tls) out.ssl = e.KAFKA_TLS_CA === undefined ? true : { ca: [e.KAFKA_TLS_CA] };
+  else if (e.KAFKA_TLS_CA !== undefined) problem('KAFKA_TLS_CA', 'set only with TLS (KAFKA_TLS=true)');
+  if (mechanism !== 'none') {
+    if (e.KAFKA_SASL_USERNAME === undefined)
+      problem('KAFKA_SASL_USERNAME', `required with SASL (${mechanism}): this part's KafkaUser`);
+    if (e.KAFKA_SASL_PASSWORD === undefined) problem('KAFKA_SASL_PASSWORD', `required with SASL (${mechanism}): its password`);
+    out.sasl = { mechanism, username: e.KAFKA_SASL_USERNAME ?? '', password: e.KAFKA_SASL_PASSWORD ?? '' } as KafkaSasl;
+  }
+  return out;
+}
+
 export const kafka = fragment(
   {
     KAFKA_BROKERS: env.brokers(),
     KAFKA_APPLICATIONS_TOPIC: z.string().min(1).default('applications'),
     KAFKA_DLQ_TOPIC: z.string().min(1).default('applications.dlq'),
     ...issuerGroup.shape,
+    KAFKA_SASL_MECHANISM: z.enum(KAFKA_MECHANISMS).optional(),
+    KAFKA_SASL_USERNAME: env.optionalString,
+    KAFKA_SASL_PASSWORD: env.optionalString,
+    KAFKA_TLS: z.enum(['true', 'false']).optional(),
+    KAFKA_TLS_CA: env.optionalString,
   },
   (e, context) => ({
     brokers: e.KAFKA_BROKERS,
     applicationsTopic: e.KAFKA_APPLICATIONS_TOPIC,
     dlqTopic: e.KAFKA_DLQ_TOPIC,
     issuerGroup: issuerGroup.read(e, context),
+    /** kafkajs' `ssl` and `sasl`: spread into createKafka's options. */
+    connection: kafkaConnection(e, context),
   }),
 );
 
