@@ -26,7 +26,14 @@ const { TOPICS, TOPIC_APPLICATIONS, TOPIC_APPLICATIONS_DLQ, ensureTopics, waitFo
 const { redisAnswers, redisUp } = require('./redis.js');
 const { mysqlAnswers, mysqlParts, mysqlUp } = require('./mariadb.js');
 const { sesAnswers, sesUp } = require('./ses.js');
-const { startPrivateKafka, stopPrivateKafka, startPrivateMariadb, stopPrivateMariadb } = require('./private.js');
+const {
+  startPrivateKafka,
+  stopPrivateKafka,
+  startPrivateMariadb,
+  stopPrivateMariadb,
+  startPrivateRedis,
+  stopPrivateRedis,
+} = require('./private.js');
 const state = require('./state.js');
 const { STATE_DIR, LOG_DIR, DEFAULT_STOP_GRACE_MS, ensureDirs, liveRecord, logStderr, secs, withLock } = state;
 
@@ -209,6 +216,8 @@ module.exports = {
   stopPrivateKafka,
   startPrivateMariadb,
   stopPrivateMariadb,
+  startPrivateRedis,
+  stopPrivateRedis,
   kafkaAnswers,
   waitForLeaders,
   InfraError,

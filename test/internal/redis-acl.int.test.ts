@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { redisAclRule } from '@fcfs/kit';
 import { Redis } from 'ioredis';
-import { startPrivateRedis, stopPrivateRedis, type PrivateRedis } from '../../infra/private';
+import { startPrivateRedis, stopPrivateRedis, type PrivateRedis } from '../../infra/infra';
 import { eventually, randomSuffix } from '../support';
 import { gql, subscribe, wsClient, type Loose } from '../support/graphql';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
