@@ -46,6 +46,26 @@ function privateDir(given, kind) {
 }
 
 /**
+ * Wait until a freshly spawned private server answers `probe`; if it exits first, or does not answer
+ * in time (then it is stopped), an InfraError that names its log and the log's last error.
+ * @param {{ pid: number, child: import('node:child_process').ChildProcess, exited: () => string | null }} spawned
+ * @param {() => Promise<boolean>} probe
+ * @param {{ what: string, host: string, port: number, logFile: string, timeoutMs: number, killGraceMs: number }} o
+ */
+async function answersOrFails(spawned, probe, { what, host, port, logFile, timeoutMs, killGraceMs }) {
+  const see = () => `see ${rel(logFile)}${lastError(logFile)}`;
+  await waitUntil(probe, {
+    timeoutMs,
+    exited: spawned.exited,
+    onExit: (why) => new InfraError(`${what} on port ${port} stopped during start-up (${why}); ${see()}`),
+    onTimeout: async () => {
+      await terminate(spawned.pid, killGraceMs, spawned.child);
+      return new InfraError(`${what} did not answer on ${host}:${port}; ${see()}`);
+    },
+  });
+}
+
+/**
  * Stop (graceMs > 0) or kill (0) the server behind a handle, if it still runs, and forget its pid.
  * @param {PrivateServer} handle @param {string} match @param {number} graceMs
  * @param {import('node:child_process').ChildProcess | undefined} child @param {() => void} forget
@@ -247,19 +267,13 @@ function privateMariadbHandle({ mariadbd, host, port, dir, ownsDir, database, lo
       const t0 = Date.now();
       const spawned = spawnLogged(mariadbd, mariadbdArgs(dir, host, port), { logFile, cwd: dir, detached: true });
       child = spawned.child;
-      await waitUntil(() => mysqlAnswers(`mysql://root@${host}:${port}/`), {
+      await answersOrFails(spawned, () => mysqlAnswers(`mysql://root@${host}:${port}/`), {
+        what: 'mysql: private MariaDB',
+        host,
+        port,
+        logFile,
         timeoutMs,
-        exited: spawned.exited,
-        onExit: (why) =>
-          new InfraError(
-            `mysql: private MariaDB on port ${port} stopped during start-up (${why}); see ${rel(logFile)}${lastError(logFile)}`,
-          ),
-        onTimeout: async () => {
-          await terminate(spawned.pid, 5000, spawned.child);
-          return new InfraError(
-            `mysql: private MariaDB did not answer on ${host}:${port}; see ${rel(logFile)}${lastError(logFile)}`,
-          );
-        },
+        killGraceMs: 5000,
       });
       handle.pid = spawned.pid;
       const where = `${host}:${port} (private, ${rel(dir)})`;
@@ -365,19 +379,13 @@ async function startPrivateRedis(opts) {
       ];
       const spawned = spawnLogged(bin, args, { logFile, cwd: dir, detached: true });
       child = spawned.child;
-      await waitUntil(() => hasListener(host, port), {
+      await answersOrFails(spawned, () => hasListener(host, port), {
+        what: 'redis: private Redis',
+        host,
+        port,
+        logFile,
         timeoutMs: opts.timeoutMs ?? 10_000,
-        exited: spawned.exited,
-        onExit: (why) =>
-          new InfraError(
-            `redis: private Redis on port ${port} stopped during start-up (${why}); see ${rel(logFile)}${lastError(logFile)}`,
-          ),
-        onTimeout: async () => {
-          await terminate(spawned.pid, 2000, spawned.child);
-          return new InfraError(
-            `redis: private Redis did not listen on ${host}:${port}; see ${rel(logFile)}${lastError(logFile)}`,
-          );
-        },
+        killGraceMs: 2000,
       });
       handle.pid = spawned.pid;
       state.writeRecord(`private-redis-${port}`, {

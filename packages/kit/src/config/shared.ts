@@ -1,7 +1,6 @@
 // The settings more than one part reads, each declared once. A part's config.ts picks the fragments
 // it needs (`defineConfig({ redis, kafka, ... })`); the variable names are the operator's contract.
 import { resolve } from 'node:path';
-import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import {
   CALLER_GRANTS,
@@ -234,6 +233,26 @@ export function upstreams<N extends ServiceName>(...services: N[]) {
 export const DEFAULT_SERVICE_DEV_KEY_FILE = resolve(__dirname, '../../../..', '.infra/service-dev-key.json');
 const SERVICE_TOKEN_DEV_KEY_FILE = z.string().min(1).default(DEFAULT_SERVICE_DEV_KEY_FILE);
 
+/** A key parsed from its variable (a parse error becomes a problem naming it); unset is a problem in production only. */
+function readKey<T>(
+  raw: string | undefined,
+  variable: string,
+  parse: (raw: string) => T,
+  { production, problem }: ReadContext,
+  what: string,
+): T | undefined {
+  if (raw === undefined) {
+    if (production) problem(variable, `required in production: ${what}`);
+    return undefined;
+  }
+  try {
+    return parse(raw);
+  } catch (err) {
+    problem(variable, (err as Error).message);
+    return undefined;
+  }
+}
+
 /**
  * The calling side of authenticated internal calls: this part's own Ed25519 private key
  * (`SERVICE_TOKEN_PRIVATE_KEY`, PKCS#8 PEM or private JWK). Required in production; elsewhere the shared
@@ -241,22 +260,18 @@ const SERVICE_TOKEN_DEV_KEY_FILE = z.string().min(1).default(DEFAULT_SERVICE_DEV
  * what `createGrpcClient` takes.
  */
 export const serviceIdentity = (caller: Caller, scopes: readonly Scope[] = CALLER_GRANTS[caller]) =>
-  fragment({ SERVICE_TOKEN_PRIVATE_KEY: env.optionalString, SERVICE_TOKEN_DEV_KEY_FILE }, (e, { production, problem }) => {
-    let privateKey: KeyObject | undefined;
-    if (e.SERVICE_TOKEN_PRIVATE_KEY !== undefined) {
-      try {
-        privateKey = parseServicePrivateKey(e.SERVICE_TOKEN_PRIVATE_KEY);
-      } catch (err) {
-        problem('SERVICE_TOKEN_PRIVATE_KEY', (err as Error).message);
-      }
-    } else if (production) {
-      problem(
-        'SERVICE_TOKEN_PRIVATE_KEY',
-        `required in production: the Ed25519 private key (PKCS#8 PEM or JWK) ${caller} signs its internal calls with`,
-      );
-    }
-    return { caller, scopes, privateKey, devKeyFile: e.SERVICE_TOKEN_DEV_KEY_FILE };
-  });
+  fragment({ SERVICE_TOKEN_PRIVATE_KEY: env.optionalString, SERVICE_TOKEN_DEV_KEY_FILE }, (e, context) => ({
+    caller,
+    scopes,
+    privateKey: readKey(
+      e.SERVICE_TOKEN_PRIVATE_KEY,
+      'SERVICE_TOKEN_PRIVATE_KEY',
+      parseServicePrivateKey,
+      context,
+      `the Ed25519 private key (PKCS#8 PEM or JWK) ${caller} signs its internal calls with`,
+    ),
+    devKeyFile: e.SERVICE_TOKEN_DEV_KEY_FILE,
+  }));
 
 export type ServiceIdentitySettings = SettingsOf<ReturnType<typeof serviceIdentity>>;
 
@@ -285,19 +300,16 @@ export function devServiceCredentials(
  */
 export const serviceTrust = fragment(
   { SERVICE_TOKEN_PUBLIC_KEYS: env.optionalString, SERVICE_TOKEN_DEV_KEY_FILE },
-  (e, { production, problem }) => {
-    let trusted: TrustedCallers | undefined;
-    if (e.SERVICE_TOKEN_PUBLIC_KEYS !== undefined) {
-      try {
-        trusted = parseTrustedCallers(e.SERVICE_TOKEN_PUBLIC_KEYS);
-      } catch (err) {
-        problem('SERVICE_TOKEN_PUBLIC_KEYS', (err as Error).message);
-      }
-    } else if (production) {
-      problem('SERVICE_TOKEN_PUBLIC_KEYS', 'required in production: the public key of each part allowed to call this service');
-    }
-    return { trusted, devKeyFile: e.SERVICE_TOKEN_DEV_KEY_FILE };
-  },
+  (e, context) => ({
+    trusted: readKey(
+      e.SERVICE_TOKEN_PUBLIC_KEYS,
+      'SERVICE_TOKEN_PUBLIC_KEYS',
+      parseTrustedCallers,
+      context,
+      'the public key of each part allowed to call this service',
+    ),
+    devKeyFile: e.SERVICE_TOKEN_DEV_KEY_FILE,
+  }),
 );
 
 export type ServiceTrustSettings = SettingsOf<typeof serviceTrust>;
