@@ -31,7 +31,11 @@ const { PRIVATE_DIR, KAFKA_STOP_GRACE_MS, MARIADB_STOP_GRACE_MS, ensureDirs, log
  * @property {() => Promise<void>} kill   hard crash (SIGKILL)
  */
 
-/** @typedef {PrivateServer & { brokers: string[] }} PrivateKafka  brokers: e.g. ['127.0.0.1:41234'] (kafkajs `brokers`) */
+/**
+ * @typedef {PrivateServer & { brokers: string[], saslBrokers?: string[] }} PrivateKafka
+ *   brokers: e.g. ['127.0.0.1:41234'] (kafkajs `brokers`; PLAINTEXT, a super user where `sasl` is on);
+ *   saslBrokers: the SASL_PLAINTEXT (SCRAM-SHA-512) listener, only with `sasl`
+ */
 /** @typedef {PrivateServer & { url: string }} PrivateMariadb  url: mysql://root@127.0.0.1:<port>/<database> (root, empty password) */
 
 /**
@@ -99,7 +103,7 @@ async function stopPrivate(handle, opts = {}) {
  * @param {{ host: string, port: number, dir: string, ownsDir: boolean, log: (msg: string) => void, timeoutMs?: number, extra: Record<string, string | number> }} o
  * @returns {PrivateKafka}
  */
-function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra }) {
+function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra, scram }) {
   const logFile = path.join(dir, 'kafka.log');
   const serverProps = path.join(dir, 'server.properties');
   const pidFile = path.join(dir, 'kafka.pid');
@@ -128,6 +132,7 @@ function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra })
         logFile,
         jvm,
         extra,
+        scram,
         timeoutMs,
         label: `private kafka ${at}`,
       });
@@ -153,10 +158,34 @@ function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra })
 }
 
 /**
+ * A SASL_PLAINTEXT listener with SCRAM-SHA-512 users (created when the storage is formatted) and ACLs
+ * enforced (StandardAuthorizer, nothing allowed without an ACL); the PLAINTEXT listener's anonymous
+ * principal is the super user that creates topics and ACLs.
+ * @param {string} host @param {Record<string, string>} users name -> password
+ */
+async function saslListener(host, users) {
+  const { freePort } = require('./lib/net.js');
+  const at = `${host}:${await freePort(host)}`;
+  return {
+    at,
+    scram: Object.entries(users).map(([name, password]) => `SCRAM-SHA-512=[name=${name},password=${password}]`),
+    config: {
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': 'User:ANONYMOUS',
+      'allow.everyone.if.no.acl.found': 'false',
+    },
+  };
+}
+
+/**
  * Start an extra throwaway single-node KRaft broker (same jars, own data dir and port).
- * @param {{ port?: number, dir?: string, host?: string, timeoutMs?: number, quiet?: boolean, config?: Record<string, string | number> }} [opts]
+ * @param {{ port?: number, dir?: string, host?: string, timeoutMs?: number, quiet?: boolean, config?: Record<string, string | number>, sasl?: { users: Record<string, string> } }} [opts]
  *   port: default a free one; dir: default a new dir under .infra/private/ (removed by stopPrivateKafka);
- *   config: extra server.properties entries
+ *   config: extra server.properties entries; sasl: a SCRAM-SHA-512 listener with these users and ACLs enforced
  * @returns {Promise<PrivateKafka>}
  */
 async function startPrivateKafka(opts = {}) {
@@ -165,18 +194,26 @@ async function startPrivateKafka(opts = {}) {
   await ensureKafkaJars(log);
   const host = opts.host || '127.0.0.1';
   const { dir, ownsDir } = privateDir(opts.dir, 'kafka');
+  const sasl = opts.sasl ? await saslListener(host, opts.sasl.users) : undefined;
   const extra = {
     'offsets.topic.num.partitions': 1,
     'transaction.state.log.num.partitions': 1,
     // after a kill() the restarted broker must wait for its old registration to expire: keep that short
     'broker.heartbeat.interval.ms': 500,
     'broker.session.timeout.ms': 3000,
+    ...(sasl ? sasl.config : {}),
     ...(opts.config || {}),
   };
   await stopLeftover(path.join(dir, 'kafka.pid'), path.join(dir, 'server.properties'), KAFKA_STOP_GRACE_MS);
   const port = opts.port || (await freePortPair(host));
-  const handle = privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs: opts.timeoutMs, extra });
+  const handle = privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs: opts.timeoutMs, extra, scram: sasl?.scram });
+  if (sasl) handle.saslBrokers = [sasl.at];
   for (let attempt = 1; ; attempt++) {
+    if (sasl) {
+      // The listeners name the PLAINTEXT port too, which a retry below may change.
+      extra.listeners = `PLAINTEXT://${host}:${handle.port},CONTROLLER://${host}:${handle.port + 1},SASL_PLAINTEXT://${sasl.at}`;
+      extra['advertised.listeners'] = `PLAINTEXT://${host}:${handle.port},SASL_PLAINTEXT://${sasl.at}`;
+    }
     try {
       await handle.start();
       return handle;
