@@ -149,7 +149,7 @@ describe.each(OVERLAYS)('overlay %s: who may do what on Kafka', (overlay) => {
     const issuer = userOf('issuer');
     expect(event.metadata.name).not.toBe(issuer.metadata.name);
     const verdicts = {
-      eventProduces: allowed(event, 'topic', topic, 'Write') && allowed(event, 'cluster', undefined, 'IdempotentWrite'),
+      eventProduces: allowed(event, 'topic', topic, 'Write'),
       eventReadsLag: allowed(event, 'group', group, 'Describe'),
       eventCannotConsume: !allowed(event, 'topic', topic, 'Read') && !allowed(event, 'group', group, 'Read'),
       eventCannotTouchDlq: !allowed(event, 'topic', dlq, 'Write') && !allowed(event, 'topic', dlq, 'Read'),
