@@ -80,6 +80,8 @@ export interface PrivateRedis extends PrivateServer {
 }
 export function startPrivateRedis(opts: {
   acl: string[];
+  /** PEM files: serve TLS only (on `port`), asking clients for no certificate. */
+  tls?: { cert: string; key: string; ca: string };
   port?: number;
   dir?: string;
   timeoutMs?: number;

@@ -373,7 +373,8 @@ async function startPrivateMariadb(opts = {}) {
  * Start a throwaway redis-server with an ACL file (users.acl in its dir): for tests of the parts'
  * Redis users, never the shared Redis's configuration. `acl` is the file's lines, e.g.
  * `user default off` and `user fcfs-event on >secret ~fcfs:* +@all`.
- * @param {{ acl: string[], port?: number, dir?: string, timeoutMs?: number, quiet?: boolean }} opts
+ * With `tls` (PEM files) it serves TLS only, on `port`, and asks clients for no certificate.
+ * @param {{ acl: string[], tls?: { cert: string, key: string, ca: string }, port?: number, dir?: string, timeoutMs?: number, quiet?: boolean }} opts
  * @returns {Promise<PrivateRedis>}
  */
 async function startPrivateRedis(opts) {
@@ -400,11 +401,15 @@ async function startPrivateRedis(opts) {
     pid: null,
     async start() {
       if (handle.pid && isOurProcess(handle.pid, match)) return;
+      const listen = opts.tls
+        ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key]
+        : ['--port', String(port)];
+      const tlsFiles = opts.tls ? ['--tls-ca-cert-file', opts.tls.ca, '--tls-auth-clients', 'no'] : [];
       const args = [
         '--bind',
         host,
-        '--port',
-        String(port),
+        ...listen,
+        ...tlsFiles,
         '--dir',
         dir,
         '--save',

@@ -5,11 +5,15 @@
 // and the shared SES budget), the BFF's rate limits, an admin's event, an apply (the event service's
 // Lua gate and Pub/Sub), the issuer's decision (its Lua, Pub/Sub, result e-mail budget) and the live
 // status over WebSocket (the event service's subscription).
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { redisAclRule } from '@fcfs/kit';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRedis, defineConfig, redis, redisAclRule } from '@fcfs/kit';
 import { Redis } from 'ioredis';
 import { startPrivateRedis, stopPrivateRedis, type PrivateRedis } from '../../infra/infra';
-import { eventually, randomSuffix } from '../support';
+import { eventually, randomSuffix, testLogger } from '../support';
 import { gql, subscribe, wsClient, type Loose } from '../support/graphql';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { createOpenEvent, signIn } from '../support/session';
@@ -28,11 +32,11 @@ const RULES = {
 type Part = keyof typeof RULES;
 const passwords = Object.fromEntries(Object.keys(RULES).map((p) => [p, randomBytes(12).toString('hex')])) as Record<Part, string>;
 
-let redis: PrivateRedis;
+let privateRedis: PrivateRedis;
 let platform: TestPlatform;
 const disposers: (() => void)[] = [];
 
-const url = () => `redis://${redis.host}:${redis.port}`;
+const url = () => `redis://${privateRedis.host}:${privateRedis.port}`;
 const envOf = (part: Part): Record<string, string> => ({
   REDIS_URL: url(),
   REDIS_USERNAME: `fcfs-${part}`,
@@ -50,7 +54,7 @@ const asUser = (part: Part) => {
 };
 
 beforeAll(async () => {
-  redis = await startPrivateRedis({
+  privateRedis = await startPrivateRedis({
     quiet: true,
     acl: [
       'user default off',
@@ -68,7 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const dispose of disposers.splice(0)) dispose();
   await platform?.stop();
-  if (redis) await stopPrivateRedis(redis);
+  if (privateRedis) await stopPrivateRedis(privateRedis);
 });
 
 it('refuses a client without credentials, and a wrong password', async () => {
@@ -141,4 +145,103 @@ it("keeps each part out of the others' keys and channels, and away from dangerou
     await expect(user.keys('*')).rejects.toThrow(/NOPERM/);
     await expect(user.config('GET', 'requirepass')).rejects.toThrow(/NOPERM/);
   }
+});
+
+describe('over TLS', () => {
+  let tlsRedis: PrivateRedis;
+  let dir: string;
+  let ca: string;
+
+  beforeAll(async () => {
+    // A throwaway CA and a certificate for 127.0.0.1 (openssl), then a TLS-only private Redis.
+    dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
+    const run = (...args: string[]) => {
+      const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
+    };
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=fcfs-test-ca',
+    );
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+    );
+    ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    tlsRedis = await startPrivateRedis({
+      quiet: true,
+      tls: { cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), ca: join(dir, 'ca.crt') },
+      acl: ['user default off', `user fcfs-bff on >${passwords.bff} ${RULES.bff}`],
+    });
+  });
+
+  afterAll(async () => {
+    if (tlsRedis) await stopPrivateRedis(tlsRedis);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const settings = (environment: Record<string, string>) => defineConfig({ redis }).parse(environment).redis;
+  const ping = async (client: Redis) => {
+    client.on('error', () => undefined);
+    disposers.push(() => client.disconnect());
+    return client.ping();
+  };
+
+  it('connects with a rediss:// URL and REDIS_TLS_CA, as the part would', async () => {
+    const configured = settings({
+      REDIS_URL: `rediss://127.0.0.1:${tlsRedis.port}`,
+      REDIS_USERNAME: 'fcfs-bff',
+      REDIS_PASSWORD: passwords.bff,
+      REDIS_TLS_CA: ca,
+    });
+    expect(configured.tls).toBe(true);
+    expect(await ping(createRedis(configured, testLogger('redis-tls')))).toBe('PONG');
+    // REDIS_TLS=true does the same for a redis:// URL.
+    const flagged = settings({
+      REDIS_URL: `redis://127.0.0.1:${tlsRedis.port}`,
+      REDIS_TLS: 'true',
+      REDIS_USERNAME: 'fcfs-bff',
+      REDIS_PASSWORD: passwords.bff,
+      REDIS_TLS_CA: ca,
+    });
+    expect(await ping(createRedis(flagged, testLogger('redis-tls')))).toBe('PONG');
+  });
+
+  it('is refused in plaintext, and without the CA that signed the server', async () => {
+    const options = {
+      username: 'fcfs-bff',
+      password: passwords.bff,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 2_000,
+    };
+    await expect(ping(new Redis(`redis://127.0.0.1:${tlsRedis.port}`, options))).rejects.toThrow();
+    await expect(ping(new Redis(`rediss://127.0.0.1:${tlsRedis.port}`, options))).rejects.toThrow();
+  });
 });

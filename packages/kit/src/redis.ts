@@ -7,8 +7,10 @@ export interface RedisSettings {
   /** The part's ACL user (REDIS_USERNAME); a URL's own `user:password@` works too. */
   username?: string | undefined;
   password?: string | undefined;
-  /** TLS (REDIS_TLS, or a `rediss://` URL); the server's certificate is checked against Node's CAs (NODE_EXTRA_CA_CERTS adds one). */
+  /** TLS (REDIS_TLS, or a `rediss://` URL); the server's certificate is checked against Node's CAs, or `tlsCa`. */
   tls?: boolean;
+  /** The server's CA as PEM (REDIS_TLS_CA). */
+  tlsCa?: string | undefined;
 }
 
 /**
@@ -38,11 +40,12 @@ export function redisAclRule({ keys, channels = [] }: { keys: string[]; channels
 
 /** ioredis with bounded retries, so a Redis outage surfaces as an error, not a hang. */
 export function createRedis(settings: RedisSettings | string, logger: Logger, options: RedisOptions = {}): Redis {
-  const { url, username, password, tls } = typeof settings === 'string' ? { url: settings } : settings;
+  const { url, username, password, tls, tlsCa } = typeof settings === 'string' ? { url: settings } : settings;
   const redis = new Redis(url, {
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
-    ...(tls === true && !url.startsWith('rediss:') ? { tls: {} } : {}),
+    // A rediss:// URL turns TLS on by itself; its options (the CA) still come from here.
+    ...(tls === true ? { tls: tlsCa === undefined ? {} : { ca: [tlsCa] } } : {}),
     maxRetriesPerRequest: 2,
     connectTimeout: 5_000,
     retryStrategy: (times) => Math.min(times * 100, 2_000),

@@ -34,7 +34,7 @@ const SEND_BUDGET_KEY = 'fcfs:{ses}:send-budget';
 
 /**
  * Redis, as the part's own ACL user: `REDIS_USERNAME` / `REDIS_PASSWORD` (or `user:password@` in the URL),
- * required in production; TLS with a `rediss://` URL or `REDIS_TLS=true`.
+ * required in production; TLS with a `rediss://` URL or `REDIS_TLS=true`, the server's CA in `REDIS_TLS_CA` (PEM).
  */
 export const redis = fragment(
   {
@@ -45,6 +45,8 @@ export const redis = fragment(
     REDIS_USERNAME: env.optionalString,
     REDIS_PASSWORD: env.optionalString,
     REDIS_TLS: env.bool(false),
+    /** The Redis server's CA as PEM, when Node's CAs do not know it. */
+    REDIS_TLS_CA: env.optionalString,
   },
   (e, { production, problem }) => {
     const inUrl = URL.canParse(e.REDIS_URL) ? new URL(e.REDIS_URL) : undefined;
@@ -56,7 +58,9 @@ export const redis = fragment(
         "required in production: this part's own Redis ACL user and its password (or user:password@ in REDIS_URL)",
       );
     }
-    return { url: e.REDIS_URL, username, password, tls: e.REDIS_TLS || inUrl?.protocol === 'rediss:' };
+    const tls = e.REDIS_TLS || inUrl?.protocol === 'rediss:';
+    if (!tls && e.REDIS_TLS_CA !== undefined) problem('REDIS_TLS_CA', 'set only with TLS (a rediss:// URL or REDIS_TLS=true)');
+    return { url: e.REDIS_URL, username, password, tls, tlsCa: e.REDIS_TLS_CA };
   },
 );
 
