@@ -47,8 +47,10 @@ export interface PrivateServer {
   kill(): Promise<void>;
 }
 export interface PrivateKafka extends PrivateServer {
-  /** e.g. ['127.0.0.1:41234'] (kafkajs `brokers`) */
+  /** e.g. ['127.0.0.1:41234'] (kafkajs `brokers`; with `sasl`, the super user's PLAINTEXT listener) */
   brokers: string[];
+  /** With `sasl`: the SASL_PLAINTEXT (SCRAM-SHA-512) listener, where ACLs apply. */
+  saslBrokers?: string[];
 }
 export interface PrivateMariadb extends PrivateServer {
   /** mysql://root@127.0.0.1:<port>/<database> (root, empty password) */
@@ -69,8 +71,23 @@ export function startPrivateKafka(opts?: {
   timeoutMs?: number;
   quiet?: boolean;
   config?: Record<string, string | number>;
+  /** A SCRAM-SHA-512 listener (saslBrokers) with these users (name -> password) and ACLs enforced. */
+  sasl?: { users: Record<string, string> };
 }): Promise<PrivateKafka>;
 export function stopPrivateKafka(handle: PrivateKafka, opts?: { keepData?: boolean }): Promise<void>;
+export interface PrivateRedis extends PrivateServer {
+  host: string;
+}
+export function startPrivateRedis(opts: {
+  acl: string[];
+  /** PEM files: serve TLS only (on `port`), asking clients for no certificate. */
+  tls?: { cert: string; key: string; ca: string };
+  port?: number;
+  dir?: string;
+  timeoutMs?: number;
+  quiet?: boolean;
+}): Promise<PrivateRedis>;
+export function stopPrivateRedis(handle: PrivateRedis, opts?: { keepData?: boolean }): Promise<void>;
 export function startPrivateMariadb(opts?: {
   port?: number;
   dir?: string;

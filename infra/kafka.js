@@ -154,7 +154,7 @@ function clusterIdOf(dir) {
  * Format a KRaft data dir once (cluster id kept in <dir>/cluster.id).
  * @param {{ dir: string, serverProps: string, log4j: string, logFile: string }} o
  */
-function formatKafkaStorage({ dir, serverProps, log4j, logFile }) {
+function formatKafkaStorage({ dir, serverProps, log4j, logFile, scram = [] }) {
   if (fs.existsSync(path.join(dir, 'data', 'meta.properties'))) return;
   const clusterId = clusterIdOf(dir);
   const out = fs.openSync(logFile, 'a');
@@ -168,6 +168,8 @@ function formatKafkaStorage({ dir, serverProps, log4j, logFile }) {
       'format',
       '--ignore-formatted',
       `--cluster-id=${clusterId}`,
+      // SCRAM credentials written with the cluster's first metadata (e.g. SCRAM-SHA-512=[name=u,password=p]).
+      ...scram.flatMap((credential) => ['--add-scram', credential]),
       '-c',
       serverProps,
     ],
@@ -186,10 +188,10 @@ function formatKafkaStorage({ dir, serverProps, log4j, logFile }) {
  * @param {{ dir: string, host: string, port: number, logFile: string, jvm: string[], extra?: Record<string, string | number>, timeoutMs?: number, label: string }} o
  * @returns {Promise<{ pid: number, child: import('node:child_process').ChildProcess }>}
  */
-async function launchKafka({ dir, host, port, logFile, jvm, extra, timeoutMs = KAFKA_START_TIMEOUT_MS, label }) {
+async function launchKafka({ dir, host, port, logFile, jvm, extra, scram, timeoutMs = KAFKA_START_TIMEOUT_MS, label }) {
   const { serverProps, log4j } = writeKafkaConfig({ dir, host, port, logFile, extra });
   rotateLog(logFile);
-  formatKafkaStorage({ dir, serverProps, log4j, logFile });
+  formatKafkaStorage({ dir, serverProps, log4j, logFile, scram });
   const jvmArgs = ['-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`];
   const { child, pid, exited } = spawnLogged(
     javaBin(),

@@ -11,7 +11,7 @@ const path = require('node:path');
 const crypto = require('node:crypto');
 const { spawnSync } = require('node:child_process');
 const { InfraError } = require('./lib/errors.js');
-const { freePortPair } = require('./lib/net.js');
+const { freePortPair, hasListener } = require('./lib/net.js');
 const { findBin, isOurProcess, lastError, spawnLogged, terminate, waitUntil } = require('./lib/process.js');
 const { config } = require('./config.js');
 const { ensureKafkaJars } = require('./kafka-jars.js');
@@ -31,7 +31,11 @@ const { PRIVATE_DIR, KAFKA_STOP_GRACE_MS, MARIADB_STOP_GRACE_MS, ensureDirs, log
  * @property {() => Promise<void>} kill   hard crash (SIGKILL)
  */
 
-/** @typedef {PrivateServer & { brokers: string[] }} PrivateKafka  brokers: e.g. ['127.0.0.1:41234'] (kafkajs `brokers`) */
+/**
+ * @typedef {PrivateServer & { brokers: string[], saslBrokers?: string[] }} PrivateKafka
+ *   brokers: e.g. ['127.0.0.1:41234'] (kafkajs `brokers`; PLAINTEXT, a super user where `sasl` is on);
+ *   saslBrokers: the SASL_PLAINTEXT (SCRAM-SHA-512) listener, only with `sasl`
+ */
 /** @typedef {PrivateServer & { url: string }} PrivateMariadb  url: mysql://root@127.0.0.1:<port>/<database> (root, empty password) */
 
 /**
@@ -43,6 +47,26 @@ function privateDir(given, kind) {
   const dir = path.resolve(given || fs.mkdtempSync(path.join(PRIVATE_DIR, `${kind}-`)));
   fs.mkdirSync(dir, { recursive: true });
   return { dir, ownsDir: !given };
+}
+
+/**
+ * Wait until a freshly spawned private server answers `probe`; if it exits first, or does not answer
+ * in time (then it is stopped), an InfraError that names its log and the log's last error.
+ * @param {{ pid: number, child: import('node:child_process').ChildProcess, exited: () => string | null }} spawned
+ * @param {() => Promise<boolean>} probe
+ * @param {{ what: string, host: string, port: number, logFile: string, timeoutMs: number, killGraceMs: number }} o
+ */
+async function answersOrFails(spawned, probe, { what, host, port, logFile, timeoutMs, killGraceMs }) {
+  const see = () => `see ${rel(logFile)}${lastError(logFile)}`;
+  await waitUntil(probe, {
+    timeoutMs,
+    exited: spawned.exited,
+    onExit: (why) => new InfraError(`${what} on port ${port} stopped during start-up (${why}); ${see()}`),
+    onTimeout: async () => {
+      await terminate(spawned.pid, killGraceMs, spawned.child);
+      return new InfraError(`${what} did not answer on ${host}:${port}; ${see()}`);
+    },
+  });
 }
 
 /**
@@ -79,7 +103,7 @@ async function stopPrivate(handle, opts = {}) {
  * @param {{ host: string, port: number, dir: string, ownsDir: boolean, log: (msg: string) => void, timeoutMs?: number, extra: Record<string, string | number> }} o
  * @returns {PrivateKafka}
  */
-function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra }) {
+function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra, scram }) {
   const logFile = path.join(dir, 'kafka.log');
   const serverProps = path.join(dir, 'server.properties');
   const pidFile = path.join(dir, 'kafka.pid');
@@ -108,6 +132,7 @@ function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra })
         logFile,
         jvm,
         extra,
+        scram,
         timeoutMs,
         label: `private kafka ${at}`,
       });
@@ -133,10 +158,34 @@ function privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs, extra })
 }
 
 /**
+ * A SASL_PLAINTEXT listener with SCRAM-SHA-512 users (created when the storage is formatted) and ACLs
+ * enforced (StandardAuthorizer, nothing allowed without an ACL); the PLAINTEXT listener's anonymous
+ * principal is the super user that creates topics and ACLs.
+ * @param {string} host @param {Record<string, string>} users name -> password
+ */
+async function saslListener(host, users) {
+  const { freePort } = require('./lib/net.js');
+  const at = `${host}:${await freePort(host)}`;
+  return {
+    at,
+    scram: Object.entries(users).map(([name, password]) => `SCRAM-SHA-512=[name=${name},password=${password}]`),
+    config: {
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': 'User:ANONYMOUS',
+      'allow.everyone.if.no.acl.found': 'false',
+    },
+  };
+}
+
+/**
  * Start an extra throwaway single-node KRaft broker (same jars, own data dir and port).
- * @param {{ port?: number, dir?: string, host?: string, timeoutMs?: number, quiet?: boolean, config?: Record<string, string | number> }} [opts]
+ * @param {{ port?: number, dir?: string, host?: string, timeoutMs?: number, quiet?: boolean, config?: Record<string, string | number>, sasl?: { users: Record<string, string> } }} [opts]
  *   port: default a free one; dir: default a new dir under .infra/private/ (removed by stopPrivateKafka);
- *   config: extra server.properties entries
+ *   config: extra server.properties entries; sasl: a SCRAM-SHA-512 listener with these users and ACLs enforced
  * @returns {Promise<PrivateKafka>}
  */
 async function startPrivateKafka(opts = {}) {
@@ -145,18 +194,26 @@ async function startPrivateKafka(opts = {}) {
   await ensureKafkaJars(log);
   const host = opts.host || '127.0.0.1';
   const { dir, ownsDir } = privateDir(opts.dir, 'kafka');
+  const sasl = opts.sasl ? await saslListener(host, opts.sasl.users) : undefined;
   const extra = {
     'offsets.topic.num.partitions': 1,
     'transaction.state.log.num.partitions': 1,
     // after a kill() the restarted broker must wait for its old registration to expire: keep that short
     'broker.heartbeat.interval.ms': 500,
     'broker.session.timeout.ms': 3000,
+    ...(sasl ? sasl.config : {}),
     ...(opts.config || {}),
   };
   await stopLeftover(path.join(dir, 'kafka.pid'), path.join(dir, 'server.properties'), KAFKA_STOP_GRACE_MS);
   const port = opts.port || (await freePortPair(host));
-  const handle = privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs: opts.timeoutMs, extra });
+  const handle = privateKafkaHandle({ host, port, dir, ownsDir, log, timeoutMs: opts.timeoutMs, extra, scram: sasl?.scram });
+  if (sasl) handle.saslBrokers = [sasl.at];
   for (let attempt = 1; ; attempt++) {
+    if (sasl) {
+      // The listeners name the PLAINTEXT port too, which a retry below may change.
+      extra.listeners = `PLAINTEXT://${host}:${handle.port},CONTROLLER://${host}:${handle.port + 1},SASL_PLAINTEXT://${sasl.at}`;
+      extra['advertised.listeners'] = `PLAINTEXT://${host}:${handle.port},SASL_PLAINTEXT://${sasl.at}`;
+    }
     try {
       await handle.start();
       return handle;
@@ -247,19 +304,13 @@ function privateMariadbHandle({ mariadbd, host, port, dir, ownsDir, database, lo
       const t0 = Date.now();
       const spawned = spawnLogged(mariadbd, mariadbdArgs(dir, host, port), { logFile, cwd: dir, detached: true });
       child = spawned.child;
-      await waitUntil(() => mysqlAnswers(`mysql://root@${host}:${port}/`), {
+      await answersOrFails(spawned, () => mysqlAnswers(`mysql://root@${host}:${port}/`), {
+        what: 'mysql: private MariaDB',
+        host,
+        port,
+        logFile,
         timeoutMs,
-        exited: spawned.exited,
-        onExit: (why) =>
-          new InfraError(
-            `mysql: private MariaDB on port ${port} stopped during start-up (${why}); see ${rel(logFile)}${lastError(logFile)}`,
-          ),
-        onTimeout: async () => {
-          await terminate(spawned.pid, 5000, spawned.child);
-          return new InfraError(
-            `mysql: private MariaDB did not answer on ${host}:${port}; see ${rel(logFile)}${lastError(logFile)}`,
-          );
-        },
+        killGraceMs: 5000,
       });
       handle.pid = spawned.pid;
       const where = `${host}:${port} (private, ${rel(dir)})`;
@@ -316,13 +367,16 @@ async function startPrivateMariadb(opts = {}) {
 
 // ───────────────────────────── Redis and the SES emulator ─────────────────────────────
 
-/** @typedef {PrivateServer & { url: string }} PrivateRedis  url: redis://127.0.0.1:<port> */
+/** @typedef {PrivateServer & { url: string, host: string }} PrivateRedis  url: redis://127.0.0.1:<port> (rediss:// with tls) */
 /** @typedef {{ endpoint: string, port: number, dir: string, logFile: string, pid: number | null, stop: () => Promise<void> }} PrivateSes */
 
 /**
  * A throwaway redis-server (own dir and port, no persistence): FLUSHALL, a kill or a restore on it
- * loses nothing but its own data.
- * @param {{ port?: number, dir?: string, quiet?: boolean }} [opts]
+ * loses nothing but its own data; never the shared Redis's configuration.
+ * With `acl`, an ACL file (users.acl in its dir) of those lines, e.g. `user default off` and
+ * `user fcfs-event on >secret ~fcfs:* +@all`: for tests of the parts' Redis users.
+ * With `tls` (PEM files) it serves TLS only, on `port`, and asks clients for no certificate.
+ * @param {{ acl?: string[], tls?: { cert: string, key: string, ca: string }, port?: number, dir?: string, timeoutMs?: number, quiet?: boolean }} [opts]
  * @returns {Promise<PrivateRedis>}
  */
 async function startPrivateRedis(opts = {}) {
@@ -333,6 +387,8 @@ async function startPrivateRedis(opts = {}) {
   const host = '127.0.0.1';
   const port = opts.port || (await freePortPair(host));
   const { dir, ownsDir } = privateDir(opts.dir, 'redis');
+  const aclFile = opts.acl ? path.join(dir, 'users.acl') : undefined;
+  if (aclFile && opts.acl) fs.writeFileSync(aclFile, `${opts.acl.join('\n')}\n`, { mode: 0o600 });
   const logFile = path.join(dir, 'redis.log');
   const match = `${host}:${port}`;
   /** @type {import('node:child_process').ChildProcess | undefined} */
@@ -340,38 +396,41 @@ async function startPrivateRedis(opts = {}) {
   const forget = () => state.removeRecord(`private-redis-${port}`);
   /** @type {PrivateRedis} */
   const handle = {
-    url: `redis://${host}:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://${host}:${port}`,
+    host,
     port,
     dir,
     logFile,
     pid: null,
     async start() {
       if (handle.pid && isOurProcess(handle.pid, match)) return;
-      const args = ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir];
+      const listen = opts.tls
+        ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key]
+        : ['--port', String(port)];
+      const tlsFiles = opts.tls ? ['--tls-ca-cert-file', opts.tls.ca, '--tls-auth-clients', 'no'] : [];
+      const args = [
+        '--bind',
+        host,
+        ...listen,
+        ...tlsFiles,
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...(aclFile ? ['--aclfile', aclFile] : []),
+      ];
       const spawned = spawnLogged(bin, args, { logFile, cwd: dir, detached: true });
       child = spawned.child;
-      const { Redis } = require('ioredis');
-      await waitUntil(
-        async () => {
-          const probe = new Redis(handle.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-          probe.on('error', () => undefined); // not listening yet: asked again
-          try {
-            await probe.connect();
-            return (await probe.ping()) === 'PONG';
-          } catch {
-            return false;
-          } finally {
-            probe.disconnect();
-          }
-        },
-        {
-          timeoutMs: 15_000,
-          exited: spawned.exited,
-          onExit: (why) =>
-            new InfraError(`redis: private redis-server on port ${port} stopped during start-up (${why}); see ${rel(logFile)}`),
-          onTimeout: () => new InfraError(`redis: private redis-server did not answer on ${match}; see ${rel(logFile)}`),
-        },
-      );
+      await answersOrFails(spawned, () => hasListener(host, port), {
+        what: 'redis: private Redis',
+        host,
+        port,
+        logFile,
+        timeoutMs: opts.timeoutMs ?? 15_000,
+        killGraceMs: 2000,
+      });
       handle.pid = spawned.pid;
       state.writeRecord(`private-redis-${port}`, {
         name: 'redis',

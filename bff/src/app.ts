@@ -2,6 +2,7 @@ import {
   createLogger,
   createRedis,
   createTokenVerifier,
+  serviceCredentials,
   type Logger,
   type RunningPart,
   type TokenVerifier,
@@ -111,10 +112,11 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     eventAddress: config.upstream.event,
     issuerAddress: config.upstream.issuer,
     timeoutMs: config.upstream.timeoutMs,
+    identity: serviceCredentials(config.serviceIdentity),
   });
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'bff', edge: true, ...config.tracing });
   const ownRedis = overrides.redis === undefined;
-  const redis = overrides.redis ?? createRedis(config.redis.url, logger);
+  const redis = overrides.redis ?? createRedis(config.redis, logger);
 
   const verifier = tokenVerifier(upstream, config.sessions.jwksRefreshMs);
   const ready = readinessOf(upstream, redis);

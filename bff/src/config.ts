@@ -1,4 +1,4 @@
-import { defineConfig, env, fragment, loadConfig, redis, tracing, upstreams } from '@fcfs/kit';
+import { defineConfig, env, fragment, loadConfig, redis, serviceIdentity, tracing, upstreams } from '@fcfs/kit';
 import { z } from 'zod';
 
 /** GraphQL over HTTP and WebSocket, /healthz, /readyz, /metrics. */
@@ -139,6 +139,8 @@ export const configSchema = defineConfig({
   http,
   redis,
   upstream,
+  /** How it signs its calls to auth, event and issuer (the only part that may act for a participant). */
+  serviceIdentity: serviceIdentity('bff'),
   rateLimit,
   sockets,
   sessions,

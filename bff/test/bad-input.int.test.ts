@@ -2,7 +2,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { randomSuffix } from '../../test/support';
 import { codeOf, gql, wsClient, type GraphQLResponse } from '../../test/support/graphql';
-import { startTestPlatform, type TestPlatform } from '../../test/support/platform';
+import { productionCredentials, startTestPlatform, type TestPlatform } from '../../test/support/platform';
 
 let platform: TestPlatform;
 let participant: string;
@@ -12,7 +12,7 @@ beforeAll(async () => {
   // Production settings (no introspection), and a participant limit small enough to reach.
   platform = await startTestPlatform({
     notifier: false,
-    bff: { NODE_ENV: 'production', BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE: '30' },
+    bff: { NODE_ENV: 'production', ...productionCredentials('bff'), BFF_RATE_LIMIT_PARTICIPANT_PER_MINUTE: '30' },
   });
   const [p, a] = await platform.mintTokens([`bad-input-${randomSuffix()}@example.com`, platform.adminEmail]);
   participant = p?.token ?? '';

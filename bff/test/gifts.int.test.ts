@@ -1,7 +1,7 @@
 // Gifts end to end against the real platform: paging an event's gifts in line order, redeeming a
 // code exactly once (also when two redeems race), and the contract's fields of features that do
 // not exist yet (waiting rooms, claim windows: #17) answering what is true without them.
-import { bearerMetadata, callUnary, createGrpcClient, GrpcStatus } from '@fcfs/kit';
+import { bearerMetadata, callUnary, createGrpcClient, devServiceCredentials, GrpcStatus } from '@fcfs/kit';
 import { IssuerServiceClient } from '@fcfs/proto';
 import { eventually, randomSuffix } from '../../test/support';
 import { codeOf, gql, type GraphQLResponse, type Loose } from '../../test/support/graphql';
@@ -99,7 +99,7 @@ describe('gifts', () => {
     const participant = winners[0]?.token;
     expect(codeOf(await giftPage(10, undefined, participant))).toBe('FORBIDDEN');
     expect(codeOf(await redeem('ANY-CODE', participant))).toBe('FORBIDDEN');
-    const issuer = createGrpcClient(IssuerServiceClient, `127.0.0.1:${platform.issuer.grpcPort}`);
+    const issuer = createGrpcClient(IssuerServiceClient, `127.0.0.1:${platform.issuer.grpcPort}`, devServiceCredentials('bff'));
     try {
       await expect(
         callUnary(issuer.redeemGift.bind(issuer), { code: 'ANY-CODE' }, { metadata: bearerMetadata(participant ?? '') }),

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Metadata } from '@grpc/grpc-js';
-import { callUnary, createGrpcClient, createLogger, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@fcfs/kit';
+import { callUnary, createGrpcClient, createLogger, devServiceCredentials, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@fcfs/kit';
 import { createKafka } from '@fcfs/kit/kafka';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { createMigrator, ensureDatabase } from '@fcfs/db';
@@ -125,7 +125,7 @@ export async function runDecide(options: DecideOptions, say: (line: string) => v
     };
     const event = await startEvent(loadEventConfig(env), { logger, loadJwks: () => Promise.resolve({ keys: [jwk] }) });
     cleanups.push(() => event.stop());
-    const client = createGrpcClient(EventServiceClient, `127.0.0.1:${event.grpcPort}`);
+    const client = createGrpcClient(EventServiceClient, `127.0.0.1:${event.grpcPort}`, devServiceCredentials('bff'));
     cleanups.push(() => Promise.resolve(client.close()));
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${adminToken}`);

@@ -1,4 +1,13 @@
-import { bearerMetadata, callUnary, createGrpcClient, createLogger } from '@fcfs/kit';
+import {
+  bearerMetadata,
+  callUnary,
+  createGrpcClient,
+  createLogger,
+  defineConfig,
+  loadConfig,
+  serviceCredentials,
+  serviceIdentity,
+} from '@fcfs/kit';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { IssuerServiceClient, type ReconcileResponse } from '@fcfs/proto';
 import { QueryTypes } from 'sequelize';
@@ -57,7 +66,9 @@ export async function readMysqlFacts(mysqlUrl: string, eventId: string): Promise
 
 /** The issuer's own comparison of Redis with MySQL (internal gRPC: a check, not the herd). */
 export async function reconcile(issuerAddress: string, eventId: string, adminToken: string): Promise<ReconcileResponse> {
-  const client = createGrpcClient(IssuerServiceClient, issuerAddress);
+  // The `ops` caller, with SERVICE_TOKEN_PRIVATE_KEY when the target needs it, else the development key.
+  const { identity } = loadConfig(defineConfig({ identity: serviceIdentity('ops') }), process.env, { exit: false });
+  const client = createGrpcClient(IssuerServiceClient, issuerAddress, serviceCredentials(identity));
   try {
     return await callUnary(
       client.reconcile.bind(client),

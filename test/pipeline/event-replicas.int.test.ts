@@ -1,4 +1,4 @@
-import { callUnary, createGrpcClient } from '@fcfs/kit';
+import { callUnary, createGrpcClient, devServiceCredentials } from '@fcfs/kit';
 import { loadServiceConfig, startEvent, type ApplicationsProducer, type RunningEvent } from '@fcfs/event';
 import type { Message } from 'kafkajs';
 import { ApplicationStatus, ApplyOutcome, EventServiceClient, type ApplyResponse } from '@fcfs/proto';
@@ -37,7 +37,7 @@ describe('three event-service replicas', () => {
           : {}),
       });
       replicas.push(replica);
-      clients.push(createGrpcClient(EventServiceClient, `127.0.0.1:${replica.grpcPort}`));
+      clients.push(createGrpcClient(EventServiceClient, `127.0.0.1:${replica.grpcPort}`, devServiceCredentials('bff')));
     }
   }, 60_000);
   afterAll(async () => {

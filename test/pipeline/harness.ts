@@ -1,7 +1,7 @@
 // Integration harness: the event service and the issuer in-process against real Kafka, Redis and
 // MariaDB, each run on its own database, topic, consumer group and Redis key prefix.
 import { Metadata } from '@grpc/grpc-js';
-import { callUnary, createGrpcClient, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@fcfs/kit';
+import { callUnary, createGrpcClient, devServiceCredentials, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@fcfs/kit';
 import { DeadLetter, EventServiceClient, IssuerServiceClient, type ApplyResponse, type Event } from '@fcfs/proto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import {
@@ -134,7 +134,7 @@ export async function startPipeline(options: PipelineOptions = {}) {
     return issuer;
   };
   if (options.issuer !== false) await startTheIssuer();
-  const client = createGrpcClient(EventServiceClient, `127.0.0.1:${event.grpcPort}`);
+  const client = createGrpcClient(EventServiceClient, `127.0.0.1:${event.grpcPort}`, devServiceCredentials('bff'));
   let issuerClient: IssuerServiceClient | undefined;
   const admin = () => {
     const md = new Metadata();
@@ -165,7 +165,7 @@ export async function startPipeline(options: PipelineOptions = {}) {
     },
     issuerClient(): IssuerServiceClient {
       if (issuer === undefined) throw new Error('the issuer is not running');
-      issuerClient ??= createGrpcClient(IssuerServiceClient, `127.0.0.1:${issuer.grpcPort}`);
+      issuerClient ??= createGrpcClient(IssuerServiceClient, `127.0.0.1:${issuer.grpcPort}`, devServiceCredentials('bff'));
       return issuerClient;
     },
     async createOpenEvent(stock: number, name = 'Test drop'): Promise<Event> {

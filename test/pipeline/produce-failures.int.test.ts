@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { callUnary, createGrpcClient, grpcErrorInfo } from '@fcfs/kit';
+import { callUnary, createGrpcClient, devServiceCredentials, grpcErrorInfo } from '@fcfs/kit';
 import { loadServiceConfig, startEvent, type RunningEvent } from '@fcfs/event';
 import { ApplyOutcome, EventServiceClient } from '@fcfs/proto';
 import { eventKeys, readHotState } from '@fcfs/stock';
@@ -43,7 +43,7 @@ describe('produce failures at the gate', () => {
         loadJwks: p.tokens.loadJwks,
       },
     );
-    patientClient = createGrpcClient(EventServiceClient, `127.0.0.1:${patient.grpcPort}`);
+    patientClient = createGrpcClient(EventServiceClient, `127.0.0.1:${patient.grpcPort}`, devServiceCredentials('bff'));
   }, 180_000);
   afterAll(async () => {
     patientClient?.close();

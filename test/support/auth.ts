@@ -3,7 +3,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { callUnary, createGrpcClient, createTokenVerifier, grpcErrorInfo, type GrpcErrorInfo } from '@fcfs/kit';
+import {
+  callUnary,
+  createGrpcClient,
+  devServiceCredentials,
+  createTokenVerifier,
+  grpcErrorInfo,
+  type GrpcErrorInfo,
+} from '@fcfs/kit';
 import { AuthServiceClient } from '@fcfs/proto';
 import {
   createTestDatabase,
@@ -75,7 +82,7 @@ export interface VerifyResult {
 
 export async function startTestAuth(shared: Shared, env: Record<string, string> = {}): Promise<TestAuth> {
   const auth = await startAuth(testConfig(shared, env), { logger: testLogger('auth'), metrics: false });
-  const client = createGrpcClient(AuthServiceClient, `127.0.0.1:${auth.grpcPort}`);
+  const client = createGrpcClient(AuthServiceClient, `127.0.0.1:${auth.grpcPort}`, devServiceCredentials('bff'));
   return {
     auth,
     client,

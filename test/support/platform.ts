@@ -11,10 +11,23 @@ import { configSchema as authConfigSchema, startAuth, type AuthConfig, type Runn
 import { loadServiceConfig as loadEventConfig, startEvent, type RunningEvent } from '@fcfs/event';
 import { loadServiceConfig as loadIssuerConfig, startIssuer, type RunningIssuer } from '@fcfs/issuer';
 import { configSchema as bffConfigSchema, startBff, type RunningBff } from '@fcfs/bff';
-import type { Tracing } from '@fcfs/kit';
+import { devServiceCredentials, type Caller, type Tracing } from '@fcfs/kit';
 import { startFront, type Front } from '../../infra/lib/front';
 import { mintSessionTokens, type MintedToken } from '../../tools/mint-tokens/src';
 import { createTestDatabase, createTestTopics, dropRedisKeys, randomSuffix, testLogger, urls, type TestDatabase } from './index';
+
+/**
+ * What a part run with NODE_ENV=production must be given that development fills in: its service key
+ * (the development key every local process trusts, as PEM) and a Redis user (`default`, which accepts
+ * any password on the shared Redis that has no ACLs).
+ */
+export function productionCredentials(caller: Caller): Record<string, string> {
+  return {
+    SERVICE_TOKEN_PRIVATE_KEY: devServiceCredentials(caller).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    REDIS_USERNAME: 'default',
+    REDIS_PASSWORD: 'any-password-on-a-redis-without-acls',
+  };
+}
 
 export interface TestPlatformOptions {
   /** BFF environment overrides, e.g. rate limits. */

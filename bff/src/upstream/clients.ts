@@ -1,4 +1,4 @@
-import { callUnary, createGrpcClient, type CallSettings } from '@fcfs/kit';
+import { callUnary, createGrpcClient, type CallSettings, type ServiceCredentials } from '@fcfs/kit';
 import { AuthServiceClient, EventServiceClient, IssuerServiceClient } from '@fcfs/proto';
 import {
   makeClientConstructor,
@@ -43,18 +43,22 @@ export function createUpstream({
   eventAddress,
   issuerAddress,
   timeoutMs,
+  identity,
 }: {
   authAddress: string;
   eventAddress: string;
   issuerAddress: string;
   timeoutMs: number;
+  /** The BFF's service credentials: every call carries its token. */
+  identity: ServiceCredentials;
 }): Upstream {
-  const auth = createGrpcClient(AuthServiceClient, authAddress);
-  const event = createGrpcClient(EventServiceClient, eventAddress);
-  const issuer = createGrpcClient(IssuerServiceClient, issuerAddress);
+  const auth = createGrpcClient(AuthServiceClient, authAddress, identity);
+  const event = createGrpcClient(EventServiceClient, eventAddress, identity);
+  const issuer = createGrpcClient(IssuerServiceClient, issuerAddress, identity);
+  // Health checks are open: no token to mint.
   const health = {
-    auth: createGrpcClient(HealthClientCtor, authAddress),
-    event: createGrpcClient(HealthClientCtor, eventAddress),
+    auth: createGrpcClient(HealthClientCtor, authAddress, 'anonymous'),
+    event: createGrpcClient(HealthClientCtor, eventAddress, 'anonymous'),
   };
   return {
     auth,

@@ -49,12 +49,25 @@ export function defaultOf(config: PartConfig, key: string): unknown {
 }
 
 let jwks: string | undefined;
+let servicePrivateKey: string | undefined;
+let servicePublicKeys: string | undefined;
 
 /**
  * Well-formed stand-ins for Secret values (Secrets are never committed): a real Ed25519 private
- * JWK for the signing keys, a long URL-safe string for everything else.
+ * JWK for the signing keys, an Ed25519 PEM and a JSON map of public keys for the service tokens,
+ * a long URL-safe string for everything else.
  */
 export const placeholderSecrets: SecretValues = (secret, key) => {
+  if (secret.startsWith('fcfs-service-token')) {
+    if (servicePrivateKey === undefined || servicePublicKeys === undefined) {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      servicePrivateKey = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      const jwk = publicKey.export({ format: 'jwk' });
+      servicePublicKeys = JSON.stringify({ bff: jwk, event: jwk, issuer: jwk, ops: jwk });
+    }
+    if (key === 'private-key') return servicePrivateKey;
+    if (key === 'public-keys') return servicePublicKeys;
+  }
   if (/jwt|signing/i.test(key)) {
     if (jwks === undefined) {
       const { privateKey } = generateKeyPairSync('ed25519');

@@ -48,13 +48,14 @@ export function landedParts(): { landed: Part[]; missing: string[] } {
   return { landed, missing };
 }
 
-const rendered = new Map<Overlay, K8sObject[]>();
+const rendered = new Map<Overlay | 'data-tier', K8sObject[]>();
 
 /** `kubectl kustomize deploy/k8s/overlays/<overlay>`, parsed; throws with kubectl's own error. */
-export function render(overlay: Overlay): K8sObject[] {
+/** An overlay, or `data-tier` (deploy/k8s/data-tier: the Redis and MySQL namespace's policies). */
+export function render(overlay: Overlay | 'data-tier'): K8sObject[] {
   const cached = rendered.get(overlay);
   if (cached) return cached;
-  const dir = join(K8S, 'overlays', overlay);
+  const dir = overlay === 'data-tier' ? join(K8S, 'data-tier') : join(K8S, 'overlays', overlay);
   const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
   if (result.error) throw new Error(`could not run kubectl (install Debian's kubernetes-client): ${result.error.message}`);
   if (result.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${result.stderr}`);

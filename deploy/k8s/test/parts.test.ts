@@ -188,7 +188,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const perPart = new Map<string, string[]>();
     for (const part of landed) {
       for (const key of configs.get(part.name)!.keys) {
-        if (/^(GRPC_|METRICS_PORT$|NODE_ENV$|LOG_LEVEL$)/.test(key)) continue;
+        // Each part's own identity (its Redis user, KafkaUser, service key) differs on purpose.
+        if (
+          /^(GRPC_|METRICS_PORT$|NODE_ENV$|LOG_LEVEL$|REDIS_(USERNAME|PASSWORD)$|KAFKA_SASL_(USERNAME|PASSWORD)$|SERVICE_TOKEN_PRIVATE_KEY$)/.test(
+            key,
+          )
+        )
+          continue;
         perPart.set(key, [...(perPart.get(key) ?? []), part.name]);
       }
     }

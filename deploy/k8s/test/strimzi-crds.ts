@@ -81,7 +81,7 @@ function generate(): void {
 
 let loaded: Map<string, Crd> | undefined;
 
-/** Strimzi's CRDs by kind (Kafka, KafkaNodePool, KafkaTopic), generating them on first use. */
+/** Strimzi's CRDs by kind (Kafka, KafkaNodePool, KafkaTopic, KafkaUser), generating them on first use. */
 export function strimziCrds(): Map<string, Crd> {
   if (loaded) return loaded;
   const marker = join(CACHE, MARKER);

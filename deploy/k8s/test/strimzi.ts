@@ -9,7 +9,7 @@ import { describe_, type K8sObject } from './manifests';
 import { strimziCrds } from './strimzi-crds';
 
 export const STRIMZI_GROUP = 'kafka.strimzi.io';
-export const STRIMZI_KINDS = new Set(['Kafka', 'KafkaNodePool', 'KafkaTopic']);
+export const STRIMZI_KINDS = new Set(['Kafka', 'KafkaNodePool', 'KafkaTopic', 'KafkaUser']);
 // Pre-1.0 switches that Strimzi 1.x no longer reads: KRaft and node pools are the only mode.
 const OBSOLETE_ANNOTATIONS = ['strimzi.io/kraft', 'strimzi.io/node-pools'];
 // The Kafka versions Strimzi 1.2.0 ships images for (its release notes; the CRD leaves

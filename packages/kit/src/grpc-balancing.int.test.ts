@@ -48,16 +48,21 @@ const servers: GrpcServer[] = [];
 const clients: WhoClient[] = [];
 
 async function startServer(name: string, connectionAge?: { maxConnectionAgeMs: number; maxConnectionAgeGraceMs: number }) {
-  const server = createGrpcServer({ host: '127.0.0.1', port: 0, logger, ...connectionAge });
-  server.add('fcfs.test.Who', whoDefinition, {
-    whoAmI: async (_request, call) => ({ server: name, peer: call.getPeer() }),
-  });
+  const server = createGrpcServer({ host: '127.0.0.1', port: 0, logger, authenticate: 'none', ...connectionAge });
+  server.add(
+    'fcfs.test.Who',
+    whoDefinition,
+    {
+      whoAmI: async (_request, call) => ({ server: name, peer: call.getPeer() }),
+    },
+    { whoAmI: 'caller' },
+  );
   servers.push(server);
   return server.start();
 }
 
 function client(target: string): WhoClient {
-  const created = createGrpcClient(WhoClientCtor, target);
+  const created = createGrpcClient(WhoClientCtor, target, 'anonymous');
   clients.push(created);
   return created;
 }

@@ -8,6 +8,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { clientMetricsInterceptor } from './grpc-metrics';
+import { serviceTokenInterceptor, type ServiceCredentials } from './service-tokens';
 import { TRACEPARENT } from './tracing';
 
 /**
@@ -49,11 +50,14 @@ export function grpcTarget(address: string): string {
   return TARGET_SCHEME.test(address) ? address : `dns:///${address}`;
 }
 
-export function createGrpcClient<C>(Ctor: ClientConstructor<C>, address: string): C {
-  return new Ctor(grpcTarget(address), credentials.createInsecure(), {
-    ...CLIENT_OPTIONS,
-    interceptors: [clientMetricsInterceptor],
-  });
+/**
+ * A client whose every call carries the caller's service token (`x-service-token`), which the kit's
+ * server checks; `'anonymous'` sends none (health checks, and tests that prove a call without one is refused).
+ */
+export function createGrpcClient<C>(Ctor: ClientConstructor<C>, address: string, identity: ServiceCredentials | 'anonymous'): C {
+  const interceptors = [clientMetricsInterceptor];
+  if (identity !== 'anonymous') interceptors.push(serviceTokenInterceptor(identity));
+  return new Ctor(grpcTarget(address), credentials.createInsecure(), { ...CLIENT_OPTIONS, interceptors });
 }
 
 type UnaryMethod<Req, Res> = (

@@ -10,6 +10,7 @@ import {
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { toGrpcError } from './errors';
+import type { Access, CallerIdentity, ServiceAuthenticator } from './service-tokens';
 import { codeName, grpcServerHandled, grpcServerHandling, methodLabels, type MethodLabels } from './grpc-metrics';
 import { SpanKind, SpanStatusCode, TRACEPARENT, TRACING_OFF, traceparentOf, type Span, type Tracing } from './tracing';
 
@@ -34,6 +35,16 @@ export type Handlers<D> = {
     ? (call: ServerWritableStream<RequestOf<D[K]>, ResponseOf<D[K]>>) => Promise<void>
     : (request: RequestOf<D[K]>, call: ServerUnaryCall<RequestOf<D[K]>, ResponseOf<D[K]>>) => Promise<ResponseOf<D[K]>>;
 };
+
+/** What each RPC of a service requires (see service-tokens.ts): every method names its rule. */
+export type AccessRules<D> = { readonly [K in keyof D]: Access };
+
+/** The caller a call was authenticated as (absent on a server without authentication). */
+const callCallers = new WeakMap<object, CallerIdentity>();
+
+export function callerOf(call: object): CallerIdentity | undefined {
+  return callCallers.get(call);
+}
 
 /** The traceparent of each call's server span, for handlers that pass the trace on (only while tracing). */
 const callTraces = new WeakMap<object, string>();
@@ -75,6 +86,7 @@ export function adaptHandlers<D extends Record<string, MethodDefinition>>(
   handlers: Handlers<D>,
   logger: Logger,
   tracing: Tracing = TRACING_OFF,
+  guard?: { authenticate: ServiceAuthenticator; access: AccessRules<D> },
 ): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const key of Object.keys(definition)) {
@@ -83,36 +95,47 @@ export function adaptHandlers<D extends Record<string, MethodDefinition>>(
     if (method === undefined || handler === undefined) throw new Error(`no handler for ${key}`);
     const name = method.path;
     const labels = methodLabels(name, method.requestStream, method.responseStream);
+    const access = guard?.access[key];
+    if (guard !== undefined && access === undefined) throw new Error(`no access rule for ${key}`);
+    // The service token is checked before the handler sees the call; without a guard, nothing to check.
+    const admit = async (call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>): Promise<void> => {
+      if (guard === undefined || access === undefined) return;
+      callCallers.set(call, await guard.authenticate(call.metadata, name, access));
+    };
     if (method.responseStream) {
       impl[key] = (call: ServerWritableStream<unknown, unknown>) => {
         const done = observeCall(tracing, call, name, labels);
-        (handler as (c: typeof call) => Promise<void>)(call).then(
-          () => {
-            done(0);
-            if (!call.writableEnded) call.end();
-          },
-          (err: unknown) => {
-            const mapped = toGrpcError(err, logger, name);
-            done(mapped.code ?? 2);
-            // grpc-js turns an 'error' event into the call's status; destroy() would drop it and leave the client hanging.
-            if (!call.destroyed && !call.writableEnded) call.emit('error', Object.assign(new Error(mapped.details), mapped));
-          },
-        );
+        admit(call)
+          .then(() => (handler as (c: typeof call) => Promise<void>)(call))
+          .then(
+            () => {
+              done(0);
+              if (!call.writableEnded) call.end();
+            },
+            (err: unknown) => {
+              const mapped = toGrpcError(err, logger, name);
+              done(mapped.code ?? 2);
+              // grpc-js turns an 'error' event into the call's status; destroy() would drop it and leave the client hanging.
+              if (!call.destroyed && !call.writableEnded) call.emit('error', Object.assign(new Error(mapped.details), mapped));
+            },
+          );
       };
     } else {
       impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         const done = observeCall(tracing, call, name, labels);
-        (handler as (r: unknown, c: typeof call) => Promise<unknown>)(call.request, call).then(
-          (response) => {
-            done(0);
-            callback(null, response);
-          },
-          (err: unknown) => {
-            const mapped = toGrpcError(err, logger, name);
-            done(mapped.code ?? 2);
-            callback(mapped);
-          },
-        );
+        admit(call)
+          .then(() => (handler as (r: unknown, c: typeof call) => Promise<unknown>)(call.request, call))
+          .then(
+            (response) => {
+              done(0);
+              callback(null, response);
+            },
+            (err: unknown) => {
+              const mapped = toGrpcError(err, logger, name);
+              done(mapped.code ?? 2);
+              callback(mapped);
+            },
+          );
       };
     }
   }
@@ -129,6 +152,11 @@ export interface GrpcServerOptions {
   maxConnectionAgeGraceMs?: number;
   /** A span per call, child of the caller's `traceparent` metadata; off by default. */
   tracing?: Tracing;
+  /**
+   * Checks every call's service token against the RPC's access rule (createServiceAuthenticator);
+   * `'none'` only for tests of the transport itself. Health checks are always open.
+   */
+  authenticate: ServiceAuthenticator | 'none';
 }
 
 /**
@@ -145,8 +173,13 @@ export interface GrpcServerOptions {
 export const SERVER_CONNECTION_AGE = { maxAgeMs: 300_000, graceMs: 300_000 } as const;
 
 export interface GrpcServer {
-  /** Registers a service and its handlers; its health status follows the server's. */
-  add<D extends Record<string, MethodDefinition>>(serviceName: string, definition: D, handlers: Handlers<D>): void;
+  /** Registers a service, its handlers and each RPC's access rule; its health status follows the server's. */
+  add<D extends Record<string, MethodDefinition>>(
+    serviceName: string,
+    definition: D,
+    handlers: Handlers<D>,
+    access: AccessRules<D>,
+  ): void;
   /** Binds and starts serving; resolves to the bound port (useful with port 0). */
   start(): Promise<number>;
   /** Health NOT_SERVING, then a graceful shutdown; forced only after `graceMs`. */
@@ -166,6 +199,7 @@ export function createGrpcServer({
   maxConnectionAgeMs = SERVER_CONNECTION_AGE.maxAgeMs,
   maxConnectionAgeGraceMs = SERVER_CONNECTION_AGE.graceMs,
   tracing = TRACING_OFF,
+  authenticate,
 }: GrpcServerOptions): GrpcServer {
   const server = new Server({
     'grpc.max_connection_age_ms': maxConnectionAgeMs,
@@ -187,8 +221,9 @@ export function createGrpcServer({
   return {
     server,
     setServing,
-    add(serviceName, definition, handlers) {
-      server.addService(definition as unknown as ServiceDefinition, adaptHandlers(definition, handlers, logger, tracing));
+    add(serviceName, definition, handlers, access) {
+      const guard = authenticate === 'none' ? undefined : { authenticate, access };
+      server.addService(definition as unknown as ServiceDefinition, adaptHandlers(definition, handlers, logger, tracing, guard));
       serviceNames.push(serviceName);
       health.setStatus(serviceName, 'NOT_SERVING');
     },

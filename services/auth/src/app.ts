@@ -1,10 +1,13 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import {
   createGrpcServer,
+  createServiceAuthenticator,
+  trustedCallers,
   createLogger,
   createRedis,
   createSendBudget,
   startMetricsServer,
+  type AccessRules,
   type GrpcServer,
   type Logger,
   type MetricsServer,
@@ -24,6 +27,14 @@ import { publicJwks, resolveSigningKeys, type SigningKey } from './keys';
 import { createMailer } from './mailer';
 import { createParticipants } from './participants';
 import { createVerification } from './verification';
+
+/** Sign-in and participant lookups are the BFF's, acting for a person; the public keys are for every part. */
+const AUTH_ACCESS: AccessRules<typeof AuthServiceService> = {
+  sendVerificationCode: 'participant',
+  verifyCode: 'participant',
+  getParticipant: 'participant',
+  getPublicKeys: 'caller',
+};
 
 export interface AuthOverrides {
   logger?: Logger;
@@ -93,7 +104,7 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
   const logger = overrides.logger ?? createLogger('auth', config.logLevel);
   const { signingKey, jwks } = loadSigningKeys(config, logger);
 
-  const redis = createRedis(config.redis.url, logger);
+  const redis = createRedis(config.redis, logger);
   const sequelize = createSequelize(config.mysql.url, logger);
   const ses = overrides.ses ?? createSes(config.ses);
   const participants = createParticipants(sequelize);
@@ -120,11 +131,13 @@ export async function startAuth(config: AuthConfig, overrides: AuthOverrides = {
     }
   };
 
-  const server = createGrpcServer({ ...config.grpc, logger });
+  const authenticate = createServiceAuthenticator(trustedCallers(config.serviceTrust));
+  const server = createGrpcServer({ ...config.grpc, logger, authenticate });
   server.add(
     'fcfs.v1.AuthService',
     AuthServiceService,
     authHandlers({ verification, participants, adminEmails: config.adminEmails, jwksJson: JSON.stringify(jwks) }),
+    AUTH_ACCESS,
   );
   const closeClients = async (): Promise<void> => {
     ses.destroy();

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { generatePrivateJwk } from './keys';
 import { configSchema } from './config';
 
@@ -42,7 +43,7 @@ describe('auth configuration', () => {
     const result = parse({ NODE_ENV: 'production' });
     expect(result.success).toBe(false);
     const paths = result.error?.issues.map((i) => i.path.join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['AUTH_JWT_PRIVATE_KEYS', 'AUTH_CODE_SECRET']));
+    expect(paths).toEqual(expect.arrayContaining(['AUTH_JWT_PRIVATE_KEYS', 'AUTH_CODE_SECRET', 'SERVICE_TOKEN_PUBLIC_KEYS']));
   });
 
   it('has no admin and the real SES endpoint by default in production', () => {
@@ -50,8 +51,11 @@ describe('auth configuration', () => {
       NODE_ENV: 'production',
       AUTH_CODE_SECRET: 'a-long-enough-production-secret',
       AUTH_JWT_PRIVATE_KEYS: JSON.stringify([{ ...generatePrivateJwk(), kid: 'k1' }]),
+      REDIS_USERNAME: 'fcfs-auth',
+      REDIS_PASSWORD: 'a-redis-password',
+      SERVICE_TOKEN_PUBLIC_KEYS: JSON.stringify({ bff: generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) }),
     });
-    expect(result.success).toBe(true);
+    expect(result.error?.issues ?? []).toEqual([]);
     if (!result.success) return;
     expect(result.data.adminEmails.size).toBe(0);
     expect(result.data.ses.endpoint).toBeUndefined();

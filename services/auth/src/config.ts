@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { defineConfig, env, fragment, grpcServer, loadConfig, metricsServer, mysql, redis, ses } from '@fcfs/kit';
+import { defineConfig, env, fragment, grpcServer, loadConfig, metricsServer, mysql, redis, serviceTrust, ses } from '@fcfs/kit';
 import { z } from 'zod';
 import { parsePrivateKeys, type SigningKey } from './keys';
 
@@ -109,6 +109,8 @@ const adminEmails = fragment({ AUTH_ADMIN_EMAILS: z.string().optional() }, (e, {
 export const configSchema = defineConfig({
   grpc: grpcServer('auth'),
   metrics: metricsServer('auth'),
+  /** Who may call it: internal calls carry a service token (see the kit's service-tokens.ts). */
+  serviceTrust,
   redis,
   mysql,
   ses,

@@ -6,8 +6,7 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { loadOrCreateFile } from '@fcfs/kit';
 import type { JSONWebKeySet, JWK } from 'jose';
 
 export type SigningAlgorithm = 'EdDSA' | 'ES256';
@@ -86,27 +85,16 @@ export function generatePrivateJwk(): JWK {
 
 /**
  * The development key: generated once and kept in `file` (mode 0600), so the service and
- * the token-minting command sign with the same key across restarts. Concurrent first runs
- * agree: the file appears atomically (link of a finished temp file) and the loser reads it.
+ * the token-minting command sign with the same key across restarts; concurrent first runs agree.
  */
 export function loadOrCreateDevKey(file: string): SigningKey[] {
+  let text: string;
   try {
-    return parsePrivateKeys(readFileSync(file, 'utf8'));
+    text = loadOrCreateFile(file, () => `${JSON.stringify([generatePrivateJwk()])}\n`);
+    return parsePrivateKeys(text);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new Error(`cannot use the development key ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot use the development key ${file}: ${(err as Error).message}`);
   }
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, `${JSON.stringify([generatePrivateJwk()])}\n`, { mode: 0o600 });
-  try {
-    linkSync(temp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    unlinkSync(temp);
-  }
-  return parsePrivateKeys(readFileSync(file, 'utf8'));
 }
 
 /** The configured keys, or (outside production) the persisted development key. */

@@ -2,6 +2,10 @@ import {
   callUnary,
   createGrpcClient,
   createGrpcServer,
+  createServiceAuthenticator,
+  serviceCredentials,
+  trustedCallers,
+  type AccessRules,
   createLogger,
   createRedis,
   createTokenVerifier,
@@ -49,17 +53,36 @@ export interface EventOverrides {
 
 export type RunningEvent = RunningService;
 
+/**
+ * Applications are the BFF's, acting for a participant it signed in; admin RPCs, stats and the
+ * decision stream (which carries gift codes) need the admin scope (admin RPCs also check the admin's
+ * own token); the catalogue is for every part.
+ */
+const EVENT_ACCESS: AccessRules<typeof EventServiceService> = {
+  createEvent: 'admin',
+  setStock: 'admin',
+  openEvent: 'admin',
+  closeEvent: 'admin',
+  listEvents: 'caller',
+  getEvent: 'caller',
+  apply: 'participant',
+  applyBatch: 'participant',
+  getApplication: 'participant',
+  getEventStats: 'admin',
+  watchEvent: 'admin',
+};
+
 export async function startEvent(config: EventConfig, overrides: EventOverrides = {}): Promise<RunningEvent> {
   const logger = overrides.logger ?? createLogger('event', config.logLevel);
   const now = overrides.now ?? Date.now;
   const prefix = config.stock.redisPrefix;
 
-  const redis = createRedis(config.redis.url, logger);
-  const subscriber = createRedis(config.redis.url, logger, { maxRetriesPerRequest: null });
+  const redis = createRedis(config.redis, logger);
+  const subscriber = createRedis(config.redis, logger, { maxRetriesPerRequest: null });
   const sequelize = createSequelize(config.mysql.url, logger);
   const models = defineModels(sequelize);
   const scripts = defineStockScripts(redis);
-  const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers }, logger);
+  const kafka = createKafka({ clientId: 'event', brokers: config.kafka.brokers, ...config.kafka.connection }, logger);
   const made = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
   const producer = overrides.wrapProducer?.(made) ?? made;
   const admin = kafka.admin();
@@ -68,7 +91,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const loadJwks =
     overrides.loadJwks ??
     (async () => {
-      authClient ??= createGrpcClient(AuthServiceClient, config.upstream.auth);
+      authClient ??= createGrpcClient(AuthServiceClient, config.upstream.auth, serviceCredentials(config.serviceIdentity));
       const { jwksJson } = await callUnary(authClient.getPublicKeys.bind(authClient), {});
       return JSON.parse(jwksJson) as JSONWebKeySet;
     });
@@ -95,7 +118,8 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   });
 
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'event', ...config.tracing });
-  const server = createGrpcServer({ ...config.grpc, logger, tracing });
+  const authenticate = createServiceAuthenticator(trustedCallers(config.serviceTrust));
+  const server = createGrpcServer({ ...config.grpc, logger, tracing, authenticate });
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
@@ -110,6 +134,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
       now,
       applications: createApplicationReader({ ...rebuildDeps, catalog, watermarks, now }),
     }),
+    EVENT_ACCESS,
   );
   const grpcPort = await server.start();
   sweeper.start();

@@ -8,6 +8,8 @@ import {
   metricsServer,
   mysql,
   redis,
+  serviceIdentity,
+  serviceTrust,
   stock,
   tracing,
   upstreams,
@@ -67,6 +69,9 @@ const sweep = fragment(
 export const configSchema = defineConfig({
   grpc: grpcServer('event'),
   metrics: metricsServer('event'),
+  /** Who may call it, and how it signs its own calls (to auth, for the public keys). */
+  serviceTrust,
+  serviceIdentity: serviceIdentity('event'),
   redis,
   mysql,
   /** The applications topic it produces to, and the issuer's group for the lag in GetEventStats. */

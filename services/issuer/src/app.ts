@@ -2,6 +2,11 @@ import {
   callUnary,
   createGrpcClient,
   createGrpcServer,
+  createServiceAuthenticator,
+  serviceCredentials,
+  trustedCallers,
+  type AccessRules,
+  type ServiceCredentials,
   createLogger,
   createRedis,
   createSendBudget,
@@ -28,6 +33,15 @@ import { createIssuerConsumer, type ConsumerSettings } from './decisions/consume
 import { groupSession, type GroupSession } from './group-session';
 import { createDecider } from './decisions/decider';
 import { createNotifier } from './notifier';
+
+/** A participant's decision is the BFF's to ask for; gift codes and reconciliation are admin-only. */
+const ISSUER_ACCESS: AccessRules<typeof IssuerServiceService> = {
+  getDecision: 'participant',
+  listGifts: 'admin',
+  reconcile: 'admin',
+  getGift: 'admin',
+  redeemGift: 'admin',
+};
 
 /** A part of the issuer with its own lifecycle (the result e-mail notifier). */
 export interface Startable {
@@ -94,11 +108,11 @@ function consumerSettings(
 }
 
 /** Admin calls (RedeemGift) verify the forwarded token with the auth service's public keys, fetched on first use. */
-function createAdminTokenVerifier(authAddress: string): { verifier: TokenVerifier; close(): void } {
+function createAdminTokenVerifier(authAddress: string, identity: ServiceCredentials): { verifier: TokenVerifier; close(): void } {
   let authClient: AuthServiceClient | undefined;
   const verifier = createTokenVerifier({
     loadJwks: async () => {
-      authClient ??= createGrpcClient(AuthServiceClient, authAddress);
+      authClient ??= createGrpcClient(AuthServiceClient, authAddress, identity);
       return JSON.parse((await callUnary(authClient.getPublicKeys.bind(authClient), {})).jwksJson) as JSONWebKeySet;
     },
   });
@@ -110,11 +124,14 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const now = overrides.now ?? Date.now;
   const prefix = config.stock.redisPrefix;
 
-  const redis = createRedis(config.redis.url, logger);
+  const redis = createRedis(config.redis, logger);
   const sequelize = createSequelize(config.mysql.url, logger);
   const scripts = defineStockScripts(redis);
   // One client id per process (the pod's name in Kubernetes): the group's description says which replica owns what.
-  const kafka = createKafka({ clientId: `issuer-${hostname()}-${process.pid}`, brokers: config.kafka.brokers }, logger);
+  const kafka = createKafka(
+    { clientId: `issuer-${hostname()}-${process.pid}`, brokers: config.kafka.brokers, ...config.kafka.connection },
+    logger,
+  );
   const tracing = overrides.tracing ?? startTracing({ serviceName: 'issuer', ...config.tracing });
   const notifier = chooseNotifier(config, overrides, { sequelize, redis, logger, tracing });
   const decider = createDecider({
@@ -132,12 +149,14 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
   const session = await groupSession(kafka, config.decisions, logger);
   const consumer = createIssuerConsumer(kafka, decider, consumerSettings(config, overrides, tracing, session), logger);
 
-  const admin = createAdminTokenVerifier(config.upstream.auth);
-  const server = createGrpcServer({ ...config.grpc, logger, tracing });
+  const admin = createAdminTokenVerifier(config.upstream.auth, serviceCredentials(config.serviceIdentity));
+  const authenticate = createServiceAuthenticator(trustedCallers(config.serviceTrust));
+  const server = createGrpcServer({ ...config.grpc, logger, tracing, authenticate });
   server.add(
     'fcfs.v1.IssuerService',
     IssuerServiceService,
     issuerHandlers({ redis, sequelize, prefix, verifier: admin.verifier }),
+    ISSUER_ACCESS,
   );
 
   if (overrides.consume !== false) await consumer.start();

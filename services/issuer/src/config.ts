@@ -8,6 +8,8 @@ import {
   metricsServer,
   mysql,
   redis,
+  serviceIdentity,
+  serviceTrust,
   ses,
   stock,
   tracing,
@@ -42,6 +44,9 @@ const decisions = fragment(
 export const configSchema = defineConfig({
   grpc: grpcServer('issuer'),
   metrics: metricsServer('issuer'),
+  /** Who may call it, and how it signs its own calls (to auth, for the public keys). */
+  serviceTrust,
+  serviceIdentity: serviceIdentity('issuer'),
   redis,
   mysql,
   /** The applications it consumes (as the issuer group), and their dead letters. */

@@ -1,4 +1,4 @@
-import { defineConfig, fragment, kafka, loadConfig, mysql, redis, stock, upstreams } from '@fcfs/kit';
+import { defineConfig, fragment, kafka, loadConfig, mysql, redis, serviceIdentity, stock, upstreams } from '@fcfs/kit';
 import { z } from 'zod';
 
 const ops = fragment(
@@ -21,6 +21,8 @@ export const configSchema = defineConfig({
   stock,
   /** The issuer's gRPC address, for its Reconcile call. */
   upstream: upstreams('issuer'),
+  /** How it signs that call (the `ops` caller: admin scope). */
+  serviceIdentity: serviceIdentity('ops'),
   ops,
 });
 

@@ -1,4 +1,4 @@
-import { createGrpcClient, createRedis } from '@fcfs/kit';
+import { createGrpcClient, createRedis, serviceCredentials } from '@fcfs/kit';
 import { createKafka } from '@fcfs/kit/kafka';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { IssuerServiceClient } from '@fcfs/proto';
@@ -40,9 +40,10 @@ export function createContext(config: OpsConfig): OpsContext {
     logger,
     sequelize: () => (sequelize ??= createSequelize(config.mysql.url, logger)),
     // One try per command: an operator wants "Redis is down" now, not after the services' reconnect loop.
-    redis: () => (redis ??= createRedis(config.redis.url, logger, { maxRetriesPerRequest: 1, retryStrategy: () => null })),
-    kafka: () => (kafka ??= createKafka({ clientId: 'ops', brokers: config.kafka.brokers }, logger)),
-    issuer: () => (issuer ??= createGrpcClient(IssuerServiceClient, config.upstream.issuer)),
+    redis: () => (redis ??= createRedis(config.redis, logger, { maxRetriesPerRequest: 1, retryStrategy: () => null })),
+    kafka: () => (kafka ??= createKafka({ clientId: 'ops', brokers: config.kafka.brokers, ...config.kafka.connection }, logger)),
+    issuer: () =>
+      (issuer ??= createGrpcClient(IssuerServiceClient, config.upstream.issuer, serviceCredentials(config.serviceIdentity))),
     async close() {
       issuer?.close();
       redis?.disconnect();

@@ -10,6 +10,7 @@ describe('kafka', () => {
       applicationsTopic: 'applications',
       dlqTopic: 'applications.dlq',
       issuerGroup: 'issuer',
+      connection: {},
     });
   });
 
@@ -97,7 +98,8 @@ describe('listeners and upstreams', () => {
   it('default to the ports npm start runs, and each service finds the others there', () => {
     const config = (service: 'auth' | 'event' | 'issuer') =>
       defineConfig({ grpc: grpcServer(service), metrics: metricsServer(service) }).parse({});
-    expect(config('auth')).toMatchObject({ grpc: { host: '0.0.0.0', port: 7051 }, metrics: { host: '0.0.0.0', port: 9101 } });
+    // Loopback unless told otherwise (GRPC_HOST): a development machine does not serve its network.
+    expect(config('auth')).toMatchObject({ grpc: { host: '127.0.0.1', port: 7051 }, metrics: { host: '127.0.0.1', port: 9101 } });
     expect(config('event')).toMatchObject({ grpc: { port: 7052 }, metrics: { port: 9102 } });
     expect(config('issuer')).toMatchObject({ grpc: { port: 7053 }, metrics: { port: 9103 } });
     expect(defineConfig({ upstream: upstreams('auth', 'event', 'issuer') }).parse({}).upstream).toEqual({
@@ -115,5 +117,46 @@ describe('listeners and upstreams', () => {
     const several = 'ipv4:127.0.0.1:7051,127.0.0.1:7061';
     expect(config.parse({ AUTH_ADDRESS: several }).upstream).toEqual({ auth: several });
     expect(config.safeParse({ AUTH_ADDRESS: 'ipv4:127.0.0.1' }).success).toBe(false);
+  });
+});
+
+describe('the Kafka connection (kafkajs ssl and sasl)', () => {
+  const connection = (environment: Record<string, string>) => defineConfig({ kafka }).safeParse(environment);
+
+  it('is plaintext without SASL in development, and SCRAM-SHA-512 over TLS by default in production', () => {
+    expect(connection({}).data?.kafka.connection).toEqual({});
+    const production = connection({ NODE_ENV: 'production' });
+    expect(production.error?.issues.map((i) => i.path[0]).sort()).toEqual(['KAFKA_SASL_PASSWORD', 'KAFKA_SASL_USERNAME']);
+    const configured = connection({ NODE_ENV: 'production', KAFKA_SASL_USERNAME: 'event', KAFKA_SASL_PASSWORD: 'pw' });
+    expect(configured.data?.kafka.connection).toEqual({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'event', password: 'pw' },
+    });
+  });
+
+  it('takes the brokers CA, another mechanism, and plaintext when told', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    expect(
+      connection({
+        KAFKA_TLS: 'true',
+        KAFKA_TLS_CA: pem,
+        KAFKA_SASL_MECHANISM: 'scram-sha-256',
+        KAFKA_SASL_USERNAME: 'issuer',
+        KAFKA_SASL_PASSWORD: 'pw',
+      }).data?.kafka.connection,
+    ).toEqual({ ssl: { ca: [pem] }, sasl: { mechanism: 'scram-sha-256', username: 'issuer', password: 'pw' } });
+    expect(
+      connection({ NODE_ENV: 'production', KAFKA_TLS: 'false', KAFKA_SASL_MECHANISM: 'none' }).data?.kafka.connection,
+    ).toEqual({});
+  });
+
+  it('names what is wrong', () => {
+    const issues = (environment: Record<string, string>) =>
+      connection(environment).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ KAFKA_TLS_CA: 'pem' })).toEqual(['KAFKA_TLS_CA: set only with TLS (KAFKA_TLS=true)']);
+    expect(issues({ KAFKA_SASL_MECHANISM: 'gssapi' })?.[0]).toMatch(/^KAFKA_SASL_MECHANISM: /);
+    expect(issues({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'event' })).toEqual([
+      'KAFKA_SASL_PASSWORD: required with SASL (scram-sha-512): its password',
+    ]);
   });
 });

@@ -1,8 +1,20 @@
 // The settings more than one part reads, each declared once. A part's config.ts picks the fragments
 // it needs (`defineConfig({ redis, kafka, ... })`); the variable names are the operator's contract.
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  CALLER_GRANTS,
+  devTrustedCallers,
+  loadOrCreateServiceDevKey,
+  parseServicePrivateKey,
+  parseTrustedCallers,
+  type Caller,
+  type Scope,
+  type ServiceCredentials,
+  type TrustedCallers,
+} from '../service-tokens';
 import { env } from './env';
-import { fragment, renamed, type SettingsOf } from './fragment';
+import { fragment, renamed, type ReadContext, type SettingsOf } from './fragment';
 
 export type ServiceName = 'auth' | 'event' | 'issuer';
 
@@ -20,12 +32,76 @@ const SES_EMULATOR = 'http://127.0.0.1:8005';
 /** The shared send budget's Redis key (its own hash tag: one slot on Redis Cluster). */
 const SEND_BUDGET_KEY = 'fcfs:{ses}:send-budget';
 
-export const redis = fragment({ REDIS_URL: env.url('redis://127.0.0.1:6379') }, (e) => ({ url: e.REDIS_URL }));
+/**
+ * Redis, as the part's own ACL user: `REDIS_USERNAME` / `REDIS_PASSWORD` (or `user:password@` in the URL),
+ * required in production; TLS with a `rediss://` URL or `REDIS_TLS=true`, the server's CA in `REDIS_TLS_CA` (PEM).
+ */
+export const redis = fragment(
+  {
+    REDIS_URL: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .refine((s) => /^rediss?:\/\/[^\s]+$/.test(s) && URL.canParse(s), 'expected a redis:// or rediss:// URL'),
+    REDIS_USERNAME: env.optionalString,
+    REDIS_PASSWORD: env.optionalString,
+    REDIS_TLS: env.bool(false),
+    /** The Redis server's CA as PEM, when Node's CAs do not know it. */
+    REDIS_TLS_CA: env.optionalString,
+  },
+  (e, { production, problem }) => {
+    const inUrl = URL.canParse(e.REDIS_URL) ? new URL(e.REDIS_URL) : undefined;
+    const username = e.REDIS_USERNAME ?? (inUrl?.username ? decodeURIComponent(inUrl.username) : undefined);
+    const password = e.REDIS_PASSWORD ?? (inUrl?.password ? decodeURIComponent(inUrl.password) : undefined);
+    if (production && (username === undefined || password === undefined)) {
+      problem(
+        username === undefined ? 'REDIS_USERNAME' : 'REDIS_PASSWORD',
+        "required in production: this part's own Redis ACL user and its password (or user:password@ in REDIS_URL)",
+      );
+    }
+    const tls = e.REDIS_TLS || inUrl?.protocol === 'rediss:';
+    if (!tls && e.REDIS_TLS_CA !== undefined) problem('REDIS_TLS_CA', 'set only with TLS (a rediss:// URL or REDIS_TLS=true)');
+    return { url: e.REDIS_URL, username, password, tls, tlsCa: e.REDIS_TLS_CA };
+  },
+);
 
 export const mysql = fragment({ MYSQL_URL: env.url('mysql://root@127.0.0.1:3306/fcfs') }, (e) => ({ url: e.MYSQL_URL }));
 
 /** The issuer's consumer group: the issuer joins it, the event service reads its lag. */
 const issuerGroup = renamed('KAFKA_ISSUER_GROUP', 'KAFKA_GROUP_ID', z.string().min(1).default('issuer'));
+
+const KAFKA_MECHANISMS = ['none', 'scram-sha-512', 'scram-sha-256', 'plain'] as const;
+type SaslOf<M> = M extends 'none' ? never : M extends string ? { mechanism: M; username: string; password: string } : never;
+export type KafkaSasl = SaslOf<(typeof KAFKA_MECHANISMS)[number]>;
+
+/**
+ * How a part connects to Kafka, in kafkajs' terms (`ssl`, `sasl`): SASL with `KAFKA_SASL_MECHANISM`
+ * (SCRAM-SHA-512 in production unless told otherwise: Strimzi's `KafkaUser`s), `KAFKA_SASL_USERNAME` /
+ * `KAFKA_SASL_PASSWORD`; TLS with `KAFKA_TLS` (on in production unless told otherwise), the brokers'
+ * CA in `KAFKA_TLS_CA` (PEM; Strimzi's cluster CA) or else Node's.
+ */
+export function kafkaConnection(
+  e: {
+    KAFKA_SASL_MECHANISM?: (typeof KAFKA_MECHANISMS)[number] | undefined;
+    KAFKA_SASL_USERNAME?: string | undefined;
+    KAFKA_SASL_PASSWORD?: string | undefined;
+    KAFKA_TLS?: 'true' | 'false' | undefined;
+    KAFKA_TLS_CA?: string | undefined;
+  },
+  { production, problem }: Pick<ReadContext, 'production' | 'problem'>,
+): { ssl?: true | { ca: string[] }; sasl?: KafkaSasl } {
+  const mechanism = e.KAFKA_SASL_MECHANISM ?? (production ? 'scram-sha-512' : 'none');
+  const tls = e.KAFKA_TLS === undefined ? production : e.KAFKA_TLS === 'true';
+  const out: ReturnType<typeof kafkaConnection> = {};
+  if (tls) out.ssl = e.KAFKA_TLS_CA === undefined ? true : { ca: [e.KAFKA_TLS_CA] };
+  else if (e.KAFKA_TLS_CA !== undefined) problem('KAFKA_TLS_CA', 'set only with TLS (KAFKA_TLS=true)');
+  if (mechanism !== 'none') {
+    if (e.KAFKA_SASL_USERNAME === undefined)
+      problem('KAFKA_SASL_USERNAME', `required with SASL (${mechanism}): this part's KafkaUser`);
+    if (e.KAFKA_SASL_PASSWORD === undefined) problem('KAFKA_SASL_PASSWORD', `required with SASL (${mechanism}): its password`);
+    out.sasl = { mechanism, username: e.KAFKA_SASL_USERNAME ?? '', password: e.KAFKA_SASL_PASSWORD ?? '' } as KafkaSasl;
+  }
+  return out;
+}
 
 export const kafka = fragment(
   {
@@ -33,12 +109,19 @@ export const kafka = fragment(
     KAFKA_APPLICATIONS_TOPIC: z.string().min(1).default('applications'),
     KAFKA_DLQ_TOPIC: z.string().min(1).default('applications.dlq'),
     ...issuerGroup.shape,
+    KAFKA_SASL_MECHANISM: z.enum(KAFKA_MECHANISMS).optional(),
+    KAFKA_SASL_USERNAME: env.optionalString,
+    KAFKA_SASL_PASSWORD: env.optionalString,
+    KAFKA_TLS: z.enum(['true', 'false']).optional(),
+    KAFKA_TLS_CA: env.optionalString,
   },
   (e, context) => ({
     brokers: e.KAFKA_BROKERS,
     applicationsTopic: e.KAFKA_APPLICATIONS_TOPIC,
     dlqTopic: e.KAFKA_DLQ_TOPIC,
     issuerGroup: issuerGroup.read(e, context),
+    /** kafkajs' `ssl` and `sasl`: spread into createKafka's options. */
+    connection: kafkaConnection(e, context),
   }),
 );
 
@@ -109,7 +192,7 @@ export const tracing = fragment(
 export type TracingSettings = SettingsOf<typeof tracing>;
 
 /** One schema object per variable, so two fragments of one part can share it. */
-const GRPC_HOST = env.host('0.0.0.0');
+const GRPC_HOST = env.host('127.0.0.1');
 const GRPC_PORT = {
   auth: env.port(DEFAULT_PORTS.auth.grpc),
   event: env.port(DEFAULT_PORTS.event.grpc),
@@ -148,4 +231,93 @@ export function upstreams<N extends ServiceName>(...services: N[]) {
     const e = parsed as Record<string, string>;
     return Object.fromEntries(services.map((s) => [s, e[variable(s)]])) as Record<N, string>;
   });
+}
+
+/** Where a development machine keeps the service key every local process signs its internal calls with. */
+export const DEFAULT_SERVICE_DEV_KEY_FILE = resolve(__dirname, '../../../..', '.infra/service-dev-key.json');
+const SERVICE_TOKEN_DEV_KEY_FILE = z.string().min(1).default(DEFAULT_SERVICE_DEV_KEY_FILE);
+
+/** A key parsed from its variable (a parse error becomes a problem naming it); unset is a problem in production only. */
+function readKey<T>(
+  raw: string | undefined,
+  variable: string,
+  parse: (raw: string) => T,
+  { production, problem }: ReadContext,
+  what: string,
+): T | undefined {
+  if (raw === undefined) {
+    if (production) problem(variable, `required in production: ${what}`);
+    return undefined;
+  }
+  try {
+    return parse(raw);
+  } catch (err) {
+    problem(variable, (err as Error).message);
+    return undefined;
+  }
+}
+
+/**
+ * The calling side of authenticated internal calls: this part's own Ed25519 private key
+ * (`SERVICE_TOKEN_PRIVATE_KEY`, PKCS#8 PEM or private JWK). Required in production; elsewhere the shared
+ * development key in `SERVICE_TOKEN_DEV_KEY_FILE`, generated on first use. `serviceCredentials` makes
+ * what `createGrpcClient` takes.
+ */
+export const serviceIdentity = (caller: Caller, scopes: readonly Scope[] = CALLER_GRANTS[caller]) =>
+  fragment({ SERVICE_TOKEN_PRIVATE_KEY: env.optionalString, SERVICE_TOKEN_DEV_KEY_FILE }, (e, context) => ({
+    caller,
+    scopes,
+    privateKey: readKey(
+      e.SERVICE_TOKEN_PRIVATE_KEY,
+      'SERVICE_TOKEN_PRIVATE_KEY',
+      parseServicePrivateKey,
+      context,
+      `the Ed25519 private key (PKCS#8 PEM or JWK) ${caller} signs its internal calls with`,
+    ),
+    devKeyFile: e.SERVICE_TOKEN_DEV_KEY_FILE,
+  }));
+
+export type ServiceIdentitySettings = SettingsOf<ReturnType<typeof serviceIdentity>>;
+
+/** The configured key, or (outside production, where config loading already refused its absence) the development key. */
+export function serviceCredentials(settings: ServiceIdentitySettings): ServiceCredentials {
+  return {
+    caller: settings.caller,
+    scopes: settings.scopes,
+    privateKey: settings.privateKey ?? loadOrCreateServiceDevKey(settings.devKeyFile),
+  };
+}
+
+/** A caller with the development key (tests and local tools acting as one part), with its full grants unless narrowed. */
+export function devServiceCredentials(
+  caller: Caller,
+  scopes: readonly Scope[] = CALLER_GRANTS[caller],
+  devKeyFile: string = DEFAULT_SERVICE_DEV_KEY_FILE,
+): ServiceCredentials {
+  return serviceCredentials({ caller, scopes, privateKey: undefined, devKeyFile });
+}
+
+/**
+ * The serving side: which callers' public keys a service trusts (`SERVICE_TOKEN_PUBLIC_KEYS`, JSON
+ * `{"bff": <JWK or PEM>, "ops": [...], ...}`). Required in production; elsewhere every caller with the
+ * development key. What each caller may do is CALLER_GRANTS, fixed in code.
+ */
+export const serviceTrust = fragment(
+  { SERVICE_TOKEN_PUBLIC_KEYS: env.optionalString, SERVICE_TOKEN_DEV_KEY_FILE },
+  (e, context) => ({
+    trusted: readKey(
+      e.SERVICE_TOKEN_PUBLIC_KEYS,
+      'SERVICE_TOKEN_PUBLIC_KEYS',
+      parseTrustedCallers,
+      context,
+      'the public key of each part allowed to call this service',
+    ),
+    devKeyFile: e.SERVICE_TOKEN_DEV_KEY_FILE,
+  }),
+);
+
+export type ServiceTrustSettings = SettingsOf<typeof serviceTrust>;
+
+export function trustedCallers(settings: ServiceTrustSettings): TrustedCallers {
+  return settings.trusted ?? devTrustedCallers(loadOrCreateServiceDevKey(settings.devKeyFile));
 }

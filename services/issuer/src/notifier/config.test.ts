@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { notifierConfigSchema as schema } from './config';
 import { configSchema as issuerConfigSchema } from '../config';
 
@@ -44,9 +45,20 @@ describe('notifier config', () => {
   });
 
   it('never defaults to the emulator in production', () => {
-    expect(issuerConfigSchema.parse({ NODE_ENV: 'production' }).ses.endpoint).toBeUndefined();
+    // What production requires besides (docs/security-internal.md): the service keys, the Redis and Kafka users.
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const production = {
+      NODE_ENV: 'production',
+      SERVICE_TOKEN_PRIVATE_KEY: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      SERVICE_TOKEN_PUBLIC_KEYS: JSON.stringify({ bff: publicKey.export({ format: 'jwk' }) }),
+      REDIS_USERNAME: 'fcfs-issuer',
+      REDIS_PASSWORD: 'redis-password',
+      KAFKA_SASL_USERNAME: 'fcfs-issuer',
+      KAFKA_SASL_PASSWORD: 'kafka-password',
+    };
+    expect(issuerConfigSchema.parse(production).ses.endpoint).toBeUndefined();
     expect(issuerConfigSchema.parse({ NODE_ENV: 'development' }).ses.endpoint).toBe('http://127.0.0.1:8005');
-    expect(issuerConfigSchema.parse({ NODE_ENV: 'production', SES_ENDPOINT: 'http://ses.internal:8005' }).ses.endpoint).toBe(
+    expect(issuerConfigSchema.parse({ ...production, SES_ENDPOINT: 'http://ses.internal:8005' }).ses.endpoint).toBe(
       'http://ses.internal:8005',
     );
   });
