@@ -4,11 +4,14 @@
 -- Reply: {0} when the event has no state (unknown, or lost by Redis: rebuild it first); otherwise
 --   {1, decided through, outcome, entry, outcome, entry, ...} per participant, outcome 1 ACCEPTED, 2 ALREADY_APPLIED,
 --   3 SOLD_OUT (the gate is closed: admitted - released >= stock), 4 NOT_OPEN; entry is the stored
---   application ('' when NOT_OPEN).
+--   application ('' when NOT_OPEN). An event with a waiting room answers through waitroom.lua until its draw is placed.
 -- @include "helpers.lua"
-local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through')
+-- @include "waitroom.lua"
+local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through', 'wr', 'drawn')
 if not s[1] then return {0} end
 local now = ARGV[1]
+local room = waitingRoomAdmit(s[12], s[13], s[2], s[3], s[4], s[11], tonumber(now))
+if room then return room end
 local open = isOpen(s[2], s[3], s[4], tonumber(now))
 local stock, seq, admitted, released, pending, soldout = num(s[5]), num(s[6]), num(s[7]), num(s[8]), num(s[9]), num(s[10])
 local reply = {1, num(s[11])}
@@ -16,6 +19,8 @@ local changed = false
 for i = 2, #ARGV do
   local p = ARGV[i]
   local e = redis.call('HGET', KEYS[2], p)
+  -- WAITING after the draw was placed: never confirmed in MySQL, so not in the draw (waitroom.lua); a new applicant
+  if entryStatus(e) == 'W' then e = nil end
   if e then
     reply[#reply + 1] = 2
   elseif not open then

@@ -2,11 +2,13 @@
 -- rebuilt it first). Run restore.lua for the decisions before: the state's `ready` opens it for use.
 -- KEYS[1] the event's state hash
 -- ARGV[1] epoch (a new random id), ARGV[2] stock, ARGV[3] status, ARGV[4] opens at (ms or ''),
---   ARGV[5] closes at (ms or ''), ARGV[6] last position, ARGV[7] issued, ARGV[8] sold out, ARGV[9] decided through
+--   ARGV[5] closes at (ms or ''), ARGV[6] last position, ARGV[7] issued, ARGV[8] sold out, ARGV[9] decided through,
+--   ARGV[10] waiting room opens at (ms or ''), ARGV[11] '1' when its draw is placed, ARGV[12] how many are waiting
 -- Reply: 1 when written, 0 when a state was already there
 if redis.call('HEXISTS', KEYS[1], 'ready') == 1 then return 0 end
 redis.call('HSET', KEYS[1],
   'epoch', ARGV[1], 'stock', ARGV[2], 'status', ARGV[3], 'opensAt', ARGV[4], 'closesAt', ARGV[5],
   'seq', ARGV[6], 'issued', ARGV[7], 'soldout', ARGV[8], 'through', ARGV[9],
-  'admitted', ARGV[7], 'released', 0, 'pending', 0, 'ready', 1)
+  'admitted', ARGV[7], 'released', 0, 'pending', 0,
+  'wr', ARGV[10] or '', 'drawn', ARGV[11] or '', 'waiting', ARGV[12] or 0, 'ready', 1)
 return 1

@@ -43,7 +43,7 @@ export async function rebuildEventState(deps: RebuildDeps, eventId: string, minP
 }
 
 /** The Redis form of a snapshot: every decision's entry and the counters over them. */
-function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) {
+function rebuiltState({ event, decisions, waitingRoom }: EventSnapshot, minPosition: number) {
   let issued = 0;
   let soldOut = 0;
   let lastPosition = minPosition;
@@ -56,6 +56,9 @@ function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) 
     decidedThrough = Math.max(decidedThrough, app.position);
     return { participantId: String(row.participant_id), entry: formatEntry(app) };
   });
+  const room = waitingRoomState(waitingRoom);
+  entries.push(...room.entries);
+  lastPosition = Math.max(lastPosition, room.lastPosition);
   const state = {
     epoch: newEpoch(),
     stock: event.stock,
@@ -66,6 +69,32 @@ function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) 
     issued,
     soldOut,
     decidedThrough,
+    waitingRoomOpensAtMs: time(event.waiting_room_opens_at),
+    drawn: room.drawn,
+    waiting: room.waiting,
   };
   return { entries, state };
+}
+
+/**
+ * The waiting room's share of a rebuild: before its draw is placed, everyone told WAITING (and not decided) is
+ * WAITING again, for the drawer to place; a recorded draw keeps its positions (1..W) from being handed out again.
+ * Once placed, those not yet decided are PENDING with their records in Kafka, as any admission Redis lost.
+ */
+function waitingRoomState(room: EventSnapshot['waitingRoom']) {
+  if (room === undefined) return { entries: [], lastPosition: 0, drawn: false, waiting: 0 };
+  const drawn = room.draw?.placed === true;
+  const entries = drawn
+    ? []
+    : room.waiting.map((w) => ({
+        participantId: String(w.participant_id),
+        entry: formatEntry({
+          status: ApplicationStatus.APPLICATION_STATUS_WAITING,
+          position: 0,
+          appliedAtMs: w.arrived_at.getTime(),
+          decidedAtMs: undefined,
+          giftCode: undefined,
+        }),
+      }));
+  return { entries, lastPosition: room.draw?.waitingCount ?? 0, drawn, waiting: entries.length };
 }

@@ -26,6 +26,8 @@ import { createApplicationsProducer } from './gate/producer';
 import { createLagReader } from './stats/lag';
 import { createSweeper } from './sweeper/sweeper';
 import { createWatchHub } from './watch/hub';
+import { createDrawStore } from './waitroom/draw-store';
+import { createDrawer, type DrawerDeps } from './waitroom/drawer';
 
 /**
  * What a test or an in-process launcher may replace. Everything that comes from the environment
@@ -41,6 +43,8 @@ export interface EventOverrides {
   now?: () => number;
   /** Tracing instead of the configured one (tests: an in-memory exporter). */
   tracing?: Tracing;
+  /** Test hook of the waiting room's drawer (a crash between the draw and its placement). */
+  afterDraw?: DrawerDeps['afterDraw'];
 }
 
 export type RunningEvent = RunningService;
@@ -73,7 +77,18 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
 
   const rebuildDeps = { redis, scripts, sequelize, prefix };
   const catalog = createCatalog({ ...rebuildDeps, models, now });
-  const gate = createGate({ ...rebuildDeps, producer, logger, now, ...config.gate });
+  const drawStore = createDrawStore(sequelize);
+  const drawProducer = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, drawStore, ...config.gate });
+  const drawer = createDrawer({
+    ...rebuildDeps,
+    store: drawStore,
+    producer: drawProducer,
+    logger,
+    now,
+    ...config.waitingRoom,
+    afterDraw: overrides.afterDraw,
+  });
   const hub = createWatchHub(subscriber, prefix, logger);
   const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({
@@ -96,6 +111,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   );
   const grpcPort = await server.start();
   sweeper.start();
+  drawer.start();
   const ready = async (): Promise<boolean> => (await redis.ping()) === 'PONG';
   const metrics = await startMetricsServer({ ...config.metrics, logger, readiness: ready });
 
@@ -108,11 +124,13 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
     stop() {
       stopping ??= (async () => {
         await sweeper.stop();
+        await drawer.stop();
         server.setServing(false);
         hub.close();
         await server.stop(5_000);
         await gate.drain();
         await producer.disconnect().catch(() => undefined);
+        await drawProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
         await metrics.close();
         authClient?.close();

@@ -1,5 +1,5 @@
 import { callTrace, GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
-import { eventKeys, parseEntry, toApplication } from '@fcfs/stock';
+import { eventKeys, parseEntry, readPace, toApplication } from '@fcfs/stock';
 import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Catalog } from '../events/catalog';
@@ -8,6 +8,7 @@ import { watchStreams } from '../metrics';
 import type { LagReader } from '../stats/lag';
 import { ratesPerSecond } from '../stats/rate';
 import type { WatchHub } from '../watch/hub';
+import { withEstimate } from '../waitroom/estimate';
 
 export interface HandlerDeps {
   catalog: Catalog;
@@ -62,7 +63,13 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
     async createEvent(req, call) {
       await requireAdmin(call.metadata, verifier);
       return {
-        event: await catalog.create({ name: req.name, stock: req.stock, opensAtMs: req.opensAtMs, closesAtMs: req.closesAtMs }),
+        event: await catalog.create({
+          name: req.name,
+          stock: req.stock,
+          opensAtMs: req.opensAtMs,
+          closesAtMs: req.closesAtMs,
+          waitingRoomOpensAtMs: req.waitingRoomOpensAtMs,
+        }),
       };
     },
     async setStock(req, call) {
@@ -115,14 +122,18 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       const eventId = parseId(req.eventId, 'eventId');
       const participantId = parseId(req.participantId, 'participantId');
       const hot = await catalog.hotState(eventId);
-      const entry = await redis.hget(eventKeys(prefix, eventId).apps, participantId);
+      const keys = eventKeys(prefix, eventId);
+      const entry = await redis.hget(keys.apps, participantId);
       if (entry === null) return { application: undefined };
       const stored = parseEntry(entry);
+      // WAITING after the draw was placed: never confirmed, so not in the draw (waitroom/confirm.ts): not applied.
+      if (stored.status === ApplicationStatus.APPLICATION_STATUS_WAITING && hot.drawn) return { application: undefined };
       const ahead =
         stored.status === ApplicationStatus.APPLICATION_STATUS_PENDING
           ? Math.max(0, stored.position - 1 - hot.decidedThrough)
           : undefined;
-      return { application: toApplication(eventId, participantId, stored, ahead) };
+      const application = toApplication(eventId, participantId, stored, ahead);
+      return { application: await withEstimate(application, hot, () => readPace(redis, prefix, keys, now()), now()) };
     },
 
     async getEventStats(req, call) {
@@ -148,6 +159,7 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           appliesPerSecond: rate.applies,
           decisionsPerSecond: rate.decisions,
           redeemed,
+          waiting: hot.waiting,
           ...emails,
         },
       };

@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import type { EventKeys } from './keys';
+
+/**
+ * The line's pace (issue #17): positions settled per second, from the per-second counters `<event>:dps:<second>`
+ * (kept 10 s). decide.lua counts its decisions there; whatever else moves the line (a claim, an expiry passing an
+ * item down) feeds the same counter with `countLineMoves`, so every estimate reads one number.
+ */
+export const PACE_WINDOW_SECONDS = 5;
+
+/** Adds `n` line moves at `nowMs` (for parts other than decide.lua, which counts its own). */
+export async function countLineMoves(redis: Redis, keys: EventKeys, n: number, nowMs: number): Promise<void> {
+  if (n <= 0) return;
+  const key = keys.decisions(Math.floor(nowMs / 1000));
+  await redis.multi().incrby(key, n).pexpire(key, 10_000).exec();
+}
+
+/**
+ * Moves per second over the last full seconds of the window, counted from the first second that had any (a line
+ * that started 2 s ago is not diluted by 3 idle seconds before it). 0: nothing moved lately.
+ */
+export function paceOf(counts: readonly number[]): number {
+  const first = counts.findIndex((n) => n > 0);
+  if (first < 0) return 0;
+  const moved = counts.slice(first).reduce((a, b) => a + b, 0);
+  return moved / (counts.length - first);
+}
+
+/** Where the last observed pace of any event is kept: the best prior for a line that has not moved yet. */
+const lastPaceKey = (prefix: string) => `${prefix}pace:last`;
+
+/**
+ * The event's pace now; while its line has not moved (before the opening, or the first decisions), the last pace
+ * observed on the platform, so a waiting room's estimate has a basis. 0: nothing known.
+ */
+export async function readPace(redis: Redis, prefix: string, keys: EventKeys, nowMs: number): Promise<number> {
+  const last = Math.floor(nowMs / 1000) - 1;
+  const seconds = Array.from({ length: PACE_WINDOW_SECONDS }, (_, i) => keys.decisions(last - PACE_WINDOW_SECONDS + 1 + i));
+  const values = await redis.mget(...seconds, lastPaceKey(prefix));
+  const counts = values.slice(0, PACE_WINDOW_SECONDS).map((v) => Number(v ?? 0));
+  const pace = paceOf(counts);
+  if (pace > 0) {
+    await redis.set(lastPaceKey(prefix), pace.toFixed(3), 'EX', 86_400);
+    return pace;
+  }
+  return Number(values[PACE_WINDOW_SECONDS] ?? 0);
+}
