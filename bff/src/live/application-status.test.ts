@@ -7,7 +7,17 @@ import { createWatchHub } from './watch-hub';
 const logger = createLogger('test', 'silent');
 
 function pending(position: number, ahead: number): ApplicationView {
-  return { eventId: '1', status: 'PENDING', position, ahead, appliedAt: 1_000, decidedAt: null, giftCode: null };
+  return {
+    eventId: '1',
+    status: 'PENDING',
+    position,
+    ahead,
+    appliedAt: 1_000,
+    decidedAt: null,
+    giftCode: null,
+    estimatedWaitSeconds: null,
+    linePace: 0,
+  };
 }
 
 function setup(read: () => Promise<ApplicationView | undefined>, aheadIntervalMs = 1_000, waitResyncMs = 60_000) {
@@ -197,5 +207,34 @@ describe('watchApplication', () => {
     expect(first).toMatchObject({ status: 'ISSUED' });
     await it.return?.();
     hub.close();
+  });
+});
+
+describe('watchApplication in a waiting room (issue 17)', () => {
+  const waitingApp: ApplicationView = {
+    ...pending(0, 0),
+    status: 'WAITING',
+    ahead: null,
+    estimatedWaitSeconds: 40,
+    linePace: 10,
+  };
+
+  it('hears the draw place it in line at once, then ahead and the estimate fall with the line', async () => {
+    const { streams, start } = setup(async () => waitingApp, 0);
+    const it = await start();
+    const [first] = await take(it, 1);
+    expect(first).toMatchObject({ status: 'WAITING', position: 0, estimatedWaitSeconds: 40 });
+    // Progress before the placement reaches it says nothing about a WAITING application.
+    streams[0]?.progress(3);
+    streams[0]?.admit({ ...admitted('1', 'p1', 41, 40), estimatedWaitSeconds: 5, linePace: 10 });
+    const [placed] = await take(it, 1);
+    expect(placed).toMatchObject({ status: 'PENDING', position: 41, ahead: 40, estimatedWaitSeconds: 5 });
+    streams[0]?.progress(20);
+    const [moved] = await take(it, 1);
+    // 20 ahead and itself at 10 a second: 3 s (the event service's formula).
+    expect(moved).toMatchObject({ status: 'PENDING', ahead: 20, estimatedWaitSeconds: 3 });
+    streams[0]?.decide(decision('1', 'p1', 41, true));
+    const [won] = await take(it, 1);
+    expect(won).toMatchObject({ status: 'ISSUED', estimatedWaitSeconds: null });
   });
 });

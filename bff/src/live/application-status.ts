@@ -1,4 +1,4 @@
-import type { Logger } from '@fcfs/kit';
+import { estimateWaitSeconds, type Logger } from '@fcfs/kit';
 import { decisionToApplication, isFinal, type ApplicationView } from '../graphql/mappers';
 import { createPushIterator, type PushIterator } from './push-iterator';
 import type { WatchHub, WatchUpdate } from './watch-hub';
@@ -86,9 +86,11 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
     const wait = Math.max(0, lastSentAt + aheadIntervalMs - now());
     const flush = (): void => {
       aheadTimer = undefined;
-      if (stopped || !current || isFinal(current) || latestThrough === undefined) return;
+      if (stopped || !current || current.status !== 'PENDING' || latestThrough === undefined) return;
       const ahead = Math.max(0, current.position - 1 - latestThrough);
-      if (current.ahead === null || ahead < current.ahead) send({ ...current, ahead });
+      // The estimate follows `ahead` at the pace of the last read (the same formula as the event service's).
+      const estimatedWaitSeconds = estimateWaitSeconds(ahead, current.linePace) ?? current.estimatedWaitSeconds;
+      if (current.ahead === null || ahead < current.ahead) send({ ...current, ahead, estimatedWaitSeconds });
     };
     if (wait === 0) flush();
     else {
@@ -105,7 +107,18 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
     }
     if (isFinal(current)) return;
     if (isFinal(app)) send(app);
-    else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
+    // The waiting room's draw placed it in line (never back: a late WAITING read is older).
+    else if (current.status === 'WAITING' && app.status === 'PENDING') send(app);
+    // A re-read while PENDING brings a fresher pace and estimate.
+    else if (
+      app.status === 'PENDING' &&
+      app.linePace > 0 &&
+      app.linePace !== current.linePace &&
+      app.position === current.position
+    ) {
+      const ahead = current.ahead !== null && app.ahead !== null ? Math.min(app.ahead, current.ahead) : app.ahead;
+      send({ ...app, ahead, estimatedWaitSeconds: estimateWaitSeconds(ahead ?? 0, app.linePace) ?? null });
+    } else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
       latestThrough = Math.max(latestThrough ?? 0, app.position - 1 - app.ahead);
       sendAheadLater();
     }
@@ -132,7 +145,7 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       else if (!early || (!isFinal(early) && isFinal(app))) early = app;
     } else if (update.kind === 'progress') {
       latestThrough = Math.max(latestThrough ?? 0, update.progress.decidedThrough);
-      if (!current || isFinal(current)) return;
+      if (!current || current.status !== 'PENDING') return;
       // The watermark passed us but our decision never came: it was missed, read it.
       if (latestThrough >= current.position) reread();
       else sendAheadLater();

@@ -100,8 +100,7 @@ export function withEventSnapshot<T>(
       type: QueryTypes.SELECT,
       transaction,
     });
-    const waitingRoom =
-      event.waiting_room_opens_at === null ? undefined : await readWaitingRoom(sequelize, eventId, transaction);
+    const waitingRoom = event.waiting_room_opens_at === null ? undefined : await readWaitingRoom(sequelize, eventId, transaction);
     return write({ event, decisions, waitingRoom });
   });
 }

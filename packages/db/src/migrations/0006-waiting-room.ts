@@ -10,7 +10,12 @@ export async function up(qi: QueryInterface): Promise<void> {
   await qi.createTable(
     'waiting',
     {
-      event_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false, primaryKey: true, references: { model: 'events', key: 'id' } },
+      event_id: {
+        type: DataTypes.BIGINT.UNSIGNED,
+        allowNull: false,
+        primaryKey: true,
+        references: { model: 'events', key: 'id' },
+      },
       participant_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false, primaryKey: true },
       arrived_at: { type: DataTypes.DATE(3), allowNull: false },
       position: { type: DataTypes.INTEGER.UNSIGNED, allowNull: true },
@@ -21,7 +26,12 @@ export async function up(qi: QueryInterface): Promise<void> {
   await qi.createTable(
     'draws',
     {
-      event_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false, primaryKey: true, references: { model: 'events', key: 'id' } },
+      event_id: {
+        type: DataTypes.BIGINT.UNSIGNED,
+        allowNull: false,
+        primaryKey: true,
+        references: { model: 'events', key: 'id' },
+      },
       seed: { type: DataTypes.STRING(64), allowNull: false },
       waiting_count: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
       drawn_at: { type: DataTypes.DATE(3), allowNull: false },

@@ -52,7 +52,8 @@ export function parseSchedule(opensAtMs: number | undefined, closesAtMs: number 
 export function parseWaitingRoom(raw: number | undefined, opensAtMs: number | undefined, nowMs: number): number | undefined {
   const at = parseTime(raw, 'waitingRoomOpensAt');
   if (at === undefined) return undefined;
-  if (opensAtMs === undefined) throw ServiceError.invalidArgument('waitingRoomOpensAt needs opensAt: the draw happens at the opening');
+  if (opensAtMs === undefined)
+    throw ServiceError.invalidArgument('waitingRoomOpensAt needs opensAt: the draw happens at the opening');
   if (at >= opensAtMs) throw ServiceError.invalidArgument('waitingRoomOpensAt must be before opensAt');
   if (opensAtMs <= nowMs) throw ServiceError.invalidArgument('opensAt must be in the future for an event with a waiting room');
   return at;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { estimateWaitSeconds } from '@fcfs/kit';
 import { ApplicationStatus, type Application } from '@fcfs/proto';
 import {
   admissionsMessage,
@@ -6,6 +7,7 @@ import {
   eventKeys,
   parseEntry,
   readHotState,
+  readPace,
   rebuildEventState,
   toApplication,
   type RebuildDeps,
@@ -87,10 +89,13 @@ export function createDrawer(deps: DrawerDeps) {
     return placed;
   };
 
+  /** Tells the watchers where everyone was placed, each with an estimate (from the platform's last pace, at first). */
   const announce = async (eventId: string, placed: Application[]) => {
-    const channel = eventKeys(prefix, eventId).channel;
+    const keys = eventKeys(prefix, eventId);
+    const linePace = await readPace(redis, prefix, keys, now());
+    const apps = placed.map((a) => ({ ...a, linePace, estimatedWaitSeconds: estimateWaitSeconds(a.ahead ?? 0, linePace) }));
     const pipeline = redis.pipeline();
-    for (let i = 0; i < placed.length; i += 1_000) pipeline.publish(channel, admissionsMessage(placed.slice(i, i + 1_000)));
+    for (let i = 0; i < apps.length; i += 1_000) pipeline.publish(keys.channel, admissionsMessage(apps.slice(i, i + 1_000)));
     await pipeline.exec();
   };
 
