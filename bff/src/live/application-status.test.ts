@@ -237,4 +237,27 @@ describe('watchApplication in a waiting room (issue 17)', () => {
     const [won] = await take(it, 1);
     expect(won).toMatchObject({ status: 'ISSUED', estimatedWaitSeconds: null });
   });
+
+  it('reads again soon while the pace is unknown, and sends the estimate once the line has moved', async () => {
+    const { hub, streams } = setup(async () => undefined);
+    const reads = [pending(30, 29), { ...pending(30, 19), linePace: 10, estimatedWaitSeconds: 2 }];
+    const it = await watchApplication({
+      eventId: '1',
+      participantId: 'p1',
+      hub,
+      read: async () => reads.shift() ?? reads[reads.length - 1],
+      aheadIntervalMs: 0,
+      resyncMs: 60_000,
+      waitResyncMs: 60_000,
+      paceProbeMs: 20,
+      logger,
+    });
+    const [first] = await take(it, 1);
+    expect(first).toMatchObject({ status: 'PENDING', estimatedWaitSeconds: null, linePace: 0 });
+    // The line moves: ahead falls (no pace yet, no estimate), and a read follows for the pace.
+    streams[0]?.progress(5);
+    const [moved, estimated] = await take(it, 2);
+    expect(moved).toMatchObject({ ahead: 24, estimatedWaitSeconds: null });
+    expect(estimated).toMatchObject({ status: 'PENDING', ahead: 19, linePace: 10, estimatedWaitSeconds: 2 });
+  });
 });

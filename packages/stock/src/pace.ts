@@ -17,11 +17,13 @@ export async function countLineMoves(redis: Redis, keys: EventKeys, n: number, n
 
 /**
  * Moves per second over the last full seconds of the window, counted from the first second that had any (a line
- * that started 2 s ago is not diluted by 3 idle seconds before it). 0: nothing moved lately.
+ * that started 2 s ago is not diluted by 3 idle seconds before it); that first second is likely a part of one (the
+ * line started within it), so it is left out when a later one follows. 0: nothing moved lately.
  */
 export function paceOf(counts: readonly number[]): number {
-  const first = counts.findIndex((n) => n > 0);
+  let first = counts.findIndex((n) => n > 0);
   if (first < 0) return 0;
+  if (first < counts.length - 1) first++;
   const moved = counts.slice(first).reduce((a, b) => a + b, 0);
   return moved / (counts.length - first);
 }
