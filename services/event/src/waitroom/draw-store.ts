@@ -26,6 +26,9 @@ export interface RecordedDraw {
   made: boolean;
 }
 
+/** A time given as epoch milliseconds, to the millisecond (a Date replacement would lose them); UTC sessions. */
+const AT = 'FROM_UNIXTIME(? / 1000)';
+
 export function createDrawStore(sequelize: Sequelize) {
   /**
    * Records participants told WAITING (INSERT IGNORE: a retry is a no-op). false when the event's draw is
@@ -41,9 +44,9 @@ export function createDrawStore(sequelize: Sequelize) {
         transaction,
       });
       if (drawn.length > 0) return false;
-      const rows = participants.map((p) => `(${sqlId(eventId)}, ${sqlId(p.participantId)}, ?)`).join(',');
+      const rows = participants.map((p) => `(${sqlId(eventId)}, ${sqlId(p.participantId)}, ${AT})`).join(',');
       await sequelize.query(`INSERT IGNORE INTO waiting (event_id, participant_id, arrived_at) VALUES ${rows}`, {
-        replacements: participants.map((p) => new Date(p.arrivedAtMs)),
+        replacements: participants.map((p) => p.arrivedAtMs),
         transaction,
       });
       return true;
@@ -97,8 +100,8 @@ export function createDrawStore(sequelize: Sequelize) {
         waiting.map((w) => String(w.participant_id)),
         seed,
       );
-      await sequelize.query('INSERT INTO draws (event_id, seed, waiting_count, drawn_at) VALUES (?, ?, ?, ?)', {
-        replacements: [eventId, seed, order.length, new Date(nowMs)],
+      await sequelize.query(`INSERT INTO draws (event_id, seed, waiting_count, drawn_at) VALUES (?, ?, ?, ${AT})`, {
+        replacements: [eventId, seed, order.length, nowMs],
         transaction,
       });
       for (let i = 0; i < order.length; i += 1_000) {
@@ -117,8 +120,8 @@ export function createDrawStore(sequelize: Sequelize) {
 
   /** Marks the draw placed: every drawn participant is in line in Redis and their records are in Kafka. */
   async function markPlaced(eventId: string, nowMs: number): Promise<void> {
-    await sequelize.query('UPDATE draws SET placed_at = ? WHERE event_id = ? AND placed_at IS NULL', {
-      replacements: [new Date(nowMs), eventId],
+    await sequelize.query(`UPDATE draws SET placed_at = ${AT} WHERE event_id = ? AND placed_at IS NULL`, {
+      replacements: [nowMs, eventId],
     });
   }
 
@@ -130,9 +133,9 @@ export function createDrawStore(sequelize: Sequelize) {
     const rows = await sequelize.query<{ id: string | number }>(
       `SELECT e.id FROM events e LEFT JOIN draws d ON d.event_id = e.id
         WHERE e.waiting_room_opens_at IS NOT NULL AND e.status IN ('SCHEDULED', 'OPEN')
-          AND (e.status = 'OPEN' OR e.opens_at <= ?) AND d.placed_at IS NULL
+          AND (e.status = 'OPEN' OR e.opens_at <= ${AT}) AND d.placed_at IS NULL
         ORDER BY e.id LIMIT 50`,
-      { replacements: [new Date(nowMs)], type: QueryTypes.SELECT },
+      { replacements: [nowMs], type: QueryTypes.SELECT },
     );
     return rows.map((r) => String(r.id));
   }

@@ -39,10 +39,10 @@ const CHUNK = 5_000;
  *   1. makes or reads THE draw in MySQL (draw-store.ts: one per event, whoever races),
  *   2. places it in Redis (place.lua: positions 1..W in drawn order; idempotent, so a half-done placement is
  *      finished by running it again), which opens the gate to later applicants,
- *   3. produces each placed participant's record to Kafka (the issuer decides them in position order; a record
- *      produced twice is decided once: decide.lua remembers),
- *   4. marks the draw placed in MySQL, and tells every BFF (one admissions message per chunk) so live
- *      subscriptions hear their positions at once.
+ *   3. tells every BFF (admissions messages, per chunk as it is placed) so live subscriptions hear their positions
+ *      at once, then produces each placed participant's record to Kafka (the issuer decides them in position order;
+ *      a record produced twice is decided once: decide.lua remembers),
+ *   4. marks the draw placed in MySQL.
  * A drawer that dies anywhere in 1-4 leaves `draws.placed_at` empty: the next tick of any replica (once the dead
  * one's Redis lease lapsed) runs 1-4 again with the recorded draw, and finishes it.
  */
@@ -59,16 +59,20 @@ export function createDrawer(deps: DrawerDeps) {
     return keys;
   };
 
-  /** Places the recorded draw and produces its records; resolves to the applications placed (to announce). */
-  const place = async (draw: RecordedDraw): Promise<Application[] | undefined> => {
+  /**
+   * Places the recorded draw chunk by chunk: each chunk announced as soon as it is in line (what it is told is the
+   * recorded order, which a survivor would place the same), then its records produced. false: Redis lost the state.
+   */
+  const place = async (draw: RecordedDraw): Promise<boolean> => {
     const keys = await ensureState(draw.eventId);
-    const placed: Application[] = [];
+    const linePace = await readPace(redis, prefix, keys, now());
     for (let i = 0; i === 0 || i < draw.order.length; i += CHUNK) {
       const chunk = draw.order.slice(i, i + CHUNK).map((participantId, k) => ({ participantId, position: i + k + 1 }));
       const last = i + CHUNK >= draw.order.length;
       const result = await scripts.place(keys, now(), draw.order.length, chunk, last);
-      if (result === null) return undefined; // Redis lost the state meanwhile: the next tick rebuilds and goes on
+      if (result === null) return false; // Redis lost the state meanwhile: the next tick rebuilds and goes on
       const messages: Message[] = [];
+      const placed: Application[] = [];
       chunk.forEach(({ participantId, position }, k) => {
         const stored = parseEntry(result.entries[k] as string);
         if (stored.position !== position || stored.status === ApplicationStatus.APPLICATION_STATUS_ISSUED) return;
@@ -82,20 +86,21 @@ export function createDrawer(deps: DrawerDeps) {
         });
         messages.push({ key: draw.eventId, value });
         const ahead = Math.max(0, position - 1 - result.decidedThrough);
-        placed.push(toApplication(draw.eventId, participantId, stored, ahead));
+        const app = toApplication(draw.eventId, participantId, stored, ahead);
+        placed.push({ ...app, linePace, estimatedWaitSeconds: estimateWaitSeconds(ahead, linePace) });
       });
+      await announce(keys.channel, placed).catch((err: unknown) =>
+        logger.warn({ err, eventId: draw.eventId }, 'could not announce placements'),
+      );
       if (messages.length > 0) await producer.send(messages);
     }
-    return placed;
+    return true;
   };
 
-  /** Tells the watchers where everyone was placed, each with an estimate (from the platform's last pace, at first). */
-  const announce = async (eventId: string, placed: Application[]) => {
-    const keys = eventKeys(prefix, eventId);
-    const linePace = await readPace(redis, prefix, keys, now());
-    const apps = placed.map((a) => ({ ...a, linePace, estimatedWaitSeconds: estimateWaitSeconds(a.ahead ?? 0, linePace) }));
+  /** Tells the watchers (every BFF) where each was placed, with an estimate (the platform's last pace, at first). */
+  const announce = async (channel: string, placed: Application[]) => {
     const pipeline = redis.pipeline();
-    for (let i = 0; i < apps.length; i += 1_000) pipeline.publish(keys.channel, admissionsMessage(apps.slice(i, i + 1_000)));
+    for (let i = 0; i < placed.length; i += 1_000) pipeline.publish(channel, admissionsMessage(placed.slice(i, i + 1_000)));
     await pipeline.exec();
   };
 
@@ -108,10 +113,7 @@ export function createDrawer(deps: DrawerDeps) {
       if (draw === undefined) return true;
       if (draw.made) logger.info({ eventId, waiting: draw.order.length, seed: draw.seed }, 'waiting room drawn');
       await deps.afterDraw?.(draw);
-      const placed = await place(draw);
-      if (placed === undefined) return true;
-      await deps.store.markPlaced(eventId, now());
-      await announce(eventId, placed).catch((err: unknown) => logger.warn({ err, eventId }, 'could not announce placements'));
+      if (await place(draw)) await deps.store.markPlaced(eventId, now());
       return true;
     } finally {
       // Only our own lease: a lapsed one may be another replica's by now.
