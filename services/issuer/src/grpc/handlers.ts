@@ -63,7 +63,10 @@ export function issuerHandlers({ redis, sequelize, prefix, verifier }: IssuerHan
       if (entry !== null) {
         const app = parseEntry(entry);
         // Undecided: in line, or still in the waiting room (issue #17).
-        if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING || app.status === ApplicationStatus.APPLICATION_STATUS_WAITING)
+        if (
+          app.status === ApplicationStatus.APPLICATION_STATUS_PENDING ||
+          app.status === ApplicationStatus.APPLICATION_STATUS_WAITING
+        )
           return { decision: undefined };
         return { decision: toDecision(eventId, participantId, app) };
       }
