@@ -28,22 +28,24 @@ export function paceOf(counts: readonly number[]): number {
   return moved / (counts.length - first);
 }
 
-/** Where the last observed pace of any event is kept: the best prior for a line that has not moved yet. */
-const lastPaceKey = (prefix: string) => `${prefix}pace:last`;
+/**
+ * Where the platform keeps the fastest pace it observed lately (a day): the prior for a line that has not moved yet.
+ * The fastest, because a line that just opened (a waiting room's draw placed thousands at once) is decided as fast
+ * as the issuer goes, and the issuer's fastest observed pace is the best guess of that.
+ */
+const peakPaceKey = (prefix: string) => `${prefix}pace:peak`;
 
 /**
- * The event's pace now; while its line has not moved (before the opening, or the first decisions), the last pace
- * observed on the platform, so a waiting room's estimate has a basis. 0: nothing known.
+ * The event's pace now; while its line has not moved (before the opening, or the first decisions), the platform's
+ * peak pace, so a waiting room's estimate has a basis. 0: nothing known.
  */
 export async function readPace(redis: Redis, prefix: string, keys: EventKeys, nowMs: number): Promise<number> {
   const last = Math.floor(nowMs / 1000) - 1;
   const seconds = Array.from({ length: PACE_WINDOW_SECONDS }, (_, i) => keys.decisions(last - PACE_WINDOW_SECONDS + 1 + i));
-  const values = await redis.mget(...seconds, lastPaceKey(prefix));
+  const values = await redis.mget(...seconds, peakPaceKey(prefix));
   const counts = values.slice(0, PACE_WINDOW_SECONDS).map((v) => Number(v ?? 0));
   const pace = paceOf(counts);
-  if (pace > 0) {
-    await redis.set(lastPaceKey(prefix), pace.toFixed(3), 'EX', 86_400);
-    return pace;
-  }
-  return Number(values[PACE_WINDOW_SECONDS] ?? 0);
+  const peak = Number(values[PACE_WINDOW_SECONDS] ?? 0);
+  if (pace > peak) await redis.set(peakPaceKey(prefix), pace.toFixed(3), 'EX', 86_400);
+  return pace > 0 ? pace : peak;
 }

@@ -97,7 +97,7 @@ export function createDrawer(deps: DrawerDeps) {
     return true;
   };
 
-  /** Tells the watchers (every BFF) where each was placed, with an estimate (the platform's last pace, at first). */
+  /** Tells the watchers (every BFF) where each was placed, with an estimate (the platform's peak pace, before this line moves). */
   const announce = async (channel: string, placed: Application[]) => {
     const pipeline = redis.pipeline();
     for (let i = 0; i < placed.length; i += 1_000) pipeline.publish(channel, admissionsMessage(placed.slice(i, i + 1_000)));
