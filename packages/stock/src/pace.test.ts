@@ -8,6 +8,8 @@ describe('the line pace and the estimates', () => {
     // Started during the third second: 30 of it are not a full second's worth.
     expect(paceOf([0, 0, 30, 100, 110])).toBe(105);
     expect(paceOf([90, 100, 110, 100, 100])).toBe(102.5);
+    // A burst that is over: its second counts, over the seconds since.
+    expect(paceOf([0, 50, 0, 0, 0])).toBe(12.5);
   });
 
   it('estimates a wait as (ahead + itself) / pace, rounded up; unknown without a pace', () => {

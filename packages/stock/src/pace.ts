@@ -18,12 +18,12 @@ export async function countLineMoves(redis: Redis, keys: EventKeys, n: number, n
 /**
  * Moves per second over the last full seconds of the window, counted from the first second that had any (a line
  * that started 2 s ago is not diluted by 3 idle seconds before it); that first second is likely a part of one (the
- * line started within it), so it is left out when a later one follows. 0: nothing moved lately.
+ * line started within it), so it is left out when the line moved in the next one too. 0: nothing moved lately.
  */
 export function paceOf(counts: readonly number[]): number {
   let first = counts.findIndex((n) => n > 0);
   if (first < 0) return 0;
-  if (first < counts.length - 1) first++;
+  if ((counts[first + 1] ?? 0) > 0) first++;
   const moved = counts.slice(first).reduce((a, b) => a + b, 0);
   return moved / (counts.length - first);
 }
@@ -40,12 +40,27 @@ const peakPaceKey = (prefix: string) => `${prefix}pace:peak`;
  * peak pace, so a waiting room's estimate has a basis. 0: nothing known.
  */
 export async function readPace(redis: Redis, prefix: string, keys: EventKeys, nowMs: number): Promise<number> {
+  const { pace, peak } = await readLinePace(redis, prefix, keys, nowMs);
+  return pace > 0 ? pace : peak;
+}
+
+/**
+ * The event's own pace (0 when its line did not move lately: `decisionsPerSecond`) and the platform's peak, which
+ * this read raises when the event's pace passed it. Every reader (status reads, the organiser's live counters)
+ * thereby keeps the peak.
+ */
+export async function readLinePace(
+  redis: Redis,
+  prefix: string,
+  keys: EventKeys,
+  nowMs: number,
+): Promise<{ pace: number; peak: number }> {
   const last = Math.floor(nowMs / 1000) - 1;
   const seconds = Array.from({ length: PACE_WINDOW_SECONDS }, (_, i) => keys.decisions(last - PACE_WINDOW_SECONDS + 1 + i));
   const values = await redis.mget(...seconds, peakPaceKey(prefix));
-  const counts = values.slice(0, PACE_WINDOW_SECONDS).map((v) => Number(v ?? 0));
-  const pace = paceOf(counts);
+  const pace = paceOf(values.slice(0, PACE_WINDOW_SECONDS).map((v) => Number(v ?? 0)));
   const peak = Number(values[PACE_WINDOW_SECONDS] ?? 0);
-  if (pace > peak) await redis.set(peakPaceKey(prefix), pace.toFixed(3), 'EX', 86_400);
-  return pace > 0 ? pace : peak;
+  if (pace <= peak) return { pace, peak };
+  await redis.set(peakPaceKey(prefix), pace.toFixed(3), 'EX', 86_400);
+  return { pace, peak: pace };
 }

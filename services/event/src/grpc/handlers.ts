@@ -1,5 +1,5 @@
 import { callTrace, GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
-import { eventKeys, parseEntry, readPace, toApplication } from '@fcfs/stock';
+import { eventKeys, parseEntry, readLinePace, readPace, toApplication } from '@fcfs/stock';
 import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Catalog } from '../events/catalog';
@@ -140,9 +140,10 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
       const hot = await catalog.hotState(eventId);
-      const [lagCount, rate, redeemed, emails] = await Promise.all([
+      const [lagCount, rate, line, redeemed, emails] = await Promise.all([
         lag.lagOf(eventId).catch(() => -1),
         ratesPerSecond(redis, prefix, eventId, now()),
+        readLinePace(redis, prefix, eventKeys(prefix, eventId), now()),
         catalog.redeemedCount(eventId),
         catalog.emailCounts(eventId),
       ]);
@@ -157,7 +158,8 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           soldOut: hot.soldOut,
           lag: lagCount,
           appliesPerSecond: rate.applies,
-          decisionsPerSecond: rate.decisions,
+          // Over the last few seconds (the line's pace, as the estimates use it).
+          decisionsPerSecond: line.pace,
           redeemed,
           waiting: hot.waiting,
           ...emails,
