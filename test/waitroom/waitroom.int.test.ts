@@ -216,6 +216,24 @@ describe('the waiting room', () => {
     expect(apps).toHaveLength(W);
   });
 
+  it('Redis losing the event during the waiting room: rebuilt from MySQL, nobody told WAITING is forgotten', async () => {
+    const W = 10;
+    const { id: eventId } = await waitingRoomEvent(4, 6_000);
+    const tokens = (await platform.mintTokens(Array.from({ length: W }, (_, i) => `lost-${eventId}-${i}@fcfs.test`))).map(
+      (t) => t.token,
+    );
+    expect((await Promise.all(tokens.map((t) => apply(eventId, t)))).every((a) => a.outcome === 'WAITING')).toBe(true);
+    const keys = eventKeys(platform.eventEnv['STOCK_REDIS_PREFIX'] as string, eventId);
+    await redis.del(keys.state, keys.apps);
+    // Read again: the state comes back from MySQL, everyone still WAITING.
+    expect(await mine(eventId, tokens[0] as string)).toMatchObject({ status: 'WAITING', position: 0 });
+    const stats = await gql(platform.url, 'query($id: ID!) { eventStats(eventId: $id) { waiting } }', { id: eventId }, admin);
+    expect(stats.data?.['eventStats']).toEqual({ waiting: W });
+    const apps = await everyoneDecided(eventId, tokens);
+    expect(apps.map((a) => a['position']).sort((a, b) => a - b)).toEqual(Array.from({ length: W }, (_, i) => i + 1));
+    expect(apps.filter((a) => a['status'] === 'ISSUED')).toHaveLength(4);
+  });
+
   it('records exactly one draw when many drawers call at once, each answered the recorded one', async () => {
     const { id: eventId } = await waitingRoomEvent(1, 60_000);
     const tokens = (await platform.mintTokens(Array.from({ length: 12 }, (_, i) => `race-${eventId}-${i}@fcfs.test`))).map(
