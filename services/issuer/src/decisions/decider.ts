@@ -57,7 +57,13 @@ export function createDecider(deps: DeciderDeps) {
       const entries: string[] = [];
       result.entries.forEach((entry, i) => {
         const app = parseEntry(entry);
-        if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING) return;
+        // Still WAITING (issue #17): Redis lost a waiting room's placement after this record was produced; the drawer
+        // places and produces it again, and that record decides it.
+        if (
+          app.status === ApplicationStatus.APPLICATION_STATUS_PENDING ||
+          app.status === ApplicationStatus.APPLICATION_STATUS_WAITING
+        )
+          return;
         decided.push({ eventId, participantId: (records[i] as QueuedApplication).participantId, app });
         entries.push(entry);
       });
