@@ -151,10 +151,9 @@ describe('gifts', () => {
   });
 });
 
-describe('waiting rooms and claim windows (not available yet)', () => {
+describe('claim windows (not available yet)', () => {
   it.each([
     ['claimWindowSeconds', { claimWindowSeconds: 30 }],
-    ['waitingRoomOpensAt', { waitingRoomOpensAt: '2099-01-01T00:00:00Z', opensAt: '2099-01-02T00:00:00Z' }],
     ['maxOpenOffers', { maxOpenOffers: 5 }],
   ])('refuses createEvent with %s (BAD_USER_INPUT naming it)', async (field, extra) => {
     const refused = await gql(

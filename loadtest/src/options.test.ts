@@ -19,7 +19,16 @@ describe('parseOptions', () => {
       warmup: 0,
       sesRate: undefined,
       line: 0,
+      roomSeconds: 20,
     });
+  });
+
+  it('takes the waiting-room scenario and how long its room is open', () => {
+    expect(parseOptions(['--scenario', 'waiting-room', '--room-seconds', '15'])).toMatchObject({
+      scenario: 'waiting-room',
+      roomSeconds: 15,
+    });
+    expect(() => parseOptions(['--room-seconds', '0'])).toThrow('--room-seconds must be a positive integer');
   });
 
   it('gives the sign-in scenario the SES budget of issue 16 unless told, and only for a platform it starts', () => {
@@ -81,7 +90,7 @@ describe('parseOptions', () => {
 
   it('names the bad option', () => {
     expect(() => parseOptions(['--participants', 'many'])).toThrow('--participants must be a positive integer, got "many"');
-    expect(() => parseOptions(['--scenario', 'stampede'])).toThrow('--scenario must be herd or signin');
+    expect(() => parseOptions(['--scenario', 'stampede'])).toThrow('--scenario must be herd, signin or waiting-room');
     expect(() => parseOptions(['--url', 'ftp://x'])).toThrow('--url must be http(s)');
     expect(() => parseOptions(['--cpu-prof', '--url', 'http://127.0.0.1:4000'])).toThrow('drop --url');
     expect(() => parseOptions(['--bogus'])).toThrow();

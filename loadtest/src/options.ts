@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 
-export type Scenario = 'herd' | 'signin';
+export type Scenario = 'herd' | 'signin' | 'waiting-room';
 
 /** What one benchmark run does; every field has a default (see `--help`). */
 export interface BenchmarkOptions {
@@ -27,6 +27,8 @@ export interface BenchmarkOptions {
   sesRate: number | undefined;
   /** Sign-in: participants of a line whose result e-mails drain during the wave (0: none). */
   line: number;
+  /** Waiting room: seconds from the room's opening (the run's start) to the event's; the herd applies in between. */
+  roomSeconds: number;
 }
 
 export const USAGE = `Usage: npm run loadtest -- [options]
@@ -35,7 +37,11 @@ export const USAGE = `Usage: npm run loadtest -- [options]
   --stock <n>          stock of the event                                 (default 1000)
   --connections <n>    keep-alive HTTP connections of the herd            (default 1000)
   --subscribers <n>    participants watching applicationStatus over WS    (default 1000)
-  --scenario <s>       herd | signin (sign-in through the e-mail flow)    (default herd)
+  --scenario <s>       herd | signin (sign-in through the e-mail flow) |
+                       waiting-room (the herd applies in a waiting room,
+                       one draw at the opening, then the drain)     (default herd)
+  --room-seconds <n>   waiting-room: seconds the room is open before the
+                       event opens (the herd must fit)                   (default 20)
   --url <url>          BFF of a platform that is up (e.g. http://127.0.0.1:4000);
                        without it the run starts the platform and stops it after
   --timeout <seconds>  bound on the whole run                             (default 300)
@@ -99,12 +105,14 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
       warmup: { type: 'string' },
       'ses-rate': { type: 'string' },
       line: { type: 'string' },
+      'room-seconds': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return null;
   const scenario = values.scenario ?? 'herd';
-  if (scenario !== 'herd' && scenario !== 'signin') throw new Error(`--scenario must be herd or signin, got "${scenario}"`);
+  if (scenario !== 'herd' && scenario !== 'signin' && scenario !== 'waiting-room')
+    throw new Error(`--scenario must be herd, signin or waiting-room, got "${scenario}"`);
   const participants = positiveInt('participants', values.participants, DEFAULTS.participants);
   const options: BenchmarkOptions = {
     scenario,
@@ -131,6 +139,7 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
           ? DEFAULTS.signinSesRate
           : undefined,
     line: positiveInt('line', values.line, 0, { allowZero: true }),
+    roomSeconds: positiveInt('room-seconds', values['room-seconds'], 20),
   };
   if (values['ses-rate'] !== undefined && options.url)
     throw new Error('--ses-rate configures a platform this run starts; drop --url');

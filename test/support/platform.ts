@@ -24,6 +24,8 @@ export interface TestPlatformOptions {
   partitions?: number;
   /** More BFF processes beside the first, on the same services (as replicas behind a load balancer). */
   extraBffs?: number;
+  /** More event-service processes beside the first (replicas: their gates, sweepers and drawers run too). */
+  extraEvents?: number;
   /** Serve the auth service's /metrics too (event and issuer always serve theirs); default false. */
   authMetrics?: boolean;
   /** Each part's tracing (e.g. over one in-memory exporter); default: off. */
@@ -45,6 +47,10 @@ export interface TestPlatform {
   bff: RunningBff;
   /** The extra BFF replicas (`extraBffs`), each with its own URL. */
   replicas: RunningBff[];
+  /** The extra event-service replicas (`extraEvents`). */
+  eventReplicas: RunningEvent[];
+  /** The environment the event service was started with (a test starts another process of it from this). */
+  eventEnv: Record<string, string>;
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   /**
@@ -64,7 +70,10 @@ interface Isolation {
   adminEmail: string;
 }
 
-type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas'> & {
+type Services = Pick<
+  TestPlatform,
+  'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas' | 'eventReplicas' | 'eventEnv'
+> & {
   /** The environment auth was started with. */
   authEnv: Record<string, string>;
 };
@@ -95,11 +104,15 @@ async function startServices(
     KAFKA_ISSUER_GROUP: group,
   };
   const tracingOf = (part: 'bff' | 'event' | 'issuer') => (options.tracing ? { tracing: options.tracing(part) } : {});
-  const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), {
-    logger: testLogger('event'),
-    ...tracingOf('event'),
-  });
-  stops.push(() => event.stop());
+  const eventEnv = { ...lineEnv, ...options.event };
+  const launchEvent = async (): Promise<RunningEvent> => {
+    const started = await startEvent(loadEventConfig(eventEnv), { logger: testLogger('event'), ...tracingOf('event') });
+    stops.push(() => started.stop());
+    return started;
+  };
+  const event = await launchEvent();
+  const eventReplicas: RunningEvent[] = [];
+  for (let i = 0; i < (options.extraEvents ?? 0); i++) eventReplicas.push(await launchEvent());
   const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
     logger: testLogger('issuer'),
     backoffMs: 50,
@@ -129,7 +142,7 @@ async function startServices(
   const bff = await launchBff();
   const replicas: RunningBff[] = [];
   for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
-  return { authConfig, authEnv, auth, event, issuer, bff, replicas };
+  return { authConfig, authEnv, auth, event, issuer, bff, replicas, eventReplicas, eventEnv };
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {

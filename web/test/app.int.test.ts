@@ -62,8 +62,7 @@ describe('the web app in Chromium', () => {
     await signIn(page, base, platform.adminEmail, 'type', true);
 
     await page.goto(`${base}/#/organiser`);
-    // A later event with its times set (waiting rooms are not built on the server yet): the
-    // participants' list counts down to it.
+    // A later event with its times set: the participants' list counts down to it.
     await createEvent(page, {
       name: `Evening drop ${suffix}`,
       stock: '50',
@@ -174,6 +173,28 @@ describe('the web app in Chromium', () => {
     expect(await axeViolations(page)).toEqual([]);
     await screenshots(page, 'organiser-event');
     expect(admin.problems).toEqual([]);
+  });
+
+  it('puts a participant in the waiting room before the opening: WAITING, no place in line yet', async () => {
+    const { page } = admin;
+    await page.goto(`${base}/#/organiser`);
+    await createEvent(page, {
+      name: `Dawn drop ${suffix}`,
+      stock: '5',
+      waitingRoomOpensAt: localInput(-2 * 60_000),
+      opensAt: localInput(2 * HOUR),
+    });
+    await page.getByRole('link', { name: `Manage: Dawn drop ${suffix}` }).click();
+    const roomId = /#\/organiser\/(\d+)/.exec(page.url())?.[1] ?? '';
+    const tab = participants[alice] as TestPage;
+    await tab.page.goto(`${base}/#/events/${roomId}`);
+    await tab.page.locator('button.big:not([disabled])').click();
+    await tab.page.locator('[data-status="WAITING"]').waitFor({ timeout: 15_000 });
+    expect(await text(tab.page, '.status-text')).toContain('waiting room');
+    // The place is drawn at the opening: no position is shown before it.
+    expect(await tab.page.locator('[data-testid="position"]').count()).toBe(0);
+    expect(await axeViolations(tab.page)).toEqual([]);
+    expect(tab.problems).toEqual([]);
   });
 
   it("reconnects the live status after the server's rate-limit close, no sooner than it says", async () => {

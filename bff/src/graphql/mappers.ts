@@ -13,9 +13,9 @@ import {
   type Participant as ProtoParticipant,
 } from '@fcfs/proto';
 
-export type ApplicationStatus = 'PENDING' | 'ISSUED' | 'SOLD_OUT';
+export type ApplicationStatus = 'WAITING' | 'PENDING' | 'ISSUED' | 'SOLD_OUT';
 export type EventStatus = 'DRAFT' | 'SCHEDULED' | 'OPEN' | 'SOLD_OUT' | 'CLOSED';
-export type ApplyOutcome = 'ACCEPTED' | 'ALREADY_APPLIED' | 'SOLD_OUT' | 'NOT_OPEN';
+export type ApplyOutcome = 'ACCEPTED' | 'ALREADY_APPLIED' | 'SOLD_OUT' | 'WAITING' | 'NOT_OPEN';
 
 export interface ApplicationView {
   eventId: string;
@@ -25,6 +25,10 @@ export interface ApplicationView {
   appliedAt: number;
   decidedAt: number | null;
   giftCode: string | null;
+  /** While WAITING or PENDING: from the line's pace (issue #17); null when unknown. */
+  estimatedWaitSeconds: number | null;
+  /** The pace that estimate came from (positions per second; 0 unknown): a live view rescales it as `ahead` falls. */
+  linePace: number;
 }
 
 export interface EventView {
@@ -35,6 +39,8 @@ export interface EventView {
   remaining: number;
   opensAt: number | null;
   closesAt: number | null;
+  waitingRoomOpensAt: number | null;
+  estimatedDrainSeconds: number | null;
 }
 
 export interface ParticipantView {
@@ -63,6 +69,7 @@ export interface EventStatsView {
   emailsSent: number;
   emailsPending: number;
   emailsFailed: number;
+  waiting: number;
 }
 
 export interface GiftView {
@@ -80,13 +87,15 @@ export function applicationStatus(status: ProtoApplicationStatus): ApplicationSt
       return 'ISSUED';
     case ProtoApplicationStatus.APPLICATION_STATUS_SOLD_OUT:
       return 'SOLD_OUT';
+    case ProtoApplicationStatus.APPLICATION_STATUS_WAITING:
+      return 'WAITING';
     default:
       return 'PENDING';
   }
 }
 
 export function isFinal(app: ApplicationView): boolean {
-  return app.status !== 'PENDING';
+  return app.status !== 'PENDING' && app.status !== 'WAITING';
 }
 
 export function toApplication(a: ProtoApplication): ApplicationView {
@@ -99,6 +108,8 @@ export function toApplication(a: ProtoApplication): ApplicationView {
     appliedAt: a.appliedAtMs,
     decidedAt: status === 'PENDING' ? null : (a.decidedAtMs ?? null),
     giftCode: status === 'ISSUED' ? (a.giftCode ?? null) : null,
+    estimatedWaitSeconds: isFinal({ status } as ApplicationView) ? null : (a.estimatedWaitSeconds ?? null),
+    linePace: a.linePace ?? 0,
   };
 }
 
@@ -112,6 +123,8 @@ export function decisionToApplication(d: Decision): ApplicationView {
     appliedAt: d.appliedAtMs,
     decidedAt: d.decidedAtMs || null,
     giftCode: status === 'ISSUED' ? (d.giftCode ?? null) : null,
+    estimatedWaitSeconds: null,
+    linePace: 0,
   };
 }
 
@@ -132,6 +145,8 @@ export function toEvent(e: ProtoEvent): EventView {
     remaining: e.remaining,
     opensAt: e.opensAtMs ?? null,
     closesAt: e.closesAtMs ?? null,
+    waitingRoomOpensAt: e.waitingRoomOpensAtMs ?? null,
+    estimatedDrainSeconds: e.estimatedDrainSeconds ?? null,
   };
 }
 
@@ -144,6 +159,7 @@ const OUTCOME: Record<number, ApplyOutcome> = {
   [ProtoApplyOutcome.APPLY_OUTCOME_ALREADY_APPLIED]: 'ALREADY_APPLIED',
   [ProtoApplyOutcome.APPLY_OUTCOME_SOLD_OUT]: 'SOLD_OUT',
   [ProtoApplyOutcome.APPLY_OUTCOME_NOT_OPEN]: 'NOT_OPEN',
+  [ProtoApplyOutcome.APPLY_OUTCOME_WAITING]: 'WAITING',
 };
 
 export function toApplyResult(r: ApplyResponse): ApplyResultView {
@@ -168,6 +184,7 @@ export function toEventStats(s: ProtoEventStats): EventStatsView {
     emailsSent: s.emailsSent,
     emailsPending: s.emailsPending,
     emailsFailed: s.emailsFailed,
+    waiting: s.waiting,
   };
 }
 

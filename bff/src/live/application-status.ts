@@ -1,4 +1,4 @@
-import type { Logger } from '@fcfs/kit';
+import { estimateWaitSeconds, type Logger } from '@fcfs/kit';
 import { decisionToApplication, isFinal, type ApplicationView } from '../graphql/mappers';
 import { createPushIterator, type PushIterator } from './push-iterator';
 import type { WatchHub, WatchUpdate } from './watch-hub';
@@ -20,6 +20,8 @@ export interface ApplicationWatchOptions {
   waitResyncMs: number;
   logger: Logger;
   now?: () => number;
+  /** While PENDING and the line's pace is still unknown (no estimate), re-read about this often; default 1 s. */
+  paceProbeMs?: number;
 }
 
 /** What watchApplication drives: one subscription's state, changed by hub updates, re-reads and the first read. */
@@ -35,6 +37,7 @@ interface ApplicationWatch {
 
 function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWatch {
   const { eventId, participantId, hub, read, aheadIntervalMs, resyncMs, waitResyncMs, logger, now = Date.now } = options;
+  const paceProbeMs = options.paceProbeMs ?? 1_000;
   let current: ApplicationView | undefined;
   let early: ApplicationView | undefined;
   let lastSentAt = 0;
@@ -43,6 +46,7 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
   let stopped = false;
   let unsubscribe: (() => void) | undefined;
   let resync: NodeJS.Timeout | undefined;
+  let paceProbe: NodeJS.Timeout | undefined;
   let latestThrough: number | undefined;
   /** The first read found no application: the first one to arrive is sent as it comes. */
   let waiting = false;
@@ -50,7 +54,8 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
   const stopListening = (): void => {
     if (aheadTimer) clearTimeout(aheadTimer);
     if (resync) clearInterval(resync);
-    aheadTimer = resync = undefined;
+    if (paceProbe) clearTimeout(paceProbe);
+    aheadTimer = resync = paceProbe = undefined;
     unsubscribe?.();
     unsubscribe = undefined;
   };
@@ -64,6 +69,25 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
     if (resync) clearInterval(resync);
     resync = setInterval(reread, ms);
     resync.unref();
+  };
+
+  /**
+   * In line with the pace unknown, and the line has started to move (a progress arrived): read again in about a
+   * second, when the event service has a full second of decisions to take the pace from, for the estimate.
+   */
+  const probePace = (app: ApplicationView): void => {
+    if (paceProbe || stopped || app.status !== 'PENDING' || app.linePace > 0) return;
+    paceProbe = setTimeout(
+      () => {
+        paceProbe = undefined;
+        if (current?.status === 'PENDING' && current.linePace === 0) {
+          reread();
+          probePace(current);
+        }
+      },
+      Math.round(paceProbeMs * (0.8 + 0.4 * Math.random())),
+    );
+    paceProbe.unref();
   };
 
   const send = (app: ApplicationView): void => {
@@ -86,9 +110,11 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
     const wait = Math.max(0, lastSentAt + aheadIntervalMs - now());
     const flush = (): void => {
       aheadTimer = undefined;
-      if (stopped || !current || isFinal(current) || latestThrough === undefined) return;
+      if (stopped || !current || current.status !== 'PENDING' || latestThrough === undefined) return;
       const ahead = Math.max(0, current.position - 1 - latestThrough);
-      if (current.ahead === null || ahead < current.ahead) send({ ...current, ahead });
+      // The estimate follows `ahead` at the pace of the last read (the same formula as the event service's).
+      const estimatedWaitSeconds = estimateWaitSeconds(ahead, current.linePace) ?? current.estimatedWaitSeconds;
+      if (current.ahead === null || ahead < current.ahead) send({ ...current, ahead, estimatedWaitSeconds });
     };
     if (wait === 0) flush();
     else {
@@ -105,7 +131,18 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
     }
     if (isFinal(current)) return;
     if (isFinal(app)) send(app);
-    else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
+    // The waiting room's draw placed it in line (never back: a late WAITING read is older).
+    else if (current.status === 'WAITING' && app.status === 'PENDING') send(app);
+    // A re-read while PENDING brings a fresher pace and estimate.
+    else if (
+      app.status === 'PENDING' &&
+      app.linePace > 0 &&
+      app.linePace !== current.linePace &&
+      app.position === current.position
+    ) {
+      const ahead = current.ahead !== null && app.ahead !== null ? Math.min(app.ahead, current.ahead) : app.ahead;
+      send({ ...app, ahead, estimatedWaitSeconds: estimateWaitSeconds(ahead ?? 0, app.linePace) ?? null });
+    } else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
       latestThrough = Math.max(latestThrough ?? 0, app.position - 1 - app.ahead);
       sendAheadLater();
     }
@@ -132,7 +169,8 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       else if (!early || (!isFinal(early) && isFinal(app))) early = app;
     } else if (update.kind === 'progress') {
       latestThrough = Math.max(latestThrough ?? 0, update.progress.decidedThrough);
-      if (!current || isFinal(current)) return;
+      if (!current || current.status !== 'PENDING') return;
+      probePace(current);
       // The watermark passed us but our decision never came: it was missed, read it.
       if (latestThrough >= current.position) reread();
       else sendAheadLater();

@@ -22,6 +22,8 @@ export interface EventRow extends Model<InferAttributes<EventRow>, InferCreation
   stock: number;
   opens_at: Date | null;
   closes_at: Date | null;
+  /** From then until opens_at, apply answers WAITING (issue #17); null: no waiting room. */
+  waiting_room_opens_at: CreationOptional<Date | null>;
   opened_at: CreationOptional<Date | null>;
   closed_at: CreationOptional<Date | null>;
   created_at: CreationOptional<Date>;
@@ -46,6 +48,7 @@ export function defineModels(sequelize: Sequelize): Models {
       stock: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
       opens_at: time(true),
       closes_at: time(true),
+      waiting_room_opens_at: time(true),
       opened_at: time(true),
       closed_at: time(true),
       created_at: now(),

@@ -14,3 +14,4 @@ export * from './ids';
 export * from './backoff';
 export * from './send-budget';
 export * from './tokens';
+export * from './estimate';

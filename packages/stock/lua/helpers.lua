@@ -1,6 +1,7 @@
 -- Helpers shared by the line's scripts (included, not registered).
 -- An application is stored as one string: "<status>|<position>|<applied at ms>|<decided at ms>|<gift code>",
--- status P (pending), I (issued) or S (sold out); decided at and gift code may be empty.
+-- status P (pending), I (issued), S (sold out) or W (in the waiting room, position 0); decided at and gift code
+-- may be empty.
 
 local function num(v)
   if v == false or v == nil or v == '' then return 0 end

@@ -2,7 +2,7 @@ import { ApplicationStatus, type Application, type Decision } from '@fcfs/proto'
 
 /**
  * One participant's application as Redis stores it: `<status>|<position>|<applied at>|<decided at>|<gift code>`,
- * status P (pending), I (issued) or S (sold out). The Lua scripts build and read the same form (helpers.lua).
+ * status P (pending), I (issued), S (sold out) or W (in the waiting room: position 0 until the draw). The Lua scripts build and read the same form (helpers.lua).
  */
 export interface StoredApplication {
   status: ApplicationStatus;
@@ -16,12 +16,14 @@ const STATUS_OF: Record<string, ApplicationStatus> = {
   P: ApplicationStatus.APPLICATION_STATUS_PENDING,
   I: ApplicationStatus.APPLICATION_STATUS_ISSUED,
   S: ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
+  W: ApplicationStatus.APPLICATION_STATUS_WAITING,
 };
 
 const LETTER_OF: Partial<Record<ApplicationStatus, string>> = {
   [ApplicationStatus.APPLICATION_STATUS_PENDING]: 'P',
   [ApplicationStatus.APPLICATION_STATUS_ISSUED]: 'I',
   [ApplicationStatus.APPLICATION_STATUS_SOLD_OUT]: 'S',
+  [ApplicationStatus.APPLICATION_STATUS_WAITING]: 'W',
 };
 
 export function parseEntry(entry: string): StoredApplication {

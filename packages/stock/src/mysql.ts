@@ -83,11 +83,39 @@ export interface EventFacts {
   closes_at: Date | null;
   issued: number;
   decided_through: number | string;
+  waiting_room_opens_at: Date | null;
+}
+
+/** An event's waiting room as MySQL holds it (issue #17): who was told WAITING, and the draw if made. */
+export interface WaitingRoomFacts {
+  draw: { waitingCount: number; placed: boolean } | undefined;
+  /** Participants told WAITING who have no decision yet, in arrival order. */
+  waiting: { participant_id: string | number; arrived_at: Date }[];
 }
 
 export interface EventSnapshot {
   event: EventFacts;
   decisions: DecisionRow[];
+  /** Present when the event has a waiting room. */
+  waitingRoom?: WaitingRoomFacts | undefined;
+}
+
+async function readWaitingRoom(sequelize: Sequelize, eventId: string, transaction: Transaction): Promise<WaitingRoomFacts> {
+  const [draw] = await sequelize.query<{ waiting_count: number; placed_at: Date | null }>(
+    'SELECT waiting_count, placed_at FROM draws WHERE event_id = ?',
+    { replacements: [eventId], type: QueryTypes.SELECT, transaction },
+  );
+  const waiting = await sequelize.query<{ participant_id: string | number; arrived_at: Date }>(
+    `SELECT w.participant_id, w.arrived_at FROM waiting w
+      WHERE w.event_id = ? AND NOT EXISTS
+        (SELECT 1 FROM applications a WHERE a.event_id = w.event_id AND a.participant_id = w.participant_id)
+      ORDER BY w.arrived_at, w.participant_id`,
+    { replacements: [eventId], type: QueryTypes.SELECT, transaction },
+  );
+  return {
+    draw: draw === undefined ? undefined : { waitingCount: Number(draw.waiting_count), placed: draw.placed_at !== null },
+    waiting,
+  };
 }
 
 /**
@@ -101,7 +129,7 @@ export function withEventSnapshot<T>(
 ): Promise<T | undefined> {
   return sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (transaction) => {
     const [event] = await sequelize.query<EventFacts>(
-      'SELECT stock, status, opens_at, closes_at, issued, decided_through FROM events WHERE id = ? FOR UPDATE',
+      'SELECT stock, status, opens_at, closes_at, issued, decided_through, waiting_room_opens_at FROM events WHERE id = ? FOR UPDATE',
       { replacements: [eventId], type: QueryTypes.SELECT, transaction },
     );
     if (event === undefined) return undefined;
@@ -110,7 +138,8 @@ export function withEventSnapshot<T>(
       type: QueryTypes.SELECT,
       transaction,
     });
-    return write({ event, decisions });
+    const waitingRoom = event.waiting_room_opens_at === null ? undefined : await readWaitingRoom(sequelize, eventId, transaction);
+    return write({ event, decisions, waitingRoom });
   });
 }
 

@@ -12,6 +12,10 @@ export enum AdmitOutcome {
   ALREADY_APPLIED = 2,
   SOLD_OUT = 3,
   NOT_OPEN = 4,
+  /** In the waiting room (waitroom.lua): stored WAITING, position drawn at the opening. */
+  WAITING = 5,
+  /** The event opened and its draw is being placed: nothing admitted until it is (retry shortly). */
+  HELD = 6,
 }
 
 export interface AdmitResult {
@@ -87,6 +91,16 @@ export interface RebuildState {
   issued: number;
   /** MySQL's watermark: the highest position the issuer has consumed. */
   decidedThrough: number;
+  /** The waiting room's opening, when the event has one. */
+  waitingRoomOpensAtMs?: number | undefined;
+  /** Its draw is placed in line (MySQL `draws.placed_at`); the WAITING are counted over the entries. */
+  drawn?: boolean;
+}
+
+/** One drawn participant for place.lua: their place in the recorded order. */
+export interface DrawnPlace {
+  participantId: string;
+  position: number;
 }
 
 export type ConfigureResult = { kind: 'done' } | { kind: 'no-state' } | { kind: 'below-issued'; issued: number };
@@ -133,6 +147,19 @@ export interface StockScripts {
     options?: { force?: boolean; staleEpoch?: string | undefined },
   ): Promise<boolean>;
   configure(keys: EventKeys, settings: EventSettings): Promise<ConfigureResult>;
+  /**
+   * Places a draw's participants in line (place.lua), in chunks; `last` on the final chunk opens the gate to later
+   * applicants. null: no state (rebuild first). Otherwise the watermark and each participant's entry as it stands.
+   */
+  place(
+    keys: EventKeys,
+    nowMs: number,
+    drawnCount: number,
+    places: readonly DrawnPlace[],
+    last: boolean,
+  ): Promise<{ decidedThrough: number; entries: string[] } | null>;
+  /** Takes back WAITING entries nobody was told about (their MySQL write failed or was refused). */
+  unwait(keys: EventKeys, participantIds: readonly string[]): Promise<number>;
 }
 
 const file = (name: string) => join(LUA_DIR, `${name}.lua`);
@@ -149,6 +176,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
     rebuild: { file: file('rebuild'), keys: 3 },
     hold: { file: file('hold'), keys: 1 },
     configure: { file: file('configure'), keys: 1 },
+    place: { file: file('place'), keys: 3 },
+    unwait: { file: file('unwait'), keys: 2 },
   });
 
   return {
@@ -234,6 +263,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
         s.decidedThrough,
         ms(s.heldSinceMs),
         staleEpoch,
+        ms(s.waitingRoomOpensAtMs),
+        s.drawn === true ? '1' : '',
       ];
       for (const e of entries) args.push(e.participantId, e.entry);
       const reply = await lua.rebuild([keys.state, keys.apps, keys.line], args);
@@ -250,6 +281,19 @@ export function defineStockScripts(redis: Redis): StockScripts {
       if (reply[0] === 0) return { kind: 'no-state' };
       if (reply[0] === 2) return { kind: 'below-issued', issued: Number(reply[1]) };
       return { kind: 'done' };
+    },
+
+    async place(keys, nowMs, drawnCount, places, last) {
+      const args: (string | number)[] = [nowMs, drawnCount, last ? '1' : '0'];
+      for (const p of places) args.push(p.participantId, p.position);
+      const reply = (await lua.place([keys.state, keys.apps, keys.line], args)) as (number | string)[];
+      if (reply[0] === 0) return null;
+      return { decidedThrough: Number(reply[1]), entries: reply.slice(2) as string[] };
+    },
+
+    async unwait(keys, participantIds) {
+      if (participantIds.length === 0) return 0;
+      return Number(await lua.unwait([keys.state, keys.apps], [...participantIds]));
     },
   };
 }

@@ -19,6 +19,12 @@ export interface HotState {
   soldOut: number;
   /** The issuer's watermark: the highest position it has decided. */
   decidedThrough: number;
+  /** The waiting room's opening (issue #17), when the event has one. */
+  waitingRoomOpensAtMs: number | undefined;
+  /** The waiting room's draw is placed in line: later applicants are admitted after it. */
+  drawn: boolean;
+  /** Participants in the waiting room now. */
+  waiting: number;
 }
 
 const FIELDS = [
@@ -35,6 +41,9 @@ const FIELDS = [
   'issued',
   'soldout',
   'through',
+  'wr',
+  'drawn',
+  'waiting',
 ];
 
 const int = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? 0 : Number(v));
@@ -57,5 +66,8 @@ export async function readHotState(redis: Redis, keys: EventKeys): Promise<HotSt
     issued: int(v[10]),
     soldOut: int(v[11]),
     decidedThrough: int(v[12]),
+    waitingRoomOpensAtMs: optionalMs(v[13]),
+    drawn: (v[14] ?? '') !== '',
+    waiting: int(v[15]),
   };
 }

@@ -28,6 +28,8 @@ import { createLagReader } from './stats/lag';
 import { createPartitionOffsets } from './sweeper/offsets';
 import { createSweeper } from './sweeper/sweeper';
 import { createWatchHub } from './watch/hub';
+import { createDrawStore } from './waitroom/draw-store';
+import { createDrawer, type DrawerDeps } from './waitroom/drawer';
 
 /**
  * What a test or an in-process launcher may replace. Everything that comes from the environment
@@ -45,6 +47,8 @@ export interface EventOverrides {
   tracing?: Tracing;
   /** Wraps the applications producer (tests: a replica whose produces reach the broker late). */
   wrapProducer?: (producer: ApplicationsProducer) => ApplicationsProducer;
+  /** Test hook of the waiting room's drawer (a crash between the draw and its placement). */
+  afterDraw?: DrawerDeps['afterDraw'];
 }
 
 export type RunningEvent = RunningService;
@@ -80,7 +84,18 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const catalog = createCatalog({ ...rebuildDeps, models, now });
   const offsets = createPartitionOffsets(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const watermarks = createWatermarks(sequelize);
-  const gate = createGate({ ...rebuildDeps, producer, logger, now, offsets, watermarks, ...config.gate });
+  const drawStore = createDrawStore(sequelize);
+  const drawProducer = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, offsets, watermarks, drawStore, ...config.gate });
+  const drawer = createDrawer({
+    ...rebuildDeps,
+    store: drawStore,
+    producer: drawProducer,
+    logger,
+    now,
+    ...config.waitingRoom,
+    afterDraw: overrides.afterDraw,
+  });
   const hub = createWatchHub(subscriber, prefix, logger);
   const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({
@@ -113,6 +128,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   );
   const grpcPort = await server.start();
   sweeper.start();
+  drawer.start();
   const ready = async (): Promise<boolean> => (await redis.ping()) === 'PONG';
   const metrics = await startMetricsServer({ ...config.metrics, logger, readiness: ready });
 
@@ -125,11 +141,13 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
     stop() {
       stopping ??= (async () => {
         await sweeper.stop();
+        await drawer.stop();
         server.setServing(false);
         hub.close();
         await server.stop(5_000);
         await gate.drain();
         await producer.disconnect().catch(() => undefined);
+        await drawProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
         await metrics.close();
         authClient?.close();

@@ -42,10 +42,8 @@ export function giftCodeArg(value: string): string {
   return code;
 }
 
-/** Waiting rooms and claim windows (#17) do not exist yet: an event that asks for one is refused, not silently changed. */
+/** Claim windows (#17) do not exist yet: an event that asks for one is refused, not silently changed. */
 export function refuseUnavailableFeatures(input: CreateEventInput): void {
-  if (input.waitingRoomOpensAt != null)
-    throw userError('BAD_USER_INPUT', 'waitingRoomOpensAt: waiting rooms are not available yet');
   if (input.claimWindowSeconds != null && input.claimWindowSeconds < 0)
     throw userError('BAD_USER_INPUT', `claimWindowSeconds must be 0 or more (got ${input.claimWindowSeconds})`);
   if (input.claimWindowSeconds != null && input.claimWindowSeconds > 0)

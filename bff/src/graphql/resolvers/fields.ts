@@ -3,16 +3,13 @@ import type { ApplicationResolvers, EventResolvers, EventStatsResolvers, GiftRes
 import { toParticipant } from '../mappers';
 import type { ResolverDeps } from './deps';
 
-/** Fields of features that do not exist yet (waiting rooms, claim windows: #17) answer what is true without them. */
+/** Fields of features that do not exist yet (claim windows: #17) answer what is true without them. */
 export const eventFields: EventResolvers = {
-  waitingRoomOpensAt: () => null,
   claimWindowSeconds: () => 0,
   maxOpenOffers: () => null,
-  estimatedDrainSeconds: () => null,
 };
 
 export const eventStatsFields: EventStatsResolvers = {
-  waiting: () => 0,
   waitlisted: () => 0,
   offered: () => 0,
   expired: () => 0,
@@ -22,7 +19,6 @@ export function applicationFields({ upstream }: ResolverDeps): ApplicationResolv
   const { issuer } = upstream;
   return {
     claimBy: () => null,
-    estimatedWaitSeconds: () => null,
     /** Read only when asked for, and only for a won application: the code's state lives with the issuer. */
     async redeemedAt({ giftCode }) {
       if (giftCode === null) return null;

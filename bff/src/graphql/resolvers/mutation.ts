@@ -55,12 +55,13 @@ export function mutationResolvers({ upstream, applyBatcher, hub, tracing }: Reso
     async createEvent(_, { input }, ctx) {
       const settings = await asAdmin(ctx);
       refuseUnavailableFeatures(input);
-      const { name, stock, opensAt, closesAt } = input;
+      const { name, stock, opensAt, closesAt, waitingRoomOpensAt } = input;
       const request = {
         name: nameArg(name),
         stock: stockArg(stock),
         ...(opensAt == null ? {} : { opensAtMs: opensAt }),
         ...(closesAt == null ? {} : { closesAtMs: closesAt }),
+        ...(waitingRoomOpensAt == null ? {} : { waitingRoomOpensAtMs: waitingRoomOpensAt }),
       };
       return eventOf(await upstream.call(event.createEvent.bind(event), request, settings));
     },

@@ -44,3 +44,17 @@ export function parseSchedule(opensAtMs: number | undefined, closesAtMs: number 
   }
   return { opensAtMs: opens, closesAtMs: closes };
 }
+
+/**
+ * The waiting room's opening (issue #17): needs opensAt, and must come before it; unset means no waiting room.
+ * A time already passed is allowed (the room is open now), as long as opensAt is still ahead.
+ */
+export function parseWaitingRoom(raw: number | undefined, opensAtMs: number | undefined, nowMs: number): number | undefined {
+  const at = parseTime(raw, 'waitingRoomOpensAt');
+  if (at === undefined) return undefined;
+  if (opensAtMs === undefined)
+    throw ServiceError.invalidArgument('waitingRoomOpensAt needs opensAt: the draw happens at the opening');
+  if (at >= opensAtMs) throw ServiceError.invalidArgument('waitingRoomOpensAt must be before opensAt');
+  if (opensAtMs <= nowMs) throw ServiceError.invalidArgument('opensAt must be in the future for an event with a waiting room');
+  return at;
+}

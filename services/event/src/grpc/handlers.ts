@@ -1,4 +1,5 @@
 import { callTrace, GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
+import { eventKeys, readLinePace } from '@fcfs/stock';
 import { EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { ApplicationReader } from '../events/applications';
@@ -64,7 +65,13 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
     async createEvent(req, call) {
       await requireAdmin(call.metadata, verifier);
       return {
-        event: await catalog.create({ name: req.name, stock: req.stock, opensAtMs: req.opensAtMs, closesAtMs: req.closesAtMs }),
+        event: await catalog.create({
+          name: req.name,
+          stock: req.stock,
+          opensAtMs: req.opensAtMs,
+          closesAtMs: req.closesAtMs,
+          waitingRoomOpensAtMs: req.waitingRoomOpensAtMs,
+        }),
       };
     },
     async setStock(req, call) {
@@ -123,9 +130,10 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
       const hot = await catalog.hotState(eventId);
-      const [lagCount, rate, redeemed, emails] = await Promise.all([
+      const [lagCount, rate, line, redeemed, emails] = await Promise.all([
         lag.lagOf(eventId).catch(() => -1),
         ratesPerSecond(redis, prefix, eventId, now()),
+        readLinePace(redis, prefix, eventKeys(prefix, eventId), now()),
         catalog.redeemedCount(eventId),
         catalog.emailCounts(eventId),
       ]);
@@ -140,8 +148,10 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           soldOut: hot.soldOut,
           lag: lagCount,
           appliesPerSecond: rate.applies,
-          decisionsPerSecond: rate.decisions,
+          // Over the last few seconds (the line's pace, as the estimates use it).
+          decisionsPerSecond: line.pace,
           redeemed,
+          waiting: hot.waiting,
           ...emails,
         },
       };

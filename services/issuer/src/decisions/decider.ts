@@ -69,7 +69,13 @@ export function createDecider(deps: DeciderDeps) {
       const fresh = new Set<string>();
       result.entries.forEach((entry, i) => {
         const app = parseEntry(entry);
-        if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING) return;
+        // Still WAITING (issue #17): Redis lost a waiting room's placement after this record was produced; the drawer
+        // places and produces it again, and that record decides it.
+        if (
+          app.status === ApplicationStatus.APPLICATION_STATUS_PENDING ||
+          app.status === ApplicationStatus.APPLICATION_STATUS_WAITING
+        )
+          return;
         const { participantId } = records[i] as QueuedApplication;
         decided.push({ eventId, participantId, app });
         entries.push(entry);

@@ -63,7 +63,12 @@ export function issuerHandlers({ redis, sequelize, prefix, verifier }: IssuerHan
       const entry = await redis.hget(eventKeys(prefix, eventId).apps, participantId);
       if (entry !== null) {
         const app = parseEntry(entry);
-        if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING) return { decision: undefined };
+        // Undecided: in line, or still in the waiting room (issue #17).
+        if (
+          app.status === ApplicationStatus.APPLICATION_STATUS_PENDING ||
+          app.status === ApplicationStatus.APPLICATION_STATUS_WAITING
+        )
+          return { decision: undefined };
         return { decision: toDecision(eventId, participantId, app) };
       }
       await requireEvent(eventId);
