@@ -13,7 +13,7 @@ import {
   type Participant as ProtoParticipant,
 } from '@fcfs/proto';
 
-export type ApplicationStatus = 'PENDING' | 'ISSUED' | 'SOLD_OUT';
+export type ApplicationStatus = 'PENDING' | 'WAITLISTED' | 'OFFERED' | 'ISSUED' | 'EXPIRED' | 'SOLD_OUT';
 export type EventStatus = 'DRAFT' | 'SCHEDULED' | 'OPEN' | 'SOLD_OUT' | 'CLOSED';
 export type ApplyOutcome = 'ACCEPTED' | 'ALREADY_APPLIED' | 'SOLD_OUT' | 'NOT_OPEN';
 
@@ -25,6 +25,8 @@ export interface ApplicationView {
   appliedAt: number;
   decidedAt: number | null;
   giftCode: string | null;
+  /** While OFFERED: the claim deadline (ms). */
+  claimBy: number | null;
 }
 
 export interface EventView {
@@ -35,6 +37,8 @@ export interface EventView {
   remaining: number;
   opensAt: number | null;
   closesAt: number | null;
+  claimWindowSeconds: number;
+  maxOpenOffers: number | null;
 }
 
 export interface ParticipantView {
@@ -63,6 +67,9 @@ export interface EventStatsView {
   emailsSent: number;
   emailsPending: number;
   emailsFailed: number;
+  waitlisted: number;
+  offered: number;
+  expired: number;
 }
 
 export interface GiftView {
@@ -80,13 +87,29 @@ export function applicationStatus(status: ProtoApplicationStatus): ApplicationSt
       return 'ISSUED';
     case ProtoApplicationStatus.APPLICATION_STATUS_SOLD_OUT:
       return 'SOLD_OUT';
+    case ProtoApplicationStatus.APPLICATION_STATUS_WAITLISTED:
+      return 'WAITLISTED';
+    case ProtoApplicationStatus.APPLICATION_STATUS_OFFERED:
+      return 'OFFERED';
+    case ProtoApplicationStatus.APPLICATION_STATUS_EXPIRED:
+      return 'EXPIRED';
     default:
       return 'PENDING';
   }
 }
 
+/**
+ * How far an application has come: it only ever moves forward (PENDING, then WAITLISTED, then OFFERED with a
+ * claim window, then a final state), so a newer view is one of a higher stage and an older one never replaces it.
+ */
+const STAGE: Record<ApplicationStatus, number> = { PENDING: 0, WAITLISTED: 1, OFFERED: 2, ISSUED: 3, EXPIRED: 3, SOLD_OUT: 3 };
+
+export function stageOf(app: ApplicationView): number {
+  return STAGE[app.status];
+}
+
 export function isFinal(app: ApplicationView): boolean {
-  return app.status !== 'PENDING';
+  return STAGE[app.status] === 3;
 }
 
 export function toApplication(a: ProtoApplication): ApplicationView {
@@ -99,6 +122,7 @@ export function toApplication(a: ProtoApplication): ApplicationView {
     appliedAt: a.appliedAtMs,
     decidedAt: status === 'PENDING' ? null : (a.decidedAtMs ?? null),
     giftCode: status === 'ISSUED' ? (a.giftCode ?? null) : null,
+    claimBy: status === 'OFFERED' ? (a.claimByMs ?? null) : null,
   };
 }
 
@@ -112,6 +136,7 @@ export function decisionToApplication(d: Decision): ApplicationView {
     appliedAt: d.appliedAtMs,
     decidedAt: d.decidedAtMs || null,
     giftCode: status === 'ISSUED' ? (d.giftCode ?? null) : null,
+    claimBy: status === 'OFFERED' ? (d.claimByMs ?? null) : null,
   };
 }
 
@@ -132,6 +157,8 @@ export function toEvent(e: ProtoEvent): EventView {
     remaining: e.remaining,
     opensAt: e.opensAtMs ?? null,
     closesAt: e.closesAtMs ?? null,
+    claimWindowSeconds: e.claimWindowSeconds,
+    maxOpenOffers: e.maxOpenOffers ?? null,
   };
 }
 
@@ -168,6 +195,9 @@ export function toEventStats(s: ProtoEventStats): EventStatsView {
     emailsSent: s.emailsSent,
     emailsPending: s.emailsPending,
     emailsFailed: s.emailsFailed,
+    waitlisted: s.waitlisted,
+    offered: s.offered,
+    expired: s.expired,
   };
 }
 

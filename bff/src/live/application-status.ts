@@ -1,5 +1,5 @@
 import type { Logger } from '@fcfs/kit';
-import { decisionToApplication, isFinal, type ApplicationView } from '../graphql/mappers';
+import { decisionToApplication, isFinal, stageOf, type ApplicationView } from '../graphql/mappers';
 import { createPushIterator, type PushIterator } from './push-iterator';
 import type { WatchHub, WatchUpdate } from './watch-hub';
 
@@ -104,7 +104,9 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       return;
     }
     if (isFinal(current)) return;
-    if (isFinal(app)) send(app);
+    // A later stage (WAITLISTED, OFFERED, a final state) is sent at once; an older view never replaces it.
+    if (stageOf(app) > stageOf(current)) send(app);
+    else if (app.status !== 'PENDING' || current.status !== 'PENDING') return;
     else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
       latestThrough = Math.max(latestThrough ?? 0, app.position - 1 - app.ahead);
       sendAheadLater();
@@ -129,10 +131,10 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       const app = update.kind === 'decision' ? decisionToApplication(update.decision) : update.application;
       if (current || waiting) merge(app);
       // Before the first read is done: kept, the newest final status first.
-      else if (!early || (!isFinal(early) && isFinal(app))) early = app;
+      else if (!early || stageOf(app) > stageOf(early)) early = app;
     } else if (update.kind === 'progress') {
       latestThrough = Math.max(latestThrough ?? 0, update.progress.decidedThrough);
-      if (!current || isFinal(current)) return;
+      if (!current || current.status !== 'PENDING') return;
       // The watermark passed us but our decision never came: it was missed, read it.
       if (latestThrough >= current.position) reread();
       else sendAheadLater();
@@ -153,7 +155,7 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       return;
     }
     // A decision that arrived during the read is newer than a PENDING read.
-    send(early && (!first || !isFinal(first)) ? early : (first as ApplicationView));
+    send(early && (!first || stageOf(early) > stageOf(first)) ? early : (first as ApplicationView));
     if (!isFinal(current as ApplicationView)) {
       if (latestThrough !== undefined)
         onUpdate({ kind: 'progress', progress: { eventId, decidedThrough: latestThrough, issued: 0, remaining: 0 } });

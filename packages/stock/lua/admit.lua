@@ -3,10 +3,11 @@
 -- ARGV[1] now (epoch ms), ARGV[2..] participant ids, in arrival order
 -- Reply: {0} when the event has no state (unknown, or lost by Redis: rebuild it first); otherwise
 --   {1, decided through, outcome, entry, outcome, entry, ...} per participant, outcome 1 ACCEPTED, 2 ALREADY_APPLIED,
---   3 SOLD_OUT (the gate is closed: admitted - released >= stock), 4 NOT_OPEN; entry is the stored
+--   3 SOLD_OUT (the gate is closed: admitted - released >= stock; with a claim window, issued >= stock, since
+--   everyone beyond the stock is WAITLISTED while offers are open), 4 NOT_OPEN; entry is the stored
 --   application ('' when NOT_OPEN).
 -- @include "helpers.lua"
-local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through')
+local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through', 'claim', 'issued')
 if not s[1] then return {0} end
 local now = ARGV[1]
 local open = isOpen(s[2], s[3], s[4], tonumber(now))
@@ -23,7 +24,9 @@ for i = 2, #ARGV do
     e = ''
   else
     seq = seq + 1
-    if admitted - released >= stock then
+    local full = admitted - released >= stock
+    if num(s[12]) > 0 then full = num(s[13]) >= stock end -- claim window
+    if full then
       e = 'S|' .. seq .. '|' .. now .. '|' .. now .. '|'
       soldout = soldout + 1
       reply[#reply + 1] = 3

@@ -29,9 +29,16 @@ export const DECISIONS_SQL = `SELECT a.participant_id, a.status, a.position, a.a
  WHERE a.event_id = ?`;
 
 /** A decision from MySQL in the form Redis stores it. */
+const STORED_STATUS: Record<string, ApplicationStatus> = {
+  ISSUED: ApplicationStatus.APPLICATION_STATUS_ISSUED,
+  WAITLISTED: ApplicationStatus.APPLICATION_STATUS_WAITLISTED,
+  OFFERED: ApplicationStatus.APPLICATION_STATUS_OFFERED,
+  EXPIRED: ApplicationStatus.APPLICATION_STATUS_EXPIRED,
+};
+
 export function storedDecision(row: DecisionRow): StoredApplication {
   return {
-    status: row.status === 'ISSUED' ? ApplicationStatus.APPLICATION_STATUS_ISSUED : ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
+    status: STORED_STATUS[row.status] ?? ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
     position: row.position,
     appliedAtMs: row.applied_at.getTime(),
     decidedAtMs: row.decided_at.getTime(),
@@ -45,6 +52,8 @@ export interface EventFacts {
   status: string;
   opens_at: Date | null;
   closes_at: Date | null;
+  claim_window_seconds: number;
+  max_open_offers: number | null;
 }
 
 export interface EventSnapshot {
@@ -63,7 +72,7 @@ export function withEventSnapshot<T>(
 ): Promise<T | undefined> {
   return sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (transaction) => {
     const [event] = await sequelize.query<EventFacts>(
-      'SELECT stock, status, opens_at, closes_at FROM events WHERE id = ? LOCK IN SHARE MODE',
+      'SELECT stock, status, opens_at, closes_at, claim_window_seconds, max_open_offers FROM events WHERE id = ? LOCK IN SHARE MODE',
       { replacements: [eventId], type: QueryTypes.SELECT, transaction },
     );
     if (event === undefined) return undefined;

@@ -66,6 +66,8 @@ function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) 
     issued,
     soldOut,
     decidedThrough,
+    claimWindowSeconds: event.claim_window_seconds ?? 0,
+    maxOpenOffers: event.max_open_offers ?? 0,
   };
   return { entries, state };
 }

@@ -58,6 +58,39 @@ export interface RebuildState {
   issued: number;
   soldOut: number;
   decidedThrough: number;
+  /** Claim windows (claims.lua): the window in seconds (0: none) and the offer cap (0: up to the stock). */
+  claimWindowSeconds?: number;
+  maxOpenOffers?: number;
+}
+
+/** One operation for claims.lua, in line order (an event with a claim window). */
+export interface ClaimOperation {
+  kind: 'A' | 'C' | 'D' | 'X' | 'Z';
+  participantId: string;
+  position: number;
+  appliedAtMs: number;
+  /** A: the gate's decision time or 0; C/D: when asked; X: the claim deadline. */
+  atMs: number;
+  /** A fresh code for an offer this operation may make. */
+  giftCode: string;
+}
+
+export interface ClaimsResult {
+  epoch: string;
+  stock: number;
+  issued: number;
+  offered: number;
+  decidedThrough: number;
+  /** Each operation's participant with its entry now, then the other entries it changed, in order. */
+  changes: { participantId: string; entry: string }[];
+}
+
+export interface DueResult {
+  /** The line closed with participants still waitlisted: a CLOSE record is due. */
+  close: boolean;
+  /** false: nothing can happen to the event any more (closed, nothing offered or waitlisted). */
+  live: boolean;
+  expired: { participantId: string; claimByMs: number }[];
 }
 
 export type ConfigureResult = { kind: 'done' } | { kind: 'no-state' } | { kind: 'below-issued'; issued: number };
@@ -85,6 +118,10 @@ export interface StockScripts {
   /** false when a state was already there. */
   rebuild(keys: EventKeys, state: RebuildState): Promise<boolean>;
   configure(keys: EventKeys, settings: EventSettings): Promise<ConfigureResult>;
+  /** Claim windows: the issuer's decisions for an event with a window. null: no state (rebuild first). */
+  claims(keys: EventKeys, nowMs: number, ops: readonly ClaimOperation[]): Promise<ClaimsResult | null>;
+  /** Claim windows: the offers past their deadline (re-armed `retryMs` later) and whether a close is due. */
+  due(keys: EventKeys, nowMs: number, retryMs: number, limit: number): Promise<DueResult>;
 }
 
 const file = (name: string) => join(LUA_DIR, `${name}.lua`);
@@ -100,6 +137,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
     restore: { file: file('restore'), keys: 1 },
     rebuild: { file: file('rebuild'), keys: 1 },
     configure: { file: file('configure'), keys: 1 },
+    claims: { file: file('claims'), keys: 5 },
+    due: { file: file('due'), keys: 2 },
   });
 
   return {
@@ -164,7 +203,19 @@ export function defineStockScripts(redis: Redis): StockScripts {
     async rebuild(keys, s) {
       const reply = await lua.rebuild(
         [keys.state],
-        [s.epoch, s.stock, s.status, ms(s.opensAtMs), ms(s.closesAtMs), s.lastPosition, s.issued, s.soldOut, s.decidedThrough],
+        [
+          s.epoch,
+          s.stock,
+          s.status,
+          ms(s.opensAtMs),
+          ms(s.closesAtMs),
+          s.lastPosition,
+          s.issued,
+          s.soldOut,
+          s.decidedThrough,
+          s.claimWindowSeconds ?? 0,
+          s.maxOpenOffers ?? 0,
+        ],
       );
       return Number(reply) === 1;
     },
@@ -179,6 +230,34 @@ export function defineStockScripts(redis: Redis): StockScripts {
       if (reply[0] === 0) return { kind: 'no-state' };
       if (reply[0] === 2) return { kind: 'below-issued', issued: Number(reply[1]) };
       return { kind: 'done' };
+    },
+
+    async claims(keys, nowMs, ops) {
+      const args: (string | number)[] = [nowMs];
+      for (const o of ops) args.push(o.kind, o.participantId, o.position, o.appliedAtMs, o.atMs, o.giftCode);
+      const second = Math.floor(nowMs / 1000);
+      const reply = (await lua.claims(
+        [keys.state, keys.apps, keys.waitlist, keys.due, keys.decisions(second)],
+        args,
+      )) as (number | string)[];
+      if (reply[0] === 0) return null;
+      const changes: { participantId: string; entry: string }[] = [];
+      for (let i = 6; i < reply.length; i += 2) changes.push({ participantId: String(reply[i]), entry: String(reply[i + 1]) });
+      return {
+        epoch: String(reply[1]),
+        stock: Number(reply[2]),
+        issued: Number(reply[3]),
+        offered: Number(reply[4]),
+        decidedThrough: Number(reply[5]),
+        changes,
+      };
+    },
+
+    async due(keys, nowMs, retryMs, limit) {
+      const reply = (await lua.due([keys.due, keys.state], [nowMs, retryMs, limit])) as (number | string)[];
+      const expired: { participantId: string; claimByMs: number }[] = [];
+      for (let i = 2; i < reply.length; i += 2) expired.push({ participantId: String(reply[i]), claimByMs: Number(reply[i + 1]) });
+      return { close: Number(reply[0]) === 1, live: Number(reply[1]) === 1, expired };
     },
   };
 }

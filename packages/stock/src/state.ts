@@ -19,6 +19,10 @@ export interface HotState {
   soldOut: number;
   /** The issuer's watermark: the highest position it has decided. */
   decidedThrough: number;
+  /** Claim windows: applications WAITLISTED, OFFERED and EXPIRED now (0 without a window). */
+  waitlisted: number;
+  offered: number;
+  expired: number;
 }
 
 const FIELDS = [
@@ -35,6 +39,9 @@ const FIELDS = [
   'issued',
   'soldout',
   'through',
+  'waitlisted',
+  'offered',
+  'expired',
 ];
 
 const int = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? 0 : Number(v));
@@ -57,5 +64,8 @@ export async function readHotState(redis: Redis, keys: EventKeys): Promise<HotSt
     issued: int(v[10]),
     soldOut: int(v[11]),
     decidedThrough: int(v[12]),
+    waitlisted: int(v[13]),
+    offered: int(v[14]),
+    expired: int(v[15]),
   };
 }

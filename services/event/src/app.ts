@@ -19,6 +19,7 @@ import { defineStockScripts } from '@fcfs/stock';
 import { AuthServiceClient, EventServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { EventConfig } from './config';
+import { createOffers } from './claims/offers';
 import { createCatalog } from './events/catalog';
 import { eventHandlers } from './grpc/handlers';
 import { createGate } from './gate/gate';
@@ -92,7 +93,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
-    eventHandlers({ catalog, gate, hub, lag, redis, prefix, verifier, now }),
+    eventHandlers({ catalog, gate, hub, lag, redis, prefix, verifier, now, offers: createOffers({ redis, prefix, producer, now }) }),
   );
   const grpcPort = await server.start();
   sweeper.start();

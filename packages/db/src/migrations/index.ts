@@ -3,6 +3,7 @@ import * as initialSchema from './0001-initial-schema';
 import * as participantsEmailUnique from './0002-participants-email-unique';
 import * as giftsRedeemedAt from './0003-gifts-redeemed-at';
 import * as outboxEventStatus from './0004-outbox-event-status';
+import * as claimWindows from './0007-claim-windows';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const migrations: Migration[] = [
   { name: '0002-participants-email-unique', ...participantsEmailUnique },
   { name: '0003-gifts-redeemed-at', ...giftsRedeemedAt },
   { name: '0004-outbox-event-status', ...outboxEventStatus },
+  { name: '0007-claim-windows', ...claimWindows },
 ];

@@ -4,7 +4,7 @@ import { eventKeys, readHotState, rebuildEventState, type EventSettings, type Ho
 import type { Event } from '@fcfs/proto';
 import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { effectiveStatus } from './status';
-import { parseName, parseSchedule, parseStock } from './validation';
+import { parseClaimSettings, parseName, parseSchedule, parseStock } from './validation';
 
 export interface CatalogDeps extends RebuildDeps {
   sequelize: Sequelize;
@@ -40,6 +40,8 @@ export function createCatalog(deps: CatalogDeps) {
       opensAtMs,
       closesAtMs,
       createdAtMs: row.created_at.getTime(),
+      claimWindowSeconds: row.claim_window_seconds ?? 0,
+      maxOpenOffers: row.max_open_offers ?? undefined,
     };
   };
 
@@ -124,9 +126,17 @@ export function createCatalog(deps: CatalogDeps) {
       return { emailsSent: of('SENT'), emailsPending: of('PENDING'), emailsFailed: of('FAILED') };
     },
 
-    async create(input: { name: unknown; stock: unknown; opensAtMs: number | undefined; closesAtMs: number | undefined }) {
+    async create(input: {
+      name: unknown;
+      stock: unknown;
+      opensAtMs: number | undefined;
+      closesAtMs: number | undefined;
+      claimWindowSeconds?: number | undefined;
+      maxOpenOffers?: number | undefined;
+    }) {
       const name = parseName(input.name);
       const stock = parseStock(input.stock);
+      const claim = parseClaimSettings(input.claimWindowSeconds, input.maxOpenOffers);
       const { opensAtMs, closesAtMs } = parseSchedule(input.opensAtMs, input.closesAtMs, now());
       const at = new Date(now());
       const row = await models.Event.create({
@@ -135,6 +145,8 @@ export function createCatalog(deps: CatalogDeps) {
         status: opensAtMs === undefined ? 'DRAFT' : 'SCHEDULED',
         opens_at: date(opensAtMs),
         closes_at: date(closesAtMs),
+        claim_window_seconds: claim.claimWindowSeconds,
+        max_open_offers: claim.maxOpenOffers,
         created_at: at,
         updated_at: at,
       });

@@ -2,6 +2,7 @@ import { callTrace, GrpcStatus, parseId, requireAdmin, ServiceError, type Handle
 import { eventKeys, parseEntry, toApplication } from '@fcfs/stock';
 import { ApplicationStatus, EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
+import type { Offers } from '../claims/offers';
 import type { Catalog } from '../events/catalog';
 import type { ApplyItem, Caller, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
@@ -18,6 +19,8 @@ export interface HandlerDeps {
   prefix: string;
   verifier: TokenVerifier;
   now: () => number;
+  /** Claim windows: ClaimGift and DeclineGift. */
+  offers: Offers;
 }
 
 /** Applications one ApplyBatch request may hold (the BFF sends at most BFF_APPLY_BATCH_MAX). */
@@ -56,13 +59,20 @@ function callerOf(call: { getDeadline(): Date | number; cancelled: boolean }): C
 }
 
 export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceService> {
-  const { catalog, gate, hub, lag, redis, prefix, verifier, now } = deps;
+  const { catalog, gate, hub, lag, redis, prefix, verifier, now, offers } = deps;
 
   return {
     async createEvent(req, call) {
       await requireAdmin(call.metadata, verifier);
       return {
-        event: await catalog.create({ name: req.name, stock: req.stock, opensAtMs: req.opensAtMs, closesAtMs: req.closesAtMs }),
+        event: await catalog.create({
+          name: req.name,
+          stock: req.stock,
+          opensAtMs: req.opensAtMs,
+          closesAtMs: req.closesAtMs,
+          claimWindowSeconds: req.claimWindowSeconds,
+          maxOpenOffers: req.maxOpenOffers,
+        }),
       };
     },
     async setStock(req, call) {
@@ -125,6 +135,13 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       return { application: toApplication(eventId, participantId, stored, ahead) };
     },
 
+    async claimGift(req) {
+      return { application: await offers.claim(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId')) };
+    },
+    async declineGift(req) {
+      return { application: await offers.decline(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId')) };
+    },
+
     async getEventStats(req, call) {
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
@@ -149,6 +166,9 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           decisionsPerSecond: rate.decisions,
           redeemed,
           ...emails,
+          waitlisted: hot.waitlisted,
+          offered: hot.offered,
+          expired: hot.expired,
         },
       };
     },

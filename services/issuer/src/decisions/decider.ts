@@ -11,6 +11,8 @@ import {
   type RebuildDeps,
 } from '@fcfs/stock';
 import { ApplicationStatus, type Progress } from '@fcfs/proto';
+import { createClaimsDecider } from '../claims/decide';
+import { writeClaimTransitions } from '../claims/store';
 import { newGiftCodes } from './gift-codes';
 import { writeDecisions, type DecidedApplication } from './store';
 
@@ -22,7 +24,16 @@ export interface DeciderDeps extends RebuildDeps {
 }
 
 export type ChunkDecision =
-  | { kind: 'decided'; eventId: string; epoch: string; decided: DecidedApplication[]; entries: string[]; progress: Progress }
+  | {
+      kind: 'decided';
+      eventId: string;
+      epoch: string;
+      decided: DecidedApplication[];
+      entries: string[];
+      progress: Progress;
+      /** An event with a claim window: decided by claims.lua, written by claims/store.ts. */
+      claims?: true;
+    }
   | { kind: 'unknown-event'; eventId: string };
 
 /**
@@ -32,9 +43,22 @@ export type ChunkDecision =
  */
 export function createDecider(deps: DeciderDeps) {
   const { scripts, redis, prefix, now } = deps;
+  const claims = createClaimsDecider(deps);
 
   return {
     async decide(eventId: string, records: readonly QueuedApplication[]): Promise<ChunkDecision> {
+      // Claim windows (#17): their own script and writes; every other event is decided below, as always.
+      const window = await claims.windowOf(
+        eventId,
+        records.reduce((max, r) => Math.max(max, r.position), 0),
+      );
+      if (window === undefined) return { kind: 'unknown-event', eventId };
+      if (window > 0) {
+        const chunk = await claims.decide(eventId, records);
+        return { kind: 'decided', eventId, ...chunk, entries: [], claims: true };
+      }
+      // Claim, decline, expiry or close records have no meaning without a window: nothing to decide.
+      records = records.filter((r) => r.claim === undefined);
       const keys = eventKeys(prefix, eventId);
       const codes = newGiftCodes(records.length);
       const items = records.map((r, i) => ({
@@ -71,11 +95,14 @@ export function createDecider(deps: DeciderDeps) {
     },
 
     async write(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<void> {
-      await writeDecisions(deps.sequelize, chunk.decided, now());
+      if (chunk.claims) await writeClaimTransitions(deps.sequelize, chunk.decided, now());
+      else await writeDecisions(deps.sequelize, chunk.decided, now());
       deps.onWritten?.();
     },
 
     settle(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<number> {
+      // Claim windows: Redis is not rebuilt with their offers yet (docs/design.md), so there is nothing to settle.
+      if (chunk.claims) return Promise.resolve(0);
       const decided = chunk.decided.map((d, i) => ({ participantId: d.participantId, entry: chunk.entries[i] as string }));
       return scripts.settle(eventKeys(prefix, chunk.eventId), chunk.epoch, decided);
     },
