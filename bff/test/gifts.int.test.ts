@@ -1,6 +1,6 @@
 // Gifts end to end against the real platform: paging an event's gifts in line order, redeeming a
 // code exactly once (also when two redeems race), and the contract's fields of features that do
-// not exist yet (waiting rooms, claim windows: #17) answering what is true without them.
+// not exist yet (waiting rooms: #17) answering what is true without them; claim windows' input checks.
 import { bearerMetadata, callUnary, createGrpcClient, GrpcStatus } from '@fcfs/kit';
 import { IssuerServiceClient } from '@fcfs/proto';
 import { eventually, randomSuffix } from '../../test/support';
@@ -151,12 +151,14 @@ describe('gifts', () => {
   });
 });
 
-describe('waiting rooms and claim windows (not available yet)', () => {
+describe('waiting rooms (not available yet) and claim windows', () => {
   it.each([
-    ['claimWindowSeconds', { claimWindowSeconds: 30 }],
-    ['waitingRoomOpensAt', { waitingRoomOpensAt: '2099-01-01T00:00:00Z', opensAt: '2099-01-02T00:00:00Z' }],
-    ['maxOpenOffers', { maxOpenOffers: 5 }],
-  ])('refuses createEvent with %s (BAD_USER_INPUT naming it)', async (field, extra) => {
+    ['claimWindowSeconds', { claimWindowSeconds: -1 }, 'whole number from 0'],
+    ['claimWindowSeconds', { claimWindowSeconds: 86_401 }, 'whole number from 0'],
+    ['waitingRoomOpensAt', { waitingRoomOpensAt: '2099-01-01T00:00:00Z', opensAt: '2099-01-02T00:00:00Z' }, 'not available yet'],
+    ['maxOpenOffers', { maxOpenOffers: 5 }, 'needs a claim window'],
+    ['maxOpenOffers', { claimWindowSeconds: 30, maxOpenOffers: 0 }, '1 or more'],
+  ])('refuses createEvent with a bad %s (BAD_USER_INPUT naming it)', async (field, extra, why) => {
     const refused = await gql(
       platform.url,
       'mutation($input: CreateEventInput!) { createEvent(input: $input) { id } }',
@@ -165,7 +167,7 @@ describe('waiting rooms and claim windows (not available yet)', () => {
     );
     expect(codeOf(refused)).toBe('BAD_USER_INPUT');
     expect(refused.errors?.[0]?.message).toContain(field);
-    expect(refused.errors?.[0]?.message).toContain('not available yet');
+    expect(refused.errors?.[0]?.message).toContain(why);
   });
 
   it('creates an event with claimWindowSeconds 0, and answers the absent features of every event', async () => {
@@ -184,7 +186,7 @@ describe('waiting rooms and claim windows (not available yet)', () => {
     });
   });
 
-  it.each(['claimGift', 'declineGift'])('answers %s NOT_OFFERED, after the usual checks', async (field) => {
+  it.each(['claimGift', 'declineGift'])('answers %s NOT_OFFERED without an open offer, after the usual checks', async (field) => {
     const query = `mutation($id: ID!) { ${field}(eventId: $id) { status } }`;
     expect(codeOf(await gql(platform.url, query, { id: eventId }, winners[1]?.token))).toBe('NOT_OFFERED');
     expect(codeOf(await gql(platform.url, query, { id: eventId }))).toBe('UNAUTHENTICATED');

@@ -21,6 +21,8 @@ export interface TestPlatformOptions {
   issuer?: Record<string, string>;
   /** Send result e-mails (the issuer's notifier); default true. */
   notifier?: boolean;
+  /** false: the in-process issuer serves gRPC (and e-mails) only; the test runs its own consuming issuer with `issuerEnv`. */
+  consume?: boolean;
   partitions?: number;
   /** More BFF processes beside the first, on the same services (as replicas behind a load balancer). */
   extraBffs?: number;
@@ -45,6 +47,8 @@ export interface TestPlatform {
   bff: RunningBff;
   /** The extra BFF replicas (`extraBffs`), each with its own URL. */
   replicas: RunningBff[];
+  /** The environment the in-process issuer was started with, for a test's own issuer process. */
+  issuerEnv: Record<string, string>;
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   stop(): Promise<void>;
@@ -59,7 +63,7 @@ interface Isolation {
   adminEmail: string;
 }
 
-type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas'>;
+type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas' | 'issuerEnv'>;
 
 /** Auth, then event and issuer, then the BFF and its replicas; each one's stop is pushed onto `stops`. */
 async function startServices(
@@ -91,10 +95,12 @@ async function startServices(
     ...tracingOf('event'),
   });
   stops.push(() => event.stop());
-  const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
+  const issuerEnv = { ...lineEnv, ...options.issuer };
+  const issuer = await startIssuer(loadIssuerConfig(issuerEnv), {
     logger: testLogger('issuer'),
     backoffMs: 50,
     maxBackoffMs: 500,
+    ...(options.consume === false ? { consume: false } : {}),
     ...(options.notifier === false ? { notifier: false as const } : {}),
     ...tracingOf('issuer'),
   });
@@ -120,7 +126,7 @@ async function startServices(
   const bff = await launchBff();
   const replicas: RunningBff[] = [];
   for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
-  return { authConfig, auth, event, issuer, bff, replicas };
+  return { authConfig, auth, event, issuer, bff, replicas, issuerEnv };
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {

@@ -136,10 +136,14 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
     },
 
     async claimGift(req) {
-      return { application: await offers.claim(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId')) };
+      const eventId = parseId(req.eventId, 'eventId');
+      await catalog.hotState(eventId); // NOT_FOUND for an unknown event; rebuilt if Redis lost it
+      return { application: await offers.claim(eventId, parseId(req.participantId, 'participantId')) };
     },
     async declineGift(req) {
-      return { application: await offers.decline(parseId(req.eventId, 'eventId'), parseId(req.participantId, 'participantId')) };
+      const eventId = parseId(req.eventId, 'eventId');
+      await catalog.hotState(eventId);
+      return { application: await offers.decline(eventId, parseId(req.participantId, 'participantId')) };
     },
 
     async getEventStats(req, call) {
