@@ -18,7 +18,25 @@ describe('parseOptions', () => {
       warmup: 2_000,
       sesRate: undefined,
       line: 0,
+      claimWindow: 0,
+      noClaimShare: 0.2,
+      maxOpenOffers: undefined,
     });
+  });
+
+  it('reads the claim window options, and refuses them where they mean nothing', () => {
+    expect(parseOptions(['--claim-window', '5', '--no-claim-share', '0.3', '--max-open-offers', '50'])).toMatchObject({
+      claimWindow: 5,
+      noClaimShare: 0.3,
+      maxOpenOffers: 50,
+    });
+    expect(() => parseOptions(['--no-claim-share', '0.3'])).toThrow('need --claim-window');
+    expect(() => parseOptions(['--claim-window', '5', '--no-claim-share', '1.5'])).toThrow(
+      '--no-claim-share must be a number from 0 to 1',
+    );
+    expect(() => parseOptions(['--claim-window', '5', '--scenario', 'signin'])).toThrow(
+      '--claim-window runs with the herd scenario',
+    );
   });
 
   it('gives the sign-in scenario the SES budget of issue 16 unless told, and only for a platform it starts', () => {

@@ -236,10 +236,9 @@ export function defineStockScripts(redis: Redis): StockScripts {
       const args: (string | number)[] = [nowMs];
       for (const o of ops) args.push(o.kind, o.participantId, o.position, o.appliedAtMs, o.atMs, o.giftCode);
       const second = Math.floor(nowMs / 1000);
-      const reply = (await lua.claims(
-        [keys.state, keys.apps, keys.waitlist, keys.due, keys.decisions(second)],
-        args,
-      )) as (number | string)[];
+      const reply = (await lua.claims([keys.state, keys.apps, keys.waitlist, keys.due, keys.decisions(second)], args)) as (
+        number | string
+      )[];
       if (reply[0] === 0) return null;
       const changes: { participantId: string; entry: string }[] = [];
       for (let i = 6; i < reply.length; i += 2) changes.push({ participantId: String(reply[i]), entry: String(reply[i + 1]) });
@@ -256,7 +255,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
     async due(keys, nowMs, retryMs, limit) {
       const reply = (await lua.due([keys.due, keys.state], [nowMs, retryMs, limit])) as (number | string)[];
       const expired: { participantId: string; claimByMs: number }[] = [];
-      for (let i = 2; i < reply.length; i += 2) expired.push({ participantId: String(reply[i]), claimByMs: Number(reply[i + 1]) });
+      for (let i = 2; i < reply.length; i += 2)
+        expired.push({ participantId: String(reply[i]), claimByMs: Number(reply[i + 1]) });
       return { close: Number(reply[0]) === 1, live: Number(reply[1]) === 1, expired };
     },
   };

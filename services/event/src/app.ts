@@ -93,7 +93,17 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   server.add(
     'fcfs.v1.EventService',
     EventServiceService,
-    eventHandlers({ catalog, gate, hub, lag, redis, prefix, verifier, now, offers: createOffers({ redis, prefix, producer, now }) }),
+    eventHandlers({
+      catalog,
+      gate,
+      hub,
+      lag,
+      redis,
+      prefix,
+      verifier,
+      now,
+      offers: createOffers({ redis, prefix, producer, now }),
+    }),
   );
   const grpcPort = await server.start();
   sweeper.start();

@@ -52,7 +52,10 @@ export function refuseUnavailableFeatures(input: CreateEventInput): void {
 export function claimSettingsArg(input: CreateEventInput): { claimWindowSeconds?: number; maxOpenOffers?: number } {
   const window = input.claimWindowSeconds ?? 0;
   if (!Number.isInteger(window) || window < 0 || window > MAX_CLAIM_WINDOW_SECONDS)
-    throw userError('BAD_USER_INPUT', `claimWindowSeconds must be a whole number from 0 to ${MAX_CLAIM_WINDOW_SECONDS} (got ${window})`);
+    throw userError(
+      'BAD_USER_INPUT',
+      `claimWindowSeconds must be a whole number from 0 to ${MAX_CLAIM_WINDOW_SECONDS} (got ${window})`,
+    );
   if (input.maxOpenOffers == null) return window === 0 ? {} : { claimWindowSeconds: window };
   if (window === 0) throw userError('BAD_USER_INPUT', 'maxOpenOffers needs a claim window: set claimWindowSeconds above 0');
   if (!Number.isInteger(input.maxOpenOffers) || input.maxOpenOffers < 1)

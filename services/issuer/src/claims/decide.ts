@@ -67,7 +67,11 @@ export function createClaimsDecider(deps: ClaimsDeciderDeps) {
       }));
       let result = await scripts.claims(keys, now(), ops);
       if (result === null) {
-        await rebuildEventState(deps, eventId, records.reduce((max, r) => Math.max(max, r.position), 0));
+        await rebuildEventState(
+          deps,
+          eventId,
+          records.reduce((max, r) => Math.max(max, r.position), 0),
+        );
         result = await scripts.claims(keys, now(), ops);
         if (result === null) throw ServiceError.unavailable(`the state of event ${eventId} is missing right after its rebuild`);
       }

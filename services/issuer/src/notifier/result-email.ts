@@ -51,7 +51,8 @@ export function toResultEmail(row: ClaimedRow): ResultEmail {
       eventName: row.eventName,
       position,
       giftCode: status === 'ISSUED' ? (giftCode as string) : undefined,
-      claimBy: status === 'OFFERED' ? `${new Date(claimByMs as number).toISOString().slice(0, 19).replace('T', ' ')} UTC` : undefined,
+      claimBy:
+        status === 'OFFERED' ? `${new Date(claimByMs as number).toISOString().slice(0, 19).replace('T', ' ')} UTC` : undefined,
     },
     trace: typeof trace === 'string' && TRACEPARENT_FORMAT.test(trace) ? trace : undefined,
   };
