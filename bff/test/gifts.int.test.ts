@@ -95,6 +95,30 @@ describe('gifts', () => {
     expect(all.every((g: Loose) => g['eventId'] === eventId && g['redeemedAt'] === null)).toBe(true);
   });
 
+  it("downloads the event's gifts in line order as CSV, for admins only", async () => {
+    const csvUrl = (id: string) => `${platform.url.replace(/\/graphql$/, '')}/admin/events/${id}/gifts.csv`;
+    const res = await fetch(csvUrl(eventId), { headers: { authorization: `Bearer ${admin}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toContain(`event-${eventId}-gifts.csv`);
+    const lines = (await res.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('position,email,code,issuedAt,redeemedAt');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => Number(r[0]))).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r[1])).toEqual(winners.map((w) => w.email));
+    const page = (await giftPage(10)).data?.['gifts'].gifts as Loose[];
+    expect(rows.map((r) => r[2])).toEqual(page.map((g) => g['code']));
+
+    const refused = async (headers: Record<string, string>, id = eventId) => {
+      const r = await fetch(csvUrl(id), { headers });
+      return { status: r.status, code: ((await r.json()) as GraphQLResponse).errors?.[0]?.extensions?.code };
+    };
+    expect(await refused({})).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(await refused({ authorization: `Bearer ${winners[0]?.token}` })).toEqual({ status: 403, code: 'FORBIDDEN' });
+    expect(await refused({ authorization: `Bearer ${admin}` }, 'not-an-id')).toEqual({ status: 400, code: 'BAD_USER_INPUT' });
+    expect(await refused({ authorization: `Bearer ${admin}` }, '999999')).toEqual({ status: 404, code: 'NOT_FOUND' });
+  });
+
   it('refuses gifts and redeemGift to a participant (FORBIDDEN), in the BFF and in the issuer', async () => {
     const participant = winners[0]?.token;
     expect(codeOf(await giftPage(10, undefined, participant))).toBe('FORBIDDEN');

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Logger } from '@fcfs/kit';
@@ -22,6 +22,8 @@ export interface ServerOptions {
   readiness: () => Promise<boolean>;
   /** The built web app, served at `/`. */
   webDir: string;
+  /** More HTTP routes (the admin's gift export). */
+  routes?: ((req: IncomingMessage, res: ServerResponse) => boolean)[];
 }
 
 export interface RunningServer {
@@ -66,6 +68,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxBodyBytes: options.maxBodyBytes,
       readiness: options.readiness,
       webAssets: createWebAssets(options.webDir),
+      ...(options.routes === undefined ? {} : { routes: options.routes }),
     }),
   );
   await new Promise<void>((resolve, reject) => {
