@@ -19,6 +19,7 @@ export interface ClaimerSettings {
   windowSeconds: number;
   noClaimShare: number;
   maxOpenOffers: number | undefined;
+  participants: number;
   /** Participant id -> session token. */
   tokens: Map<string, string>;
   api: AdminApi;
@@ -42,6 +43,8 @@ export interface ClaimerReport {
   maxTakenMysql: number;
   maxTakenRedis: number;
   maxOffered: number;
+  /** The event's outbox rows after the run, by kind and status ("OFFER_EMAIL SENT": n). */
+  outbox: Record<string, number>;
 }
 
 export function startClaimer(s: ClaimerSettings) {
@@ -57,6 +60,7 @@ export function startClaimer(s: ClaimerSettings) {
     maxTakenMysql: 0,
     maxTakenRedis: 0,
     maxOffered: 0,
+    outbox: {},
   };
   const maxDelayMs = Math.min(2_000, (s.windowSeconds * 1000) / 2);
 
@@ -101,6 +105,12 @@ export function startClaimer(s: ClaimerSettings) {
     async stop(): Promise<ClaimerReport> {
       await poller.stop();
       await Promise.all(pending);
+      await tick().catch(() => undefined); // the offers made last
+      const rows = await sequelize.query<{ kind: string; status: string; n: number | string }>(
+        'SELECT kind, status, COUNT(*) AS n FROM outbox WHERE event_id = :id GROUP BY kind, status',
+        { replacements: { id: s.eventId }, type: QueryTypes.SELECT },
+      );
+      for (const r of rows) report.outbox[`${r.kind} ${r.status}`] = Number(r.n);
       await sequelize.close();
       return report;
     },
@@ -114,6 +124,14 @@ export function startClaimer(s: ClaimerSettings) {
           detail: `${report.samples} samples; worst MySQL ${report.maxTakenMysql}, eventStats ${report.maxTakenRedis}, stock ${s.stock}`,
         },
         {
+          name: 'one e-mail per offer and one per final state (outbox)',
+          ok:
+            sum(report.outbox, 'OFFER_EMAIL') === report.offers &&
+            sum(report.outbox, 'RESULT_EMAIL') === s.participants &&
+            sum(report.outbox, 'FAILED') === 0,
+          detail: `${report.offers} offers, ${s.participants} participants; outbox ${JSON.stringify(report.outbox)}`,
+        },
+        {
           name: 'OFFERED <= maxOpenOffers at every sample',
           ok: report.maxOffered <= cap,
           detail: `worst ${report.maxOffered}, cap ${cap}`,
@@ -124,3 +142,8 @@ export function startClaimer(s: ClaimerSettings) {
 }
 
 export type Claimer = ReturnType<typeof startClaimer>;
+
+/** Rows of the outbox summary whose "kind status" key contains `part`. */
+function sum(outbox: Record<string, number>, part: string): number {
+  return Object.entries(outbox).reduce((total, [key, n]) => (key.includes(part) ? total + n : total), 0);
+}
