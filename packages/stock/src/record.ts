@@ -41,7 +41,7 @@ export function encodeRecord(r: QueuedApplication): Buffer {
           ? ApplicationStatus.APPLICATION_STATUS_UNSPECIFIED
           : ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
       decidedAtMs: r.gateDecidedAtMs ?? 0,
-      kind: r.claim === undefined ? RecordKind.RECORD_KIND_APPLY : RECORD_KIND[r.claim.kind],
+      kind: r.claim === undefined ? RecordKind.RECORD_KIND_UNSPECIFIED : RECORD_KIND[r.claim.kind],
       atMs: r.claim?.atMs ?? 0,
     }).finish(),
   );
@@ -60,7 +60,7 @@ export function decodeRecord(key: Buffer | null, value: Buffer | null): DecodedR
   }
   if (!isId(r.eventId)) return { ok: false, reason: 'event_id is not a valid id' };
   if (key === null || key.toString() !== r.eventId) return { ok: false, reason: 'record key is not its event id' };
-  if (r.kind !== RecordKind.RECORD_KIND_APPLY) return decodeClaimRecord(r);
+  if (r.kind !== RecordKind.RECORD_KIND_UNSPECIFIED) return decodeClaimRecord(r);
   if (!isId(r.participantId)) return { ok: false, reason: 'participant_id is not a valid id' };
   if (!Number.isInteger(r.position) || r.position < 1) return { ok: false, reason: 'position must be a positive integer' };
   if (!Number.isSafeInteger(r.appliedAtMs) || r.appliedAtMs <= 0) return { ok: false, reason: 'applied_at_ms is missing' };
