@@ -31,7 +31,13 @@ describe('an event with a claim window', () => {
   it('offers in position order, waitlists the rest, and passes declined and expired items down the line', async () => {
     const WINDOW = 4;
     const eventId = await createClaimEvent(platform, admin, { stock: 2, claimWindowSeconds: WINDOW });
-    const [p1, p2, p3, p4, p5] = (await applyInOrder(platform, eventId, 5, 'line')) as Participant[];
+    const [p1, p2, p3, p4, p5] = (await applyInOrder(platform, eventId, 5, 'line')) as [
+      Participant,
+      Participant,
+      Participant,
+      Participant,
+      Participant,
+    ];
 
     // Subscribers of p3 (passes through WAITLISTED, OFFERED, EXPIRED) and p4 (WAITLISTED, OFFERED, ISSUED).
     const client = wsClient(platform.wsUrl, p3.token);
@@ -125,7 +131,12 @@ describe('an event with a claim window', () => {
 
   it('keeps at most maxOpenOffers offers open, and offers the next in line when one is claimed', async () => {
     const eventId = await createClaimEvent(platform, admin, { stock: 3, claimWindowSeconds: 30, maxOpenOffers: 1 });
-    const [p1, p2, p3, p4] = (await applyInOrder(platform, eventId, 4, 'cap')) as Participant[];
+    const [p1, p2, p3, p4] = (await applyInOrder(platform, eventId, 4, 'cap')) as [
+      Participant,
+      Participant,
+      Participant,
+      Participant,
+    ];
     await waitFor(eventId, p1, 'OFFERED');
     for (const p of [p2, p3, p4]) await waitFor(eventId, p, 'WAITLISTED');
     expect((await act(platform, eventId, p1, 'claimGift')).data?.['claimGift'].status).toBe('ISSUED');
@@ -178,7 +189,7 @@ describe('an event with a claim window', () => {
 
   it('answers the same as before for an event without a window', async () => {
     const eventId = await createClaimEvent(platform, admin, { stock: 1, claimWindowSeconds: 0 });
-    const [p1, p2] = (await applyInOrder(platform, eventId, 2, 'plain', ['ACCEPTED', 'SOLD_OUT'])) as Participant[];
+    const [p1, p2] = (await applyInOrder(platform, eventId, 2, 'plain', ['ACCEPTED', 'SOLD_OUT'])) as [Participant, Participant];
     expect((await waitFor(eventId, p1, 'ISSUED'))['giftCode']).toMatch(/\S+/);
     await waitFor(eventId, p2, 'SOLD_OUT');
     expect(codeOf(await act(platform, eventId, p1, 'claimGift'))).toBe('NOT_OFFERED');

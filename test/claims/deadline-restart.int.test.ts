@@ -52,7 +52,7 @@ afterAll(async () => {
 it('expires an offer within a second of claimBy across an issuer SIGKILL in the middle of the window', async () => {
   const first = spawnIssuer();
   const eventId = await createClaimEvent(platform, admin, { stock: 1, claimWindowSeconds: WINDOW_S });
-  const [p1, p2] = (await applyInOrder(platform, eventId, 2, 'kill')) as Participant[];
+  const [p1, p2] = (await applyInOrder(platform, eventId, 2, 'kill')) as [Participant, Participant];
   const offer = await eventually(async () => {
     const app = await statusOf(platform, eventId, p1);
     return app?.['status'] === 'OFFERED' ? app : undefined;
