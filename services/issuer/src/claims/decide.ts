@@ -49,8 +49,6 @@ export function createClaimsDecider(deps: ClaimsDeciderDeps) {
       }
       const window = Number(v[1] ?? 0) || 0;
       windows.set(eventId, window);
-      // The deadline poller's list of events to watch (one key outside the event's slot: not in claims.lua).
-      if (window > 0) await redis.sadd(claimEventsKey(prefix), eventId);
       return window;
     },
 
@@ -75,6 +73,9 @@ export function createClaimsDecider(deps: ClaimsDeciderDeps) {
         result = await scripts.claims(keys, now(), ops);
         if (result === null) throw ServiceError.unavailable(`the state of event ${eventId} is missing right after its rebuild`);
       }
+      // The deadline poller's list of events to watch (a key outside the event's slot, so not in claims.lua),
+      // after every chunk: the poller drops an event that has nothing open, and it may open again.
+      await redis.sadd(claimEventsKey(prefix), eventId);
       const decided: DecidedApplication[] = [];
       for (const { participantId, entry } of result.changes) {
         if (entry === '') continue;
