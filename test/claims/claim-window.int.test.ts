@@ -1,7 +1,9 @@
 // Claim windows (#17) end to end on the real platform: offers in position order, the waitlist, claim,
 // decline and expiry passing the item down the line, maxOpenOffers, the final SOLD_OUT, e-mails exactly
 // once per transition, and every transition reaching applicationStatus subscribers.
-import { eventually } from '../support';
+import { claimEventsKey, eventKeys } from '@fcfs/stock';
+import { Redis } from 'ioredis';
+import { eventually, urls } from '../support';
 import { codeOf, gql, subscribe, wsClient, type Loose } from '../support/graphql';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { act, APPLICATION, applyInOrder, createClaimEvent, mysqlCounts, statusOf, subjectsTo, type Participant } from './helpers';
@@ -185,6 +187,47 @@ describe('an event with a claim window', () => {
     }
     const counts = await mysqlCounts(platform, eventId);
     expect((counts['ISSUED'] ?? 0) + (counts['EXPIRED'] ?? 0)).toBe(N);
+  });
+
+  it('rebuilds offers, the waitlist and deadlines from MySQL after Redis lost the event', async () => {
+    const eventId = await createClaimEvent(platform, admin, { stock: 2, claimWindowSeconds: 3 });
+    const [p1, p2, p3, p4] = (await applyInOrder(platform, eventId, 4, 'lost')) as [
+      Participant,
+      Participant,
+      Participant,
+      Participant,
+    ];
+    await waitFor(eventId, p2, 'OFFERED');
+    await waitFor(eventId, p4, 'WAITLISTED');
+    // Redis loses the event: its state, entries, waitlist and deadlines, and the poller's list.
+    const keys = eventKeys(platform.issuerEnv['STOCK_REDIS_PREFIX'] ?? '', eventId);
+    const redis = new Redis(urls.redis);
+    try {
+      await redis.del(
+        keys.state,
+        keys.apps,
+        keys.waitlist,
+        keys.due,
+        claimEventsKey(platform.issuerEnv['STOCK_REDIS_PREFIX'] ?? ''),
+      );
+    } finally {
+      redis.disconnect();
+    }
+    // The claim rebuilds the event from MySQL and takes the offer, with the code it was held with.
+    const claimed = await act(platform, eventId, p1, 'claimGift');
+    expect(claimed.errors).toBeUndefined();
+    expect(claimed.data?.['claimGift'].status).toBe('ISSUED');
+    // p2's deadline was restored: it expires by itself and the item passes to p3, then p4 waits.
+    await waitFor(eventId, p2, 'EXPIRED', 15_000);
+    await waitFor(eventId, p3, 'OFFERED');
+    expect((await statusOf(platform, eventId, p4))['status']).toBe('WAITLISTED');
+    const stats = await gql(
+      platform.url,
+      'query($id: ID!) { eventStats(eventId: $id) { issued offered waitlisted expired } }',
+      { id: eventId },
+      admin,
+    );
+    expect(stats.data?.['eventStats']).toEqual({ issued: 1, offered: 1, waitlisted: 1, expired: 1 });
   });
 
   it('answers the same as before for an event without a window', async () => {

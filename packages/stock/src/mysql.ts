@@ -21,10 +21,13 @@ export interface DecisionRow {
   applied_at: Date;
   decided_at: Date;
   code: string | null;
+  /** Claim windows: while OFFERED, the deadline and the code it will take. */
+  claim_by?: Date | null;
+  offer_code?: string | null;
 }
 
 /** Every decision of one event (replacements: the event id); append `AND a.participant_id = ?` for one. */
-export const DECISIONS_SQL = `SELECT a.participant_id, a.status, a.position, a.applied_at, a.decided_at, g.code
+export const DECISIONS_SQL = `SELECT a.participant_id, a.status, a.position, a.applied_at, a.decided_at, g.code, a.claim_by, a.offer_code
   FROM applications a LEFT JOIN gifts g ON g.event_id = a.event_id AND g.participant_id = a.participant_id
  WHERE a.event_id = ?`;
 
@@ -37,13 +40,19 @@ const STORED_STATUS: Record<string, ApplicationStatus> = {
 };
 
 export function storedDecision(row: DecisionRow): StoredApplication {
-  return {
-    status: STORED_STATUS[row.status] ?? ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
+  const status = STORED_STATUS[row.status] ?? ApplicationStatus.APPLICATION_STATUS_SOLD_OUT;
+  const app: StoredApplication = {
+    status,
     position: row.position,
     appliedAtMs: row.applied_at.getTime(),
     decidedAtMs: row.decided_at.getTime(),
     giftCode: row.code ?? undefined,
   };
+  if (status === ApplicationStatus.APPLICATION_STATUS_OFFERED) {
+    app.giftCode = row.offer_code ?? undefined;
+    app.claimByMs = row.claim_by?.getTime();
+  }
+  return app;
 }
 
 /** What a rebuild needs of the event's row. */

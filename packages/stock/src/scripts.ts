@@ -61,6 +61,10 @@ export interface RebuildState {
   /** Claim windows (claims.lua): the window in seconds (0: none) and the offer cap (0: up to the stock). */
   claimWindowSeconds?: number;
   maxOpenOffers?: number;
+  /** Claim windows: applications OFFERED, WAITLISTED and EXPIRED in MySQL. */
+  offered?: number;
+  waitlisted?: number;
+  expired?: number;
 }
 
 /** One operation for claims.lua, in line order (an event with a claim window). */
@@ -215,6 +219,9 @@ export function defineStockScripts(redis: Redis): StockScripts {
           s.decidedThrough,
           s.claimWindowSeconds ?? 0,
           s.maxOpenOffers ?? 0,
+          s.offered ?? 0,
+          s.waitlisted ?? 0,
+          s.expired ?? 0,
         ],
       );
       return Number(reply) === 1;

@@ -16,7 +16,7 @@ const STATUS_NAME: Partial<Record<ApplicationStatus, string>> = {
 
 const CODE = /^[0-9A-Za-z_-]{1,32}$/;
 const sqlCode = (code: string | undefined) => {
-  if (code === undefined || !CODE.test(code)) throw new Error('an ISSUED application without a valid gift code');
+  if (code === undefined || !CODE.test(code)) throw new Error('an ISSUED or OFFERED application without a valid gift code');
   return `'${code}'`;
 };
 const int = (n: number) => {
@@ -41,8 +41,13 @@ export async function writeClaimTransitions(sequelize: Sequelize, changes: reado
     const ids = `${sqlId(eventId)},${sqlId(participantId)}`;
     const status = STATUS_NAME[app.status] as string;
     const decidedAt = sqlTime(app.decidedAtMs ?? nowMs);
-    const claimBy = app.claimByMs === undefined ? 'NULL' : sqlTime(app.claimByMs);
-    latest.set(ids, `(${ids},${int(app.position)},'${status}',${sqlTime(app.appliedAtMs)},${decidedAt},${claimBy})`);
+    const offered = app.status === ApplicationStatus.APPLICATION_STATUS_OFFERED;
+    const claimBy = offered && app.claimByMs !== undefined ? sqlTime(app.claimByMs) : 'NULL';
+    const offerCode = offered ? sqlCode(app.giftCode) : 'NULL';
+    latest.set(
+      ids,
+      `(${ids},${int(app.position)},'${status}',${sqlTime(app.appliedAtMs)},${decidedAt},${claimBy},${offerCode})`,
+    );
     let payload: object | undefined;
     let kind = RESULT_EMAIL;
     if (app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED) {
@@ -63,9 +68,10 @@ export async function writeClaimTransitions(sequelize: Sequelize, changes: reado
     rows.map((r) => r.eventId),
     async (transaction) => {
       await sequelize.query(
-        `INSERT INTO applications (event_id, participant_id, position, status, applied_at, decided_at, claim_by)
+        `INSERT INTO applications (event_id, participant_id, position, status, applied_at, decided_at, claim_by, offer_code)
          VALUES ${[...latest.values()].join(',')}
-         ON DUPLICATE KEY UPDATE status = VALUES(status), decided_at = VALUES(decided_at), claim_by = VALUES(claim_by)`,
+         ON DUPLICATE KEY UPDATE status = VALUES(status), decided_at = VALUES(decided_at), claim_by = VALUES(claim_by),
+           offer_code = VALUES(offer_code)`,
         { transaction },
       );
       if (gifts.length > 0) {
