@@ -134,6 +134,8 @@ end
 sellOutWaitlist()
 redis.call('HSET', KEYS[1], 'issued', issued, 'released', released, 'pending', pending, 'soldout', soldout,
   'through', through, 'offered', offered, 'waitlisted', waitlisted, 'expired', expired)
+-- The line's pace (eventStats' decisionsPerSecond; estimated waits read the same counter): decisions, claims and
+-- expiries all move the line.
 if changed > 0 then
   redis.call('INCRBY', KEYS[5], changed)
   redis.call('PEXPIRE', KEYS[5], 10000)
