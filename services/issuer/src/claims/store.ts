@@ -44,10 +44,7 @@ export async function writeClaimTransitions(sequelize: Sequelize, changes: reado
     const offered = app.status === ApplicationStatus.APPLICATION_STATUS_OFFERED;
     const claimBy = offered && app.claimByMs !== undefined ? sqlTime(app.claimByMs) : 'NULL';
     const offerCode = offered ? sqlCode(app.giftCode) : 'NULL';
-    latest.set(
-      ids,
-      `(${ids},${int(app.position)},'${status}',${sqlTime(app.appliedAtMs)},${decidedAt},${claimBy},${offerCode})`,
-    );
+    latest.set(ids, `(${ids},${int(app.position)},'${status}',${sqlTime(app.appliedAtMs)},${decidedAt},${claimBy},${offerCode})`);
     let payload: object | undefined;
     let kind = RESULT_EMAIL;
     if (app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED) {
