@@ -230,6 +230,21 @@ describe('an event with a claim window', () => {
     expect(stats.data?.['eventStats']).toEqual({ issued: 1, offered: 1, waitlisted: 1, expired: 1 });
   });
 
+  it('answers the waitlist SOLD_OUT when the event closes, and lets an open offer still be claimed', async () => {
+    const eventId = await createClaimEvent(platform, admin, { stock: 1, claimWindowSeconds: 60 });
+    const [p1, p2, p3] = (await applyInOrder(platform, eventId, 3, 'close')) as [Participant, Participant, Participant];
+    await waitFor(eventId, p1, 'OFFERED');
+    await waitFor(eventId, p3, 'WAITLISTED');
+    const closed = await gql(platform.url, 'mutation($id: ID!) { closeEvent(eventId: $id) { status } }', { id: eventId }, admin);
+    expect(closed.data?.['closeEvent'].status).toBe('CLOSED');
+    // The deadline poller sees the closed line and puts a CLOSE record on the event's key.
+    await waitFor(eventId, p2, 'SOLD_OUT', 5_000);
+    await waitFor(eventId, p3, 'SOLD_OUT', 5_000);
+    expect((await statusOf(platform, eventId, p1))['status']).toBe('OFFERED');
+    expect((await act(platform, eventId, p1, 'claimGift')).data?.['claimGift'].status).toBe('ISSUED');
+    expect(await mysqlCounts(platform, eventId)).toEqual({ ISSUED: 1, SOLD_OUT: 2 });
+  });
+
   it('answers the same as before for an event without a window', async () => {
     const eventId = await createClaimEvent(platform, admin, { stock: 1, claimWindowSeconds: 0 });
     const [p1, p2] = (await applyInOrder(platform, eventId, 2, 'plain', ['ACCEPTED', 'SOLD_OUT'])) as [Participant, Participant];
