@@ -20,6 +20,9 @@ describe('parseOptions', () => {
       sesRate: undefined,
       line: 0,
       roomSeconds: 20,
+      claimWindow: 0,
+      noClaimShare: 0.2,
+      maxOpenOffers: undefined,
     });
   });
 
@@ -29,6 +32,21 @@ describe('parseOptions', () => {
       roomSeconds: 15,
     });
     expect(() => parseOptions(['--room-seconds', '0'])).toThrow('--room-seconds must be a positive integer');
+  });
+
+  it('reads the claim window options, and refuses them where they mean nothing', () => {
+    expect(parseOptions(['--claim-window', '5', '--no-claim-share', '0.3', '--max-open-offers', '50'])).toMatchObject({
+      claimWindow: 5,
+      noClaimShare: 0.3,
+      maxOpenOffers: 50,
+    });
+    expect(() => parseOptions(['--no-claim-share', '0.3'])).toThrow('need --claim-window');
+    expect(() => parseOptions(['--claim-window', '5', '--no-claim-share', '1.5'])).toThrow(
+      '--no-claim-share must be a number from 0 to 1',
+    );
+    expect(() => parseOptions(['--claim-window', '5', '--scenario', 'signin'])).toThrow(
+      '--claim-window runs with the herd scenario',
+    );
   });
 
   it('gives the sign-in scenario the SES budget of issue 16 unless told, and only for a platform it starts', () => {

@@ -2,7 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { STATUS_SUBSCRIPTION } from './graphql';
 
-export const FINAL_STATUSES = new Set(['ISSUED', 'SOLD_OUT']);
+export const FINAL_STATUSES = new Set(['ISSUED', 'SOLD_OUT', 'EXPIRED']);
 
 /** What one watching participant saw. Times are wall-clock milliseconds (`Date.now()`). */
 export interface SubscriberOutcome {

@@ -21,6 +21,8 @@ export interface TestPlatformOptions {
   issuer?: Record<string, string>;
   /** Send result e-mails (the issuer's notifier); default true. */
   notifier?: boolean;
+  /** false: the in-process issuer serves gRPC (and e-mails) only; the test runs its own consuming issuer with `issuerEnv`. */
+  consume?: boolean;
   partitions?: number;
   /** More BFF processes beside the first, on the same services (as replicas behind a load balancer). */
   extraBffs?: number;
@@ -51,6 +53,8 @@ export interface TestPlatform {
   eventReplicas: RunningEvent[];
   /** The environment the event service was started with (a test starts another process of it from this). */
   eventEnv: Record<string, string>;
+  /** The environment the in-process issuer was started with, for a test's own issuer process. */
+  issuerEnv: Record<string, string>;
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   /**
@@ -72,7 +76,7 @@ interface Isolation {
 
 type Services = Pick<
   TestPlatform,
-  'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas' | 'eventReplicas' | 'eventEnv'
+  'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas' | 'eventReplicas' | 'eventEnv' | 'issuerEnv'
 > & {
   /** The environment auth was started with. */
   authEnv: Record<string, string>;
@@ -113,10 +117,12 @@ async function startServices(
   const event = await launchEvent();
   const eventReplicas: RunningEvent[] = [];
   for (let i = 0; i < (options.extraEvents ?? 0); i++) eventReplicas.push(await launchEvent());
-  const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
+  const issuerEnv = { ...lineEnv, ...options.issuer };
+  const issuer = await startIssuer(loadIssuerConfig(issuerEnv), {
     logger: testLogger('issuer'),
     backoffMs: 50,
     maxBackoffMs: 500,
+    ...(options.consume === false ? { consume: false } : {}),
     ...(options.notifier === false ? { notifier: false as const } : {}),
     ...tracingOf('issuer'),
   });
@@ -142,7 +148,7 @@ async function startServices(
   const bff = await launchBff();
   const replicas: RunningBff[] = [];
   for (let i = 0; i < (options.extraBffs ?? 0); i++) replicas.push(await launchBff());
-  return { authConfig, authEnv, auth, event, issuer, bff, replicas, eventReplicas, eventEnv };
+  return { authConfig, authEnv, auth, event, issuer, bff, replicas, eventReplicas, eventEnv, issuerEnv };
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {

@@ -236,4 +236,26 @@ describe('the web app in Chromium', () => {
     expect((seen[1] as number) - (seen[0] as number)).toBeGreaterThanOrEqual(2_000);
     await context.close();
   });
+
+  it('shows an offer of a claim window with its deadline, and claims it', async () => {
+    const { page } = admin;
+    await page.goto(`${base}/#/organiser`);
+    await createEvent(page, { name: `Checkout drop ${suffix}`, stock: '1', claimWindowSeconds: '120' });
+    await page.getByRole('link', { name: `Manage: Checkout drop ${suffix}` }).click();
+    const claimEventId = /#\/organiser\/(\d+)/.exec(page.url())?.[1] ?? '';
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.locator('.badge-open').waitFor();
+
+    const tab = participants[alice] as TestPage;
+    await tab.page.goto(`${base}/#/events/${claimEventId}`);
+    await tab.page.locator('button.big:not([disabled])').click();
+    await tab.page.locator('[data-status="OFFERED"]').waitFor({ timeout: 30_000 });
+    expect(await text(tab.page, '.countdown')).toMatch(/^Claim within \d+:\d\d$/);
+    expect(await tab.page.locator('output.code').count()).toBe(0);
+    expect(await axeViolations(tab.page)).toEqual([]);
+    await tab.page.getByRole('button', { name: 'Claim', exact: true }).click();
+    await tab.page.locator('[data-status="ISSUED"]').waitFor({ timeout: 30_000 });
+    expect(await text(tab.page, 'output.code')).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    expect(tab.problems).toEqual([]);
+  });
 });

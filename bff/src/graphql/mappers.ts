@@ -13,7 +13,7 @@ import {
   type Participant as ProtoParticipant,
 } from '@fcfs/proto';
 
-export type ApplicationStatus = 'WAITING' | 'PENDING' | 'ISSUED' | 'SOLD_OUT';
+export type ApplicationStatus = 'WAITING' | 'PENDING' | 'WAITLISTED' | 'OFFERED' | 'ISSUED' | 'EXPIRED' | 'SOLD_OUT';
 export type EventStatus = 'DRAFT' | 'SCHEDULED' | 'OPEN' | 'SOLD_OUT' | 'CLOSED';
 export type ApplyOutcome = 'ACCEPTED' | 'ALREADY_APPLIED' | 'SOLD_OUT' | 'WAITING' | 'NOT_OPEN';
 
@@ -29,6 +29,8 @@ export interface ApplicationView {
   estimatedWaitSeconds: number | null;
   /** The pace that estimate came from (positions per second; 0 unknown): a live view rescales it as `ahead` falls. */
   linePace: number;
+  /** While OFFERED: the claim deadline (ms). */
+  claimBy: number | null;
 }
 
 export interface EventView {
@@ -41,6 +43,8 @@ export interface EventView {
   closesAt: number | null;
   waitingRoomOpensAt: number | null;
   estimatedDrainSeconds: number | null;
+  claimWindowSeconds: number;
+  maxOpenOffers: number | null;
 }
 
 export interface ParticipantView {
@@ -70,6 +74,9 @@ export interface EventStatsView {
   emailsPending: number;
   emailsFailed: number;
   waiting: number;
+  waitlisted: number;
+  offered: number;
+  expired: number;
 }
 
 export interface GiftView {
@@ -89,13 +96,39 @@ export function applicationStatus(status: ProtoApplicationStatus): ApplicationSt
       return 'SOLD_OUT';
     case ProtoApplicationStatus.APPLICATION_STATUS_WAITING:
       return 'WAITING';
+    case ProtoApplicationStatus.APPLICATION_STATUS_WAITLISTED:
+      return 'WAITLISTED';
+    case ProtoApplicationStatus.APPLICATION_STATUS_OFFERED:
+      return 'OFFERED';
+    case ProtoApplicationStatus.APPLICATION_STATUS_EXPIRED:
+      return 'EXPIRED';
     default:
       return 'PENDING';
   }
 }
 
+/**
+ * How far an application has come: it only ever moves forward (WAITING in a waiting room, PENDING, then WAITLISTED,
+ * then OFFERED with a claim window, then a final state), so a newer view is one of a higher stage and an older one
+ * never replaces it.
+ */
+const FINAL = 4;
+const STAGE: Record<ApplicationStatus, number> = {
+  WAITING: 0,
+  PENDING: 1,
+  WAITLISTED: 2,
+  OFFERED: 3,
+  ISSUED: FINAL,
+  EXPIRED: FINAL,
+  SOLD_OUT: FINAL,
+};
+
+export function stageOf(app: ApplicationView): number {
+  return STAGE[app.status];
+}
+
 export function isFinal(app: ApplicationView): boolean {
-  return app.status !== 'PENDING' && app.status !== 'WAITING';
+  return STAGE[app.status] === FINAL;
 }
 
 export function toApplication(a: ProtoApplication): ApplicationView {
@@ -110,6 +143,7 @@ export function toApplication(a: ProtoApplication): ApplicationView {
     giftCode: status === 'ISSUED' ? (a.giftCode ?? null) : null,
     estimatedWaitSeconds: isFinal({ status } as ApplicationView) ? null : (a.estimatedWaitSeconds ?? null),
     linePace: a.linePace ?? 0,
+    claimBy: status === 'OFFERED' ? (a.claimByMs ?? null) : null,
   };
 }
 
@@ -125,6 +159,7 @@ export function decisionToApplication(d: Decision): ApplicationView {
     giftCode: status === 'ISSUED' ? (d.giftCode ?? null) : null,
     estimatedWaitSeconds: null,
     linePace: 0,
+    claimBy: status === 'OFFERED' ? (d.claimByMs ?? null) : null,
   };
 }
 
@@ -147,6 +182,8 @@ export function toEvent(e: ProtoEvent): EventView {
     closesAt: e.closesAtMs ?? null,
     waitingRoomOpensAt: e.waitingRoomOpensAtMs ?? null,
     estimatedDrainSeconds: e.estimatedDrainSeconds ?? null,
+    claimWindowSeconds: e.claimWindowSeconds,
+    maxOpenOffers: e.maxOpenOffers ?? null,
   };
 }
 
@@ -185,6 +222,9 @@ export function toEventStats(s: ProtoEventStats): EventStatsView {
     emailsPending: s.emailsPending,
     emailsFailed: s.emailsFailed,
     waiting: s.waiting,
+    waitlisted: s.waitlisted,
+    offered: s.offered,
+    expired: s.expired,
   };
 }
 

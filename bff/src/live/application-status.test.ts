@@ -1,4 +1,5 @@
 import { createLogger } from '@fcfs/kit';
+import { ApplicationStatus } from '@fcfs/proto';
 import { admitted, decision, FakeStream } from '../../test/fake-stream';
 import { watchApplication } from './application-status';
 import type { ApplicationView } from '../graphql/mappers';
@@ -17,6 +18,7 @@ function pending(position: number, ahead: number): ApplicationView {
     giftCode: null,
     estimatedWaitSeconds: null,
     linePace: 0,
+    claimBy: null,
   };
 }
 
@@ -42,6 +44,25 @@ async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
 }
 
 describe('watchApplication', () => {
+  it('with a claim window: sends every stage (WAITLISTED, OFFERED, ISSUED) and never an older one after a newer', async () => {
+    const { streams, start } = setup(async () => pending(5, 4));
+    const it = await start();
+    const stage = (status: ApplicationStatus, claimByMs?: number) => ({
+      ...decision('1', 'p1', 5, status === ApplicationStatus.APPLICATION_STATUS_ISSUED),
+      status,
+      ...(claimByMs === undefined ? {} : { claimByMs }),
+    });
+    streams[0]?.decide(stage(ApplicationStatus.APPLICATION_STATUS_WAITLISTED));
+    streams[0]?.decide(stage(ApplicationStatus.APPLICATION_STATUS_OFFERED, 9_000));
+    // A stale WAITLISTED (a late re-read, a redelivery) after the offer changes nothing.
+    streams[0]?.decide(stage(ApplicationStatus.APPLICATION_STATUS_WAITLISTED));
+    streams[0]?.decide(stage(ApplicationStatus.APPLICATION_STATUS_ISSUED));
+    const seen = await take(it, 4);
+    expect(seen.map((a) => a.status)).toEqual(['PENDING', 'WAITLISTED', 'OFFERED', 'ISSUED']);
+    expect(seen[2]).toMatchObject({ claimBy: 9_000, giftCode: null });
+    expect(seen[3]).toMatchObject({ claimBy: null, giftCode: 'GIFT-p1' });
+  });
+
   it('sends the current application at once, then its decision', async () => {
     const { hub, streams, start } = setup(async () => pending(5, 4));
     const it = await start();

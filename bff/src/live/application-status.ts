@@ -1,5 +1,5 @@
 import { estimateWaitSeconds, type Logger } from '@fcfs/kit';
-import { decisionToApplication, isFinal, type ApplicationView } from '../graphql/mappers';
+import { decisionToApplication, isFinal, stageOf, type ApplicationView } from '../graphql/mappers';
 import { createPushIterator, type PushIterator } from './push-iterator';
 import type { WatchHub, WatchUpdate } from './watch-hub';
 
@@ -130,16 +130,12 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       return;
     }
     if (isFinal(current)) return;
-    if (isFinal(app)) send(app);
-    // The waiting room's draw placed it in line (never back: a late WAITING read is older).
-    else if (current.status === 'WAITING' && app.status === 'PENDING') send(app);
+    // A later stage (the draw's placement, WAITLISTED, OFFERED, a final state) is sent at once; an older view never
+    // replaces it.
+    if (stageOf(app) > stageOf(current)) send(app);
+    else if (app.status !== 'PENDING' || current.status !== 'PENDING') return;
     // A re-read while PENDING brings a fresher pace and estimate.
-    else if (
-      app.status === 'PENDING' &&
-      app.linePace > 0 &&
-      app.linePace !== current.linePace &&
-      app.position === current.position
-    ) {
+    else if (app.linePace > 0 && app.linePace !== current.linePace && app.position === current.position) {
       const ahead = current.ahead !== null && app.ahead !== null ? Math.min(app.ahead, current.ahead) : app.ahead;
       send({ ...app, ahead, estimatedWaitSeconds: estimateWaitSeconds(ahead ?? 0, app.linePace) ?? null });
     } else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
@@ -166,7 +162,7 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       const app = update.kind === 'decision' ? decisionToApplication(update.decision) : update.application;
       if (current || waiting) merge(app);
       // Before the first read is done: kept, the newest final status first.
-      else if (!early || (!isFinal(early) && isFinal(app))) early = app;
+      else if (!early || stageOf(app) > stageOf(early)) early = app;
     } else if (update.kind === 'progress') {
       latestThrough = Math.max(latestThrough ?? 0, update.progress.decidedThrough);
       if (!current || current.status !== 'PENDING') return;
@@ -191,7 +187,7 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       return;
     }
     // A decision that arrived during the read is newer than a PENDING read.
-    send(early && (!first || !isFinal(first)) ? early : (first as ApplicationView));
+    send(early && (!first || stageOf(early) > stageOf(first)) ? early : (first as ApplicationView));
     if (!isFinal(current as ApplicationView)) {
       if (latestThrough !== undefined)
         onUpdate({ kind: 'progress', progress: { eventId, decidedThrough: latestThrough, issued: 0, remaining: 0 } });

@@ -8,12 +8,13 @@
 --   {2, seq, epoch} when `seq` is below ARGV[2] or `through` below ARGV[3] (stale: rebuild it from MySQL, forced);
 --   {3, held since} while the state is held after a rebuild (hold.lua: positions still in Kafka are not known);
 --   otherwise {1, decided through, seq, outcome, entry, ahead, outcome, entry, ahead, ...} per participant, outcome 1 ACCEPTED, 2 ALREADY_APPLIED,
---   3 SOLD_OUT (the gate is closed: admitted - released >= stock), 4 NOT_OPEN; entry is the stored
+--   3 SOLD_OUT (the gate is closed: admitted - released >= stock; with a claim window, issued >= stock, since
+--   everyone beyond the stock is WAITLISTED while offers are open), 4 NOT_OPEN; entry is the stored
 --   application ('' when NOT_OPEN); ahead: PENDING admissions before it in the line (0 unless PENDING).
 --   An event with a waiting room answers through waitroom.lua until its draw is placed (outcomes 5 WAITING, 6 HELD).
 -- @include "helpers.lua"
 -- @include "waitroom.lua"
-local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through', 'epoch', 'hold', 'wr', 'drawn')
+local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through', 'epoch', 'hold', 'wr', 'drawn', 'claim', 'issued')
 if not s[1] then return {0} end
 if num(s[6]) < tonumber(ARGV[2]) or num(s[11]) < tonumber(ARGV[3]) then return {2, num(s[6]), s[12] or ''} end
 if s[13] and s[13] ~= '' then return {3, s[13]} end
@@ -38,7 +39,9 @@ for i = 4, #ARGV do
     e = ''
   else
     seq = seq + 1
-    if admitted - released >= stock then
+    local full = admitted - released >= stock
+    if num(s[16]) > 0 then full = num(s[17]) >= stock end -- claim window
+    if full then
       e = 'S|' .. seq .. '|' .. now .. '|' .. now .. '|'
       soldout = soldout + 1
       reply[#reply + 1] = 3

@@ -3,7 +3,7 @@ import { ApplicationStatus } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { formatEntry } from './entry';
-import { eventKeys } from './keys';
+import { claimEventsKey, eventKeys } from './keys';
 import { storedDecision, withEventSnapshot, type EventSnapshot } from './mysql';
 import type { StockScripts } from './scripts';
 
@@ -55,7 +55,10 @@ export async function rebuildEventState(
   if (!force && (await deps.redis.hexists(keys.state, 'ready')) === 1) return 'present';
   const written = await withEventSnapshot(deps.sequelize, eventId, async (snapshot) => {
     const { entries, state } = rebuiltState(snapshot, minPosition);
-    return deps.scripts.rebuild(keys, { ...state, heldSinceMs }, entries, { force, staleEpoch });
+    const written = await deps.scripts.rebuild(keys, { ...state, heldSinceMs }, entries, { force, staleEpoch });
+    // Claim windows: back on the issuers' deadline poller's list (a key outside the event's slot).
+    if (written && state.claimWindowSeconds > 0) await deps.redis.sadd(claimEventsKey(deps.prefix), eventId);
+    return written;
   });
   if (written === undefined) return 'not-found';
   return written ? 'rebuilt' : 'present';
@@ -87,6 +90,8 @@ function rebuiltState({ event, decisions, waitingRoom }: EventSnapshot, minPosit
     decidedThrough,
     waitingRoomOpensAtMs: time(event.waiting_room_opens_at),
     drawn: room.drawn,
+    claimWindowSeconds: Number(event.claim_window_seconds ?? 0),
+    maxOpenOffers: Number(event.max_open_offers ?? 0),
   };
   return { entries, state };
 }

@@ -25,6 +25,10 @@ export interface HotState {
   drawn: boolean;
   /** Participants in the waiting room now. */
   waiting: number;
+  /** Claim windows: applications WAITLISTED, OFFERED and EXPIRED now (0 without a window). */
+  waitlisted: number;
+  offered: number;
+  expired: number;
 }
 
 const FIELDS = [
@@ -44,6 +48,9 @@ const FIELDS = [
   'wr',
   'drawn',
   'waiting',
+  'waitlisted',
+  'offered',
+  'expired',
 ];
 
 const int = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? 0 : Number(v));
@@ -69,5 +76,8 @@ export async function readHotState(redis: Redis, keys: EventKeys): Promise<HotSt
     waitingRoomOpensAtMs: optionalMs(v[13]),
     drawn: (v[14] ?? '') !== '',
     waiting: int(v[15]),
+    waitlisted: int(v[16]),
+    offered: int(v[17]),
+    expired: int(v[18]),
   };
 }

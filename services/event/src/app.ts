@@ -20,6 +20,7 @@ import { AuthServiceClient, EventServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { EventConfig } from './config';
 import { createApplicationReader } from './events/applications';
+import { createOffers } from './claims/offers';
 import { createCatalog } from './events/catalog';
 import { eventHandlers } from './grpc/handlers';
 import { createGate } from './gate/gate';
@@ -124,6 +125,7 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
       verifier,
       now,
       applications: createApplicationReader({ ...rebuildDeps, catalog, watermarks, now }),
+      offers: createOffers({ redis, prefix, producer, now }),
     }),
   );
   const grpcPort = await server.start();

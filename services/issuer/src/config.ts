@@ -22,8 +22,18 @@ const decisions = fragment(
     ISSUER_CHUNK_SIZE: env.positiveInt(1_000),
     /** Partitions (so events) decided at the same time. */
     ISSUER_PARTITIONS_CONCURRENTLY: env.positiveInt(3),
+    /**
+     * The consumer group session: how long a dead issuer's partitions wait before another takes them over
+     * (the broker accepts 6 s and up by default). Claim deadlines fire on time across an issuer's death only
+     * when this is shorter than the claim window.
+     */
+    ISSUER_SESSION_TIMEOUT_MS: env.positiveInt(30_000),
   },
-  (e) => ({ chunkSize: e.ISSUER_CHUNK_SIZE, partitionsConcurrently: e.ISSUER_PARTITIONS_CONCURRENTLY }),
+  (e) => ({
+    chunkSize: e.ISSUER_CHUNK_SIZE,
+    partitionsConcurrently: e.ISSUER_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: e.ISSUER_SESSION_TIMEOUT_MS,
+  }),
 );
 
 /** The issuer's environment, with working development defaults. */

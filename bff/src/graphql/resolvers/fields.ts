@@ -1,24 +1,11 @@
 import { GrpcStatus, ServiceError } from '@fcfs/kit';
-import type { ApplicationResolvers, EventResolvers, EventStatsResolvers, GiftResolvers } from '../generated/resolvers-types';
+import type { ApplicationResolvers, GiftResolvers } from '../generated/resolvers-types';
 import { toParticipant } from '../mappers';
 import type { ResolverDeps } from './deps';
-
-/** Fields of features that do not exist yet (claim windows: #17) answer what is true without them. */
-export const eventFields: EventResolvers = {
-  claimWindowSeconds: () => 0,
-  maxOpenOffers: () => null,
-};
-
-export const eventStatsFields: EventStatsResolvers = {
-  waitlisted: () => 0,
-  offered: () => 0,
-  expired: () => 0,
-};
 
 export function applicationFields({ upstream }: ResolverDeps): ApplicationResolvers {
   const { issuer } = upstream;
   return {
-    claimBy: () => null,
     /** Read only when asked for, and only for a won application: the code's state lives with the issuer. */
     async redeemedAt({ giftCode }) {
       if (giftCode === null) return null;

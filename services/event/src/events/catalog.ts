@@ -12,7 +12,7 @@ import {
 import type { Event } from '@fcfs/proto';
 import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { effectiveStatus } from './status';
-import { parseName, parseSchedule, parseStock, parseWaitingRoom } from './validation';
+import { parseClaimSettings, parseName, parseSchedule, parseStock, parseWaitingRoom } from './validation';
 
 export interface CatalogDeps extends RebuildDeps {
   sequelize: Sequelize;
@@ -49,6 +49,8 @@ export function createCatalog(deps: CatalogDeps) {
       closesAtMs,
       createdAtMs: row.created_at.getTime(),
       waitingRoomOpensAtMs: time(row.waiting_room_opens_at),
+      claimWindowSeconds: row.claim_window_seconds ?? 0,
+      maxOpenOffers: row.max_open_offers ?? undefined,
     };
   };
 
@@ -147,9 +149,12 @@ export function createCatalog(deps: CatalogDeps) {
       opensAtMs: number | undefined;
       closesAtMs: number | undefined;
       waitingRoomOpensAtMs?: number | undefined;
+      claimWindowSeconds?: number | undefined;
+      maxOpenOffers?: number | undefined;
     }) {
       const name = parseName(input.name);
       const stock = parseStock(input.stock);
+      const claim = parseClaimSettings(input.claimWindowSeconds, input.maxOpenOffers);
       const { opensAtMs, closesAtMs } = parseSchedule(input.opensAtMs, input.closesAtMs, now());
       const waitingRoomOpensAtMs = parseWaitingRoom(input.waitingRoomOpensAtMs, opensAtMs, now());
       const at = new Date(now());
@@ -160,6 +165,8 @@ export function createCatalog(deps: CatalogDeps) {
         opens_at: date(opensAtMs),
         closes_at: date(closesAtMs),
         waiting_room_opens_at: date(waitingRoomOpensAtMs),
+        claim_window_seconds: claim.claimWindowSeconds,
+        max_open_offers: claim.maxOpenOffers,
         created_at: at,
         updated_at: at,
       });

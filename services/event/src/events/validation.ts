@@ -58,3 +58,25 @@ export function parseWaitingRoom(raw: number | undefined, opensAtMs: number | un
   if (opensAtMs <= nowMs) throw ServiceError.invalidArgument('opensAt must be in the future for an event with a waiting room');
   return at;
 }
+
+/** Longest claim window: a day. */
+export const MAX_CLAIM_WINDOW_SECONDS = 86_400;
+
+export interface ClaimSettings {
+  claimWindowSeconds: number;
+  maxOpenOffers: number | null;
+}
+
+/** A claim window (0 or absent: none) and its offer cap (only with a window; absent: up to the stock). */
+export function parseClaimSettings(window: number | undefined, maxOffers: number | undefined): ClaimSettings {
+  const seconds = window ?? 0;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_CLAIM_WINDOW_SECONDS) {
+    throw ServiceError.invalidArgument(`claimWindowSeconds must be a whole number from 0 to ${MAX_CLAIM_WINDOW_SECONDS}`);
+  }
+  if (maxOffers === undefined) return { claimWindowSeconds: seconds, maxOpenOffers: null };
+  if (seconds === 0) throw ServiceError.invalidArgument('maxOpenOffers needs a claim window (claimWindowSeconds > 0)');
+  if (!Number.isInteger(maxOffers) || maxOffers < 1 || maxOffers > MAX_STOCK) {
+    throw ServiceError.invalidArgument(`maxOpenOffers must be a whole number from 1 to ${MAX_STOCK.toLocaleString('en')}`);
+  }
+  return { claimWindowSeconds: seconds, maxOpenOffers: maxOffers };
+}

@@ -3,6 +3,7 @@ import { eventKeys, readLinePace } from '@fcfs/stock';
 import { EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { ApplicationReader } from '../events/applications';
+import type { Offers } from '../claims/offers';
 import type { Catalog } from '../events/catalog';
 import type { ApplyItem, Caller, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
@@ -21,6 +22,8 @@ export interface HandlerDeps {
   now: () => number;
   /** One participant's application: Redis, with MySQL behind it (events/applications.ts). */
   applications: ApplicationReader;
+  /** Claim windows: ClaimGift and DeclineGift. */
+  offers: Offers;
 }
 
 /** Applications one ApplyBatch request may hold (the BFF sends at most BFF_APPLY_BATCH_MAX). */
@@ -59,7 +62,7 @@ function callerOf(call: { getDeadline(): Date | number; cancelled: boolean }): C
 }
 
 export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceService> {
-  const { catalog, gate, hub, lag, redis, prefix, verifier, now, applications } = deps;
+  const { catalog, gate, hub, lag, redis, prefix, verifier, now, applications, offers } = deps;
 
   return {
     async createEvent(req, call) {
@@ -71,6 +74,8 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           opensAtMs: req.opensAtMs,
           closesAtMs: req.closesAtMs,
           waitingRoomOpensAtMs: req.waitingRoomOpensAtMs,
+          claimWindowSeconds: req.claimWindowSeconds,
+          maxOpenOffers: req.maxOpenOffers,
         }),
       };
     },
@@ -126,6 +131,17 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       return { application: await applications(eventId, participantId) };
     },
 
+    async claimGift(req) {
+      const eventId = parseId(req.eventId, 'eventId');
+      await catalog.hotState(eventId); // NOT_FOUND for an unknown event; rebuilt if Redis lost it
+      return { application: await offers.claim(eventId, parseId(req.participantId, 'participantId')) };
+    },
+    async declineGift(req) {
+      const eventId = parseId(req.eventId, 'eventId');
+      await catalog.hotState(eventId);
+      return { application: await offers.decline(eventId, parseId(req.participantId, 'participantId')) };
+    },
+
     async getEventStats(req, call) {
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
@@ -153,6 +169,9 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           redeemed,
           waiting: hot.waiting,
           ...emails,
+          waitlisted: hot.waitlisted,
+          offered: hot.offered,
+          expired: hot.expired,
         },
       };
     },
