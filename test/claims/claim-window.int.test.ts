@@ -29,6 +29,16 @@ beforeAll(async () => {
 });
 afterAll(() => platform?.stop());
 
+/** One call on a Redis connection of the test's own. */
+async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(urls.redis);
+  try {
+    return await use(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 const waitFor = (eventId: string, p: Participant, status: string, timeoutMs = 20_000) =>
   eventually(
     async () => {
@@ -202,13 +212,8 @@ describe('an event with a claim window', () => {
   it("never offers beyond MySQL's stock when a stale Redis believes in more, and counts a claim as issued in MySQL", async () => {
     const eventId = await createClaimEvent(platform, admin, { stock: 2, claimWindowSeconds: 30 });
     const prefix = platform.issuerEnv['STOCK_REDIS_PREFIX'] ?? '';
-    const redis = new Redis(urls.redis);
-    try {
-      // A Redis gone back in time that believes in more stock than MySQL holds (its counts agree with MySQL's).
-      await redis.hset(eventKeys(prefix, eventId).state, 'stock', 10);
-    } finally {
-      redis.disconnect();
-    }
+    // A Redis gone back in time that believes in more stock than MySQL holds (its counts agree with MySQL's).
+    await withRedis((redis) => redis.hset(eventKeys(prefix, eventId).state, 'stock', 10));
     const [p1, p2, p3, p4] = (await applyInOrder(platform, eventId, 4, 'auth')) as [
       Participant,
       Participant,
@@ -245,18 +250,9 @@ describe('an event with a claim window', () => {
     await waitFor(eventId, p4, 'WAITLISTED');
     // Redis loses the event: its state, entries, waitlist and deadlines, and the poller's list.
     const keys = eventKeys(platform.issuerEnv['STOCK_REDIS_PREFIX'] ?? '', eventId);
-    const redis = new Redis(urls.redis);
-    try {
-      await redis.del(
-        keys.state,
-        keys.apps,
-        keys.waitlist,
-        keys.due,
-        claimEventsKey(platform.issuerEnv['STOCK_REDIS_PREFIX'] ?? ''),
-      );
-    } finally {
-      redis.disconnect();
-    }
+    await withRedis((redis) =>
+      redis.del(keys.state, keys.apps, keys.waitlist, keys.due, claimEventsKey(platform.issuerEnv['STOCK_REDIS_PREFIX'] ?? '')),
+    );
     // The claim rebuilds the event from MySQL and takes the offer, with the code it was held with.
     const claimed = await act(platform, eventId, p1, 'claimGift');
     expect(claimed.errors).toBeUndefined();

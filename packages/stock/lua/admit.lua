@@ -62,7 +62,6 @@ end
 if changed then
   redis.call('HSET', KEYS[1], 'seq', seq, 'admitted', admitted, 'pending', pending, 'soldout', soldout)
 end
-redis.call('INCRBY', KEYS[3], #ARGV - 3)
-redis.call('PEXPIRE', KEYS[3], 10000)
+countPerSecond(KEYS[3], #ARGV - 3)
 reply[3] = seq
 return reply

@@ -156,10 +156,7 @@ redis.call('HSET', KEYS[1], 'issued', issued, 'released', released, 'pending', p
   'through', through, 'offered', offered, 'waitlisted', waitlisted, 'expired', expired)
 -- The line's pace (eventStats' decisionsPerSecond; estimated waits read the same counter): decisions, claims and
 -- expiries all move the line.
-if changed > 0 then
-  redis.call('INCRBY', KEYS[5], changed)
-  redis.call('PEXPIRE', KEYS[5], 10000)
-end
+countPerSecond(KEYS[5], changed)
 reply[4] = issued
 reply[5] = offered
 reply[6] = through

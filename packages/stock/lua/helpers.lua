@@ -23,6 +23,14 @@ local function entryPosition(e)
   return tonumber(string.sub(e, 3, bar - 1))
 end
 
+-- Adds n to one of the event's per-second counters (kept 10 s): applies (admit.lua, waitroom.lua) or the line's
+-- moves, which its pace reads (decide.lua, claims.lua: decisions, claims and expiries).
+local function countPerSecond(key, n)
+  if n <= 0 then return end
+  redis.call('INCRBY', key, n)
+  redis.call('PEXPIRE', key, 10000)
+end
+
 -- Removes the given admissions that are still PENDING at the given position, releasing each (it reopens
 -- the gate); anything decided meanwhile, or at another position, stays. Shared by undo.lua and sweep.lua.
 -- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] its line; ARGV pairs: participant id, position.

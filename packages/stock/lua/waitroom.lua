@@ -35,7 +35,6 @@ local function waitingRoomAdmit(wr, drawn, status, opensAt, closesAt, through, s
     reply[#reply + 1] = ahead
   end
   if added > 0 then redis.call('HINCRBY', KEYS[1], 'waiting', added) end
-  redis.call('INCRBY', KEYS[3], #ARGV - 3)
-  redis.call('PEXPIRE', KEYS[3], 10000)
+  countPerSecond(KEYS[3], #ARGV - 3)
   return reply
 end

@@ -8,7 +8,7 @@ import type { Catalog } from '../events/catalog';
 import type { ApplyItem, Caller, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
 import type { LagReader } from '../stats/lag';
-import { ratesPerSecond } from '../stats/rate';
+import { appliesPerSecond } from '../stats/rate';
 import type { WatchHub } from '../watch/hub';
 
 export interface HandlerDeps {
@@ -146,9 +146,9 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
       const hot = await catalog.hotState(eventId);
-      const [lagCount, rate, line, redeemed, emails] = await Promise.all([
+      const [lagCount, applies, line, redeemed, emails] = await Promise.all([
         lag.lagOf(eventId).catch(() => -1),
-        ratesPerSecond(redis, prefix, eventId, now()),
+        appliesPerSecond(redis, prefix, eventId, now()),
         readLinePace(redis, prefix, eventKeys(prefix, eventId), now()),
         catalog.redeemedCount(eventId),
         catalog.emailCounts(eventId),
@@ -163,7 +163,7 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           issued: hot.issued,
           soldOut: hot.soldOut,
           lag: lagCount,
-          appliesPerSecond: rate.applies,
+          appliesPerSecond: applies,
           // Over the last few seconds (the line's pace, as the estimates use it).
           decisionsPerSecond: line.pace,
           redeemed,

@@ -1,7 +1,7 @@
 import { ApplicationStatus } from '@fcfs/proto';
 import { sqlId, withEventLocked } from '@fcfs/stock';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { RESULT_EMAIL, sqlTime, type DecidedApplication, type WriteOutcome } from '../decisions/store';
+import { insertGiftsAndOutbox, RESULT_EMAIL, sqlTime, type DecidedApplication, type WriteOutcome } from '../decisions/store';
 
 /** The e-mail of an offer (with its deadline); the final state's goes as a RESULT_EMAIL, as without a window. */
 export const OFFER_EMAIL = 'OFFER_EMAIL';
@@ -150,20 +150,7 @@ export async function writeClaimTransitions(
          offer_code = VALUES(offer_code)`,
         { transaction },
       );
-      if (gifts.length > 0) {
-        await sequelize.query(
-          `INSERT INTO gifts (event_id, participant_id, code, position, issued_at)
-         VALUES ${gifts.join(',')} ON DUPLICATE KEY UPDATE id = id`,
-          { transaction },
-        );
-      }
-      if (outbox.length > 0) {
-        await sequelize.query(
-          `INSERT INTO outbox (kind, event_id, participant_id, payload, status, attempts, next_attempt_at, decided_at, created_at)
-         VALUES ${outbox.join(',')} ON DUPLICATE KEY UPDATE id = id`,
-          { transaction },
-        );
-      }
+      await insertGiftsAndOutbox(sequelize, gifts, outbox, transaction);
     });
   } catch (err) {
     if (err instanceof Stale) return { kind: 'stale', reason: err.message };
