@@ -175,4 +175,22 @@ describe('the waiting room scripts', () => {
     expect(reply.kind).toBe('stale');
     expect(await redis.hexists(keys.apps, '1')).toBe(0);
   });
+
+  it("places a claim-window event's draw as its gate admits: everyone PENDING while items are unclaimed (the issuer waitlists)", async () => {
+    const keys = await roomEvent({ stock: 1, claimWindowSeconds: 10 });
+    await admit(keys, ROOM, ['1', '2', '3']);
+    const placed = await scripts.place(
+      keys,
+      OPENS,
+      3,
+      ['1', '2', '3'].map((participantId, i) => ({ participantId, position: i + 1 })),
+      true,
+    );
+    expect(placed?.entries.map((e) => parseEntry(e).status)).toEqual([
+      ApplicationStatus.APPLICATION_STATUS_PENDING,
+      ApplicationStatus.APPLICATION_STATUS_PENDING,
+      ApplicationStatus.APPLICATION_STATUS_PENDING,
+    ]);
+    expect(await redis.zcard(keys.line)).toBe(3);
+  });
 });
