@@ -21,6 +21,7 @@ import { createWatchHub } from './live/watch-hub';
 import * as metrics from './metrics';
 import { createAdmitter } from './transport/admission';
 import { createRateLimiter, redisCounterStore } from './transport/rate-limit';
+import { createGiftsCsv } from './transport/gifts-csv';
 import { startServer } from './transport/server';
 import { DEFAULT_WEB_DIR } from './transport/web-assets';
 import { createApplyBatcher } from './upstream/apply';
@@ -165,6 +166,7 @@ export async function startBff(config: BffConfig, overrides: BffOverrides = {}):
     maxBodyBytes: config.http.maxBodyBytes,
     readiness: ready,
     webDir: config.http.webDir ?? DEFAULT_WEB_DIR,
+    routes: [createGiftsCsv({ upstream, verifier, logger })],
   });
   logger.info({ url: server.url }, 'BFF listening');
 

@@ -1,6 +1,6 @@
 // Gifts end to end against the real platform: paging an event's gifts in line order, redeeming a
 // code exactly once (also when two redeems race), and the contract's fields of features that do
-// not exist yet (waiting rooms, claim windows: #17) answering what is true without them.
+// not exist yet (waiting rooms: #17) answering what is true without them; claim windows' input checks.
 import { bearerMetadata, callUnary, createGrpcClient, devServiceCredentials, GrpcStatus } from '@fcfs/kit';
 import { IssuerServiceClient } from '@fcfs/proto';
 import { eventually, randomSuffix } from '../../test/support';
@@ -95,6 +95,30 @@ describe('gifts', () => {
     expect(all.every((g: Loose) => g['eventId'] === eventId && g['redeemedAt'] === null)).toBe(true);
   });
 
+  it("downloads the event's gifts in line order as CSV, for admins only", async () => {
+    const csvUrl = (id: string) => `${platform.url.replace(/\/graphql$/, '')}/admin/events/${id}/gifts.csv`;
+    const res = await fetch(csvUrl(eventId), { headers: { authorization: `Bearer ${admin}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toContain(`event-${eventId}-gifts.csv`);
+    const lines = (await res.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('position,email,code,issuedAt,redeemedAt');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => Number(r[0]))).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r[1])).toEqual(winners.map((w) => w.email));
+    const page = (await giftPage(10)).data?.['gifts'].gifts as Loose[];
+    expect(rows.map((r) => r[2])).toEqual(page.map((g) => g['code']));
+
+    const refused = async (headers: Record<string, string>, id = eventId) => {
+      const r = await fetch(csvUrl(id), { headers });
+      return { status: r.status, code: ((await r.json()) as GraphQLResponse).errors?.[0]?.extensions?.code };
+    };
+    expect(await refused({})).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(await refused({ authorization: `Bearer ${winners[0]?.token}` })).toEqual({ status: 403, code: 'FORBIDDEN' });
+    expect(await refused({ authorization: `Bearer ${admin}` }, 'not-an-id')).toEqual({ status: 400, code: 'BAD_USER_INPUT' });
+    expect(await refused({ authorization: `Bearer ${admin}` }, '999999')).toEqual({ status: 404, code: 'NOT_FOUND' });
+  });
+
   it('refuses gifts and redeemGift to a participant (FORBIDDEN), in the BFF and in the issuer', async () => {
     const participant = winners[0]?.token;
     expect(codeOf(await giftPage(10, undefined, participant))).toBe('FORBIDDEN');
@@ -151,12 +175,14 @@ describe('gifts', () => {
   });
 });
 
-describe('waiting rooms and claim windows (not available yet)', () => {
+describe('waiting rooms and claim windows', () => {
   it.each([
-    ['claimWindowSeconds', { claimWindowSeconds: 30 }],
-    ['waitingRoomOpensAt', { waitingRoomOpensAt: '2099-01-01T00:00:00Z', opensAt: '2099-01-02T00:00:00Z' }],
-    ['maxOpenOffers', { maxOpenOffers: 5 }],
-  ])('refuses createEvent with %s (BAD_USER_INPUT naming it)', async (field, extra) => {
+    ['claimWindowSeconds', { claimWindowSeconds: -1 }, 'whole number from 0'],
+    ['claimWindowSeconds', { claimWindowSeconds: 86_401 }, 'whole number from 0'],
+    ['waitingRoomOpensAt', { waitingRoomOpensAt: '2099-01-03T00:00:00Z', opensAt: '2099-01-02T00:00:00Z' }, 'before opensAt'],
+    ['maxOpenOffers', { maxOpenOffers: 5 }, 'needs a claim window'],
+    ['maxOpenOffers', { claimWindowSeconds: 30, maxOpenOffers: 0 }, '1 or more'],
+  ])('refuses createEvent with a bad %s (BAD_USER_INPUT naming it)', async (field, extra, why) => {
     const refused = await gql(
       platform.url,
       'mutation($input: CreateEventInput!) { createEvent(input: $input) { id } }',
@@ -165,7 +191,7 @@ describe('waiting rooms and claim windows (not available yet)', () => {
     );
     expect(codeOf(refused)).toBe('BAD_USER_INPUT');
     expect(refused.errors?.[0]?.message).toContain(field);
-    expect(refused.errors?.[0]?.message).toContain('not available yet');
+    expect(refused.errors?.[0]?.message).toContain(why);
   });
 
   it('creates an event with claimWindowSeconds 0, and answers the absent features of every event', async () => {
@@ -184,7 +210,7 @@ describe('waiting rooms and claim windows (not available yet)', () => {
     });
   });
 
-  it.each(['claimGift', 'declineGift'])('answers %s NOT_OFFERED, after the usual checks', async (field) => {
+  it.each(['claimGift', 'declineGift'])('answers %s NOT_OFFERED without an open offer, after the usual checks', async (field) => {
     const query = `mutation($id: ID!) { ${field}(eventId: $id) { status } }`;
     expect(codeOf(await gql(platform.url, query, { id: eventId }, winners[1]?.token))).toBe('NOT_OFFERED');
     expect(codeOf(await gql(platform.url, query, { id: eventId }))).toBe('UNAUTHENTICATED');

@@ -55,6 +55,10 @@ export interface EventStats {
   issued: number;
   soldOut: number;
   lag: number;
+  /** Claim windows (0 without one). */
+  offered: number;
+  waitlisted: number;
+  expired: number;
 }
 
 export const APPLY_MUTATION =
@@ -67,11 +71,15 @@ export const STATUS_SUBSCRIPTION =
 export function adminApi(bffUrl: string, adminToken: string) {
   const endpoint = `${bffUrl}/graphql`;
   return {
-    async createOpenEvent(name: string, stock: number): Promise<string> {
+    async createOpenEvent(
+      name: string,
+      stock: number,
+      claim: { claimWindowSeconds?: number; maxOpenOffers?: number } = {},
+    ): Promise<string> {
       const created = await graphql<{ createEvent: { id: string } }>(
         endpoint,
         'mutation Create($input: CreateEventInput!) { createEvent(input: $input) { id } }',
-        { input: { name, stock } },
+        { input: { name, stock, ...claim } },
         adminToken,
       );
       const eventId = created.createEvent.id;
@@ -81,7 +89,7 @@ export function adminApi(bffUrl: string, adminToken: string) {
     async eventStats(eventId: string): Promise<EventStats> {
       const data = await graphql<{ eventStats: EventStats }>(
         endpoint,
-        'query Stats($id: ID!) { eventStats(eventId: $id) { stock remaining admitted pending issued soldOut lag } }',
+        'query Stats($id: ID!) { eventStats(eventId: $id) { stock remaining admitted pending issued soldOut lag offered waitlisted expired } }',
         { id: eventId },
         adminToken,
       );

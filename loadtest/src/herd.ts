@@ -1,3 +1,4 @@
+import { startClaimer, type Claimer } from './claimer';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measureCeiling } from './ceiling';
@@ -52,6 +53,7 @@ export async function runHerd(
   );
   const event = await prepareEvent(options, target, progress, runId);
   const { participants, api, eventId } = event;
+  const claimer = options.claimWindow > 0 ? startEventClaimer(options, target, event) : undefined;
   const load = applyLoad(options, participants, eventId, deadline);
   const ceiling = await measureCeilingIfAsked(options, load, progress);
   const { pool, subscribersMs } = await connectSubscribers(options, target, progress, event, deadline);
@@ -66,10 +68,18 @@ export async function runHerd(
     tickers,
     deadline,
     rehearsal,
+    claimer,
   });
   tickers.stop();
 
+  const claimReport = await claimer?.stop();
   const { metricsAfter, mysql, final, invariants } = await checkAfterDrain(options, target, progress, event, watchers);
+  if (claimer && claimReport) {
+    invariants.push(...claimer.checks());
+    progress.phase(
+      `claim window: ${claimReport.offers} offers, ${claimReport.claims} claimed, ${claimReport.neverClaimed} never claimed, claim errors ${JSON.stringify(claimReport.claimErrors)}`,
+    );
+  }
   const overflowsAfter = listenOverflows();
   const cpuUsage = cpu.stop();
   const applies = appliesSummary(herd, options.participants);
@@ -130,7 +140,14 @@ async function prepareEvent(
 
   mark = Date.now();
   const api = adminApi(target.bffUrl, admin.token);
-  const eventId = await api.createOpenEvent(`loadtest ${runId}`, options.stock);
+  const claim =
+    options.claimWindow > 0
+      ? {
+          claimWindowSeconds: options.claimWindow,
+          ...(options.maxOpenOffers === undefined ? {} : { maxOpenOffers: options.maxOpenOffers }),
+        }
+      : {};
+  const eventId = await api.createOpenEvent(`loadtest ${runId}`, options.stock, claim);
   const eventMs = Date.now() - mark;
   progress.phase(`event ${eventId} is open`);
   return { admin, participants, api, eventId, tokensMs, eventMs };
@@ -234,9 +251,16 @@ interface MeasuredHerd {
 async function runMeasuredHerd(
   options: BenchmarkOptions,
   target: Target,
-  run: { load: ApplyLoad; watchers: Watchers; tickers: Tickers; deadline: AbortSignal; rehearsal: boolean },
+  run: {
+    load: ApplyLoad;
+    watchers: Watchers;
+    tickers: Tickers;
+    deadline: AbortSignal;
+    rehearsal: boolean;
+    claimer: Claimer | undefined;
+  },
 ): Promise<MeasuredHerd> {
-  const { load, watchers, tickers, deadline, rehearsal } = run;
+  const { load, watchers, tickers, deadline, rehearsal, claimer } = run;
   let herd;
   const metricsBefore = await scrapeTotals(target.metricsUrls ?? []);
   const overflowsBefore = listenOverflows();
@@ -250,7 +274,7 @@ async function runMeasuredHerd(
       onResponse: tickers.tickApplies,
       onAnswer: (i) => (i < options.subscribers ? watchers.pool.applied(i) : undefined),
     });
-    await drain(options, watchers, deadline);
+    await drain(options, watchers, deadline, claimer);
   } finally {
     if (!rehearsal) target.herdWindow?.end();
     tickers.halt();
@@ -285,6 +309,7 @@ async function checkAfterDrain(
     reconciliation,
     subscribers: options.subscribers,
     subscribersFinal: final.length,
+    claimWindow: options.claimWindow > 0,
   });
   return { metricsAfter, mysql, final, invariants };
 }
@@ -296,17 +321,32 @@ interface Watchers {
 }
 
 /** Waits until every decision, subscriber status and e-mail is in, the deadline, or a long stall. */
-async function drain(options: BenchmarkOptions, { stats, emails, pool }: Watchers, deadline: AbortSignal): Promise<void> {
+async function drain(
+  options: BenchmarkOptions,
+  { stats, emails, pool }: Watchers,
+  deadline: AbortSignal,
+  claimer?: Claimer,
+): Promise<void> {
   let lastProgress = Date.now();
   let lastSeen = '';
   while (!deadline.aborted) {
     const s = stats.latest();
-    const decided = s ? s.issued + s.soldOut : 0;
+    // With a claim window: EXPIRED is final too, and nothing may stay OFFERED or WAITLISTED (the e-mail
+    // watcher counts recipients, so the offers' own e-mails are counted from the outbox after, claimer.ts).
+    const decided = s ? s.issued + s.soldOut + (claimer ? s.expired : 0) : 0;
+    const open = s ? s.offered + s.waitlisted : 0;
     const sent = emails.latest()?.sent ?? 0;
     const told = pool.finalCount();
-    if (s && s.pending === 0 && decided >= options.participants && told >= options.subscribers && sent >= options.participants)
+    if (
+      s &&
+      s.pending === 0 &&
+      open === 0 &&
+      decided >= options.participants &&
+      told >= options.subscribers &&
+      sent >= options.participants
+    )
       return;
-    const seen = `${decided}/${told}/${sent}`;
+    const seen = `${decided}/${told}/${sent}/${open}`;
     if (seen !== lastSeen) {
       lastSeen = seen;
       lastProgress = Date.now();
@@ -349,4 +389,20 @@ export function targetChecks(r: HerdResult): TargetCheck[] {
       met: r.subscribers.toldAfterDecisionMs.count === r.subscribers.count && r.subscribers.toldAfterDecisionMs.max <= 1000,
     },
   ];
+}
+
+/** The winners' side of a claim-window run (claimer.ts), from the herd's start. */
+function startEventClaimer(options: BenchmarkOptions, target: Target, event: PreparedEvent): Claimer {
+  return startClaimer({
+    bffUrl: target.bffUrl,
+    mysqlUrl: target.mysqlUrl,
+    eventId: event.eventId,
+    stock: options.stock,
+    windowSeconds: options.claimWindow,
+    noClaimShare: options.noClaimShare,
+    maxOpenOffers: options.maxOpenOffers,
+    participants: options.participants,
+    tokens: new Map(event.participants.map((p) => [p.participantId, p.token])),
+    api: event.api,
+  });
 }

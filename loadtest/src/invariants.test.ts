@@ -16,7 +16,18 @@ function healthy(): InvariantInputs {
   return {
     stock: 50,
     participants: 500,
-    stats: { stock: 50, remaining: 0, admitted: 50, pending: 0, issued: 50, soldOut: 450, lag: 0 },
+    stats: {
+      stock: 50,
+      remaining: 0,
+      admitted: 50,
+      pending: 0,
+      issued: 50,
+      soldOut: 450,
+      lag: 0,
+      offered: 0,
+      waitlisted: 0,
+      expired: 0,
+    },
     mysql: {
       applications: 500,
       byStatus: { ISSUED: 50, SOLD_OUT: 450 },
@@ -24,6 +35,8 @@ function healthy(): InvariantInputs {
       duplicateGifts: 0,
       duplicateApplications: 0,
       decidedAtMs: [],
+      lastWinningPosition: 50,
+      firstLosingPosition: 51,
     },
     reconciliation: consistent,
     subscribers: 50,
@@ -74,5 +87,26 @@ describe('checkInvariants', () => {
     input.reconciliation = { error: '14 UNAVAILABLE' };
     input.stats = undefined;
     expect(failed(input)).toEqual(['issued == min(stock, participants)', 'no PENDING left', 'Redis and MySQL agree']);
+  });
+
+  it('checks a claim window run: items passed down the line, offers in position order', () => {
+    const input = healthy();
+    input.claimWindow = true;
+    // 50 items, 10 offers expired: 50 issued, 10 expired, the rest sold out; nobody left waitlisted.
+    input.mysql = {
+      ...input.mysql,
+      byStatus: { ISSUED: 50, EXPIRED: 10, SOLD_OUT: 440 },
+      lastWinningPosition: 60,
+      firstLosingPosition: 61,
+    };
+    input.stats = { ...input.stats!, expired: 10, soldOut: 440 };
+    expect(failed(input)).toEqual([]);
+    // Not every item claimed, yet someone still waitlisted.
+    input.mysql = { ...input.mysql, byStatus: { ISSUED: 49, EXPIRED: 10, SOLD_OUT: 440, WAITLISTED: 1 }, gifts: 49 };
+    input.stats = { ...input.stats, issued: 49 };
+    expect(failed(input)).toContain('after the event: every item ISSUED or the waitlist empty');
+    // An offer skipped someone earlier in line.
+    input.mysql = { ...input.mysql, lastWinningPosition: 70, firstLosingPosition: 61 };
+    expect(failed(input)).toContain('offers went in position order');
   });
 });

@@ -29,6 +29,9 @@ export interface MysqlFacts {
   duplicateApplications: number;
   /** Decision times, epoch milliseconds, one per application. */
   decidedAtMs: number[];
+  /** The highest position that won or was offered (ISSUED, OFFERED, EXPIRED), and the lowest that was not. */
+  lastWinningPosition: number;
+  firstLosingPosition: number | undefined;
 }
 
 export async function readMysqlFacts(mysqlUrl: string, eventId: string): Promise<MysqlFacts> {
@@ -49,6 +52,11 @@ export async function readMysqlFacts(mysqlUrl: string, eventId: string): Promise
     const decided = await select<{ ms: number | string }>(
       'SELECT FLOOR(UNIX_TIMESTAMP(decided_at) * 1000) AS ms FROM applications WHERE event_id = :eventId',
     );
+    const [order] = await select<{ lastWin: number | null; firstLoss: number | null }>(
+      `SELECT MAX(CASE WHEN status IN ('ISSUED', 'OFFERED', 'EXPIRED') THEN position END) AS lastWin,
+              MIN(CASE WHEN status IN ('SOLD_OUT', 'WAITLISTED') THEN position END) AS firstLoss
+         FROM applications WHERE event_id = :eventId`,
+    );
     const byStatus: Record<string, number> = {};
     for (const { status, n } of statuses) byStatus[status] = Number(n);
     return {
@@ -58,6 +66,8 @@ export async function readMysqlFacts(mysqlUrl: string, eventId: string): Promise
       duplicateGifts: Number(dupGifts?.n ?? 0),
       duplicateApplications: Number(dupApps?.n ?? 0),
       decidedAtMs: decided.map((row) => Number(row.ms)),
+      lastWinningPosition: Number(order?.lastWin ?? 0),
+      firstLosingPosition: order?.firstLoss == null ? undefined : Number(order.firstLoss),
     };
   } finally {
     await sequelize.close();
@@ -88,6 +98,8 @@ export interface InvariantInputs {
   reconciliation: ReconcileResponse | { error: string };
   subscribers: number;
   subscribersFinal: number;
+  /** The event has a claim window: winners may expire, so the stock need not all be issued. */
+  claimWindow?: boolean;
 }
 
 /** The benchmark's verdicts after the drain; any `ok: false` fails the run. Pure. */
@@ -97,17 +109,37 @@ export function checkInvariants(input: InvariantInputs): InvariantCheck[] {
   const checks: InvariantCheck[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
 
-  check(
-    'issued == min(stock, participants)',
-    stats?.issued === expectedIssued && mysql.gifts === expectedIssued && (mysql.byStatus['ISSUED'] ?? 0) === expectedIssued,
-    `expected ${expectedIssued}; eventStats ${stats?.issued ?? 'unread'}, MySQL gifts ${mysql.gifts}, MySQL ISSUED applications ${mysql.byStatus['ISSUED'] ?? 0}`,
-  );
+  const issuedMysql = mysql.byStatus['ISSUED'] ?? 0;
+  if (input.claimWindow) {
+    const waitlisted = mysql.byStatus['WAITLISTED'] ?? 0;
+    check(
+      'after the event: every item ISSUED or the waitlist empty',
+      issuedMysql <= stock &&
+        mysql.gifts === issuedMysql &&
+        stats?.issued === issuedMysql &&
+        (issuedMysql === stock || waitlisted === 0),
+      `stock ${stock}; ISSUED ${issuedMysql} (gifts ${mysql.gifts}, eventStats ${stats?.issued ?? 'unread'}); WAITLISTED ${waitlisted}; OFFERED ${mysql.byStatus['OFFERED'] ?? 0}`,
+    );
+  } else {
+    check(
+      'issued == min(stock, participants)',
+      stats?.issued === expectedIssued && mysql.gifts === expectedIssued && issuedMysql === expectedIssued,
+      `expected ${expectedIssued}; eventStats ${stats?.issued ?? 'unread'}, MySQL gifts ${mysql.gifts}, MySQL ISSUED applications ${issuedMysql}`,
+    );
+  }
+  if (input.claimWindow) {
+    check(
+      'offers went in position order',
+      mysql.firstLosingPosition === undefined || mysql.lastWinningPosition < mysql.firstLosingPosition,
+      `last position offered or won ${mysql.lastWinningPosition}; first that lost ${mysql.firstLosingPosition ?? 'none'}`,
+    );
+  }
   check(
     'no duplicate gift or application',
     mysql.duplicateGifts === 0 && mysql.duplicateApplications === 0,
     `participants with >1 gift: ${mysql.duplicateGifts}; with >1 application: ${mysql.duplicateApplications}`,
   );
-  const decided = (mysql.byStatus['ISSUED'] ?? 0) + (mysql.byStatus['SOLD_OUT'] ?? 0);
+  const decided = issuedMysql + (mysql.byStatus['SOLD_OUT'] ?? 0) + (mysql.byStatus['EXPIRED'] ?? 0);
   check(
     'no PENDING left',
     stats?.pending === 0 && mysql.applications === participants && decided === participants,

@@ -19,7 +19,34 @@ describe('parseOptions', () => {
       warmup: 0,
       sesRate: undefined,
       line: 0,
+      roomSeconds: 20,
+      claimWindow: 0,
+      noClaimShare: 0.2,
+      maxOpenOffers: undefined,
     });
+  });
+
+  it('takes the waiting-room scenario and how long its room is open', () => {
+    expect(parseOptions(['--scenario', 'waiting-room', '--room-seconds', '15'])).toMatchObject({
+      scenario: 'waiting-room',
+      roomSeconds: 15,
+    });
+    expect(() => parseOptions(['--room-seconds', '0'])).toThrow('--room-seconds must be a positive integer');
+  });
+
+  it('reads the claim window options, and refuses them where they mean nothing', () => {
+    expect(parseOptions(['--claim-window', '5', '--no-claim-share', '0.3', '--max-open-offers', '50'])).toMatchObject({
+      claimWindow: 5,
+      noClaimShare: 0.3,
+      maxOpenOffers: 50,
+    });
+    expect(() => parseOptions(['--no-claim-share', '0.3'])).toThrow('need --claim-window');
+    expect(() => parseOptions(['--claim-window', '5', '--no-claim-share', '1.5'])).toThrow(
+      '--no-claim-share must be a number from 0 to 1',
+    );
+    expect(() => parseOptions(['--claim-window', '5', '--scenario', 'signin'])).toThrow(
+      '--claim-window runs with the herd scenario',
+    );
   });
 
   it('gives the sign-in scenario the SES budget of issue 16 unless told, and only for a platform it starts', () => {
@@ -81,7 +108,7 @@ describe('parseOptions', () => {
 
   it('names the bad option', () => {
     expect(() => parseOptions(['--participants', 'many'])).toThrow('--participants must be a positive integer, got "many"');
-    expect(() => parseOptions(['--scenario', 'stampede'])).toThrow('--scenario must be herd or signin');
+    expect(() => parseOptions(['--scenario', 'stampede'])).toThrow('--scenario must be herd, signin or waiting-room');
     expect(() => parseOptions(['--url', 'ftp://x'])).toThrow('--url must be http(s)');
     expect(() => parseOptions(['--cpu-prof', '--url', 'http://127.0.0.1:4000'])).toThrow('drop --url');
     expect(() => parseOptions(['--bogus'])).toThrow();

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 
-export type Scenario = 'herd' | 'signin';
+export type Scenario = 'herd' | 'signin' | 'waiting-room';
 
 /** What one benchmark run does; every field has a default (see `--help`). */
 export interface BenchmarkOptions {
@@ -27,6 +27,14 @@ export interface BenchmarkOptions {
   sesRate: number | undefined;
   /** Sign-in: participants of a line whose result e-mails drain during the wave (0: none). */
   line: number;
+  /** Waiting room: seconds from the room's opening (the run's start) to the event's; the herd applies in between. */
+  roomSeconds: number;
+  /** Herd: the event's claim window in seconds (0: none, a win is final at once). */
+  claimWindow: number;
+  /** Herd with a claim window: the share of winners (0..1) that never claim, so their items pass down the line. */
+  noClaimShare: number;
+  /** Herd with a claim window: the event's maxOpenOffers (undefined: up to the stock). */
+  maxOpenOffers: number | undefined;
 }
 
 export const USAGE = `Usage: npm run loadtest -- [options]
@@ -35,7 +43,11 @@ export const USAGE = `Usage: npm run loadtest -- [options]
   --stock <n>          stock of the event                                 (default 1000)
   --connections <n>    keep-alive HTTP connections of the herd            (default 1000)
   --subscribers <n>    participants watching applicationStatus over WS    (default 1000)
-  --scenario <s>       herd | signin (sign-in through the e-mail flow)    (default herd)
+  --scenario <s>       herd | signin (sign-in through the e-mail flow) |
+                       waiting-room (the herd applies in a waiting room,
+                       one draw at the opening, then the drain)     (default herd)
+  --room-seconds <n>   waiting-room: seconds the room is open before the
+                       event opens (the herd must fit)                   (default 20)
   --url <url>          BFF of a platform that is up (e.g. http://127.0.0.1:4000);
                        without it the run starts the platform and stops it after
   --timeout <seconds>  bound on the whole run                             (default 300)
@@ -51,6 +63,11 @@ export const USAGE = `Usage: npm run loadtest -- [options]
                        platform the run starts; signin default 200, herd 5000
   --line <n>           signin: first <n> participants apply to an event, so
                        their result e-mails drain during the sign-in wave (default 0)
+  --claim-window <s>   herd: the event has a claim window of <s> seconds; winners
+                       are OFFERED and claim (or not), items pass down the line (default 0)
+  --no-claim-share <f> with --claim-window: the share of winners (0..1) that never
+                       claim, so their offers expire                  (default 0.2)
+  --max-open-offers <n> with --claim-window: the event's maxOpenOffers (default: the stock)
   --cpu-prof           profile the platform's processes (needs no --url); profiles go to <out>
   --heap-prof          sampling heap profiles of the same window (allocations, collected or not)
   --help               this text
@@ -99,12 +116,17 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
       warmup: { type: 'string' },
       'ses-rate': { type: 'string' },
       line: { type: 'string' },
+      'room-seconds': { type: 'string' },
+      'claim-window': { type: 'string' },
+      'no-claim-share': { type: 'string' },
+      'max-open-offers': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return null;
   const scenario = values.scenario ?? 'herd';
-  if (scenario !== 'herd' && scenario !== 'signin') throw new Error(`--scenario must be herd or signin, got "${scenario}"`);
+  if (scenario !== 'herd' && scenario !== 'signin' && scenario !== 'waiting-room')
+    throw new Error(`--scenario must be herd, signin or waiting-room, got "${scenario}"`);
   const participants = positiveInt('participants', values.participants, DEFAULTS.participants);
   const options: BenchmarkOptions = {
     scenario,
@@ -131,12 +153,28 @@ export function parseOptions(argv: string[], cwd = process.cwd()): BenchmarkOpti
           ? DEFAULTS.signinSesRate
           : undefined,
     line: positiveInt('line', values.line, 0, { allowZero: true }),
+    roomSeconds: positiveInt('room-seconds', values['room-seconds'], 20),
+    claimWindow: positiveInt('claim-window', values['claim-window'], 0, { allowZero: true }),
+    noClaimShare: share('no-claim-share', values['no-claim-share'], 0.2),
+    maxOpenOffers:
+      values['max-open-offers'] === undefined ? undefined : positiveInt('max-open-offers', values['max-open-offers'], 1),
   };
+  if (options.claimWindow === 0 && (values['no-claim-share'] !== undefined || values['max-open-offers'] !== undefined))
+    throw new Error('--no-claim-share and --max-open-offers need --claim-window');
+  if (options.claimWindow > 0 && scenario !== 'herd') throw new Error('--claim-window runs with the herd scenario');
   if (values['ses-rate'] !== undefined && options.url)
     throw new Error('--ses-rate configures a platform this run starts; drop --url');
   if (options.cpuProf && options.url) throw new Error('--cpu-prof profiles a platform this run starts; drop --url');
   if (options.heapProf && options.url) throw new Error('--heap-prof profiles a platform this run starts; drop --url');
   return options;
+}
+
+function share(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1)
+    throw new Error(`--${name} must be a number from 0 to 1, got "${raw}"`);
+  return value;
 }
 
 function normaliseUrl(raw: string): string {

@@ -154,4 +154,28 @@ export interface SigninResult {
   files?: { json: string; html: string; profiles?: string };
 }
 
-export type BenchmarkResult = HerdResult | SigninResult;
+/** The waiting-room scenario (issue 17): the herd in the room, the draw at the opening, the drain. */
+export interface WaitingRoomResult {
+  scenario: 'waiting-room';
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  config: { participants: number; stock: number; connections: number; subscribers: number; roomSeconds: number; bffUrl: string };
+  machine: MachineInfo;
+  eventId: string;
+  applies: LoadSummary;
+  outcomes: Record<string, number>;
+  /** Every apply was answered before the opening (otherwise the late ones joined the line after the drawn). */
+  herdEndedBeforeOpening: boolean;
+  /** From MySQL: how many were drawn, and from the opening to the draw recorded and to every position placed. */
+  draw: { waiting: number; openToDrawnMs: number; openToPlacedMs: number };
+  /** From the opening to each subscriber hearing its drawn place. */
+  openToPlacementHeardMs: Percentiles;
+  /** Per subscriber: (first estimate heard in line - actual wait from then) / actual wait. */
+  estimate: { samples: number; medianRelativeError: number | undefined; absoluteRelativeError: Percentiles };
+  invariants: { name: string; ok: boolean }[];
+  ok: boolean;
+  files?: { json: string; html: string; profiles?: string };
+}
+
+export type BenchmarkResult = HerdResult | SigninResult | WaitingRoomResult;

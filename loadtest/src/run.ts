@@ -8,6 +8,7 @@ import { htmlReport } from './report/html';
 import { herdTable, signinTable } from './report/table';
 import type { BenchmarkResult, HerdResult } from './result';
 import { runSignin } from './signin';
+import { runWaitingRoom, waitingRoomTable } from './waiting-room';
 import type { Target } from './target';
 
 /** The rehearsal's shape: `--warmup` participants, a tenth of them stock and subscribers, no ceiling. */
@@ -33,6 +34,16 @@ export function rehearsalOptions(options: BenchmarkOptions): BenchmarkOptions {
  * machine to go quiet (the rehearsal's MariaDB flushes and the like), as before an opening second.
  */
 export async function runBenchmark(options: BenchmarkOptions, target: Target, progress: Progress): Promise<BenchmarkResult> {
+  if (options.scenario === 'waiting-room') {
+    // The rehearsal here is a waiting room too: the platform has then seen a line drain at full speed, the pace
+    // its estimates start from before the measured line moves (as a platform that has run events has).
+    if (options.warmup > 0) {
+      progress.phase(`rehearsal (not measured): a waiting room of ${options.warmup}`);
+      const rehearsal = await runWaitingRoom(rehearsalOptions(options), target, progress);
+      progress.phase(`rehearsal: ${rehearsal.ok ? 'every check held' : 'FAILED'}`);
+    }
+    return runWaitingRoom(options, target, progress);
+  }
   if (options.scenario !== 'herd') return runSignin(options, target, progress);
   let rehearsal: HerdResult | undefined;
   let quiet: { waitedMs: number; busy: number | undefined } | undefined;
@@ -64,6 +75,7 @@ export async function runBenchmark(options: BenchmarkOptions, target: Target, pr
 }
 
 export function resultTable(result: BenchmarkResult): string {
+  if (result.scenario === 'waiting-room') return waitingRoomTable(result);
   return result.scenario === 'herd' ? herdTable(result) : signinTable(result);
 }
 

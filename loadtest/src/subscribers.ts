@@ -2,7 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { STATUS_SUBSCRIPTION } from './graphql';
 
-export const FINAL_STATUSES = new Set(['ISSUED', 'SOLD_OUT']);
+export const FINAL_STATUSES = new Set(['ISSUED', 'SOLD_OUT', 'EXPIRED']);
 
 /** What one watching participant saw. Times are wall-clock milliseconds (`Date.now()`). */
 export interface SubscriberOutcome {
@@ -29,9 +29,20 @@ export interface SubscriberPool {
   dispose(): Promise<void>;
 }
 
-interface StatusPayload {
-  applicationStatus?: { status?: string; decidedAt?: string | number | null } | null;
+/** One applicationStatus payload as the benchmark reads it (the waiting room asks for more fields). */
+export interface StatusView {
+  status?: string;
+  position?: number;
+  decidedAt?: string | number | null;
+  estimatedWaitSeconds?: number | null;
 }
+
+interface StatusPayload {
+  applicationStatus?: StatusView | null;
+}
+
+/** Sees every payload of subscriber `i`, with when it arrived here (the waiting-room scenario's measurements). */
+export type StatusObserver = (i: number, application: StatusView, atMs: number) => void;
 
 interface GraphQLErrorLike {
   message?: string;
@@ -60,7 +71,13 @@ function emptyOutcome(participantId: string): SubscriberOutcome {
 }
 
 /** Subscribes to the participant's `applicationStatus` and records what arrives in its outcome. */
-function watchStatus(client: Client, eventId: string, outcome: SubscriberOutcome, tally: Tally): void {
+function watchStatus(
+  client: Client,
+  eventId: string,
+  outcome: SubscriberOutcome,
+  tally: Tally,
+  watch: { query: string; observe: ((application: StatusView, atMs: number) => void) | undefined },
+): void {
   const refuse = (errors: readonly GraphQLErrorLike[]) => {
     const notApplied = errors.some((e) => e.extensions?.code === 'NOT_FOUND');
     if (notApplied && outcome.messages === 0 && !outcome.refusedBeforeApply) {
@@ -71,13 +88,14 @@ function watchStatus(client: Client, eventId: string, outcome: SubscriberOutcome
     }
   };
   client.subscribe<StatusPayload>(
-    { query: STATUS_SUBSCRIPTION, variables: { eventId } },
+    { query: watch.query, variables: { eventId } },
     {
       next: ({ data, errors }) => {
         // A refusal comes as a result with errors (graphql-js runs the subscribe resolver).
         if (errors?.length && !data?.applicationStatus) return refuse(errors);
         outcome.messages++;
         const application = data?.applicationStatus;
+        if (application) watch.observe?.(application, Date.now());
         if (!application?.status || outcome.toldAtMs !== undefined) return;
         outcome.status = application.status;
         if (FINAL_STATUSES.has(application.status)) {
@@ -132,11 +150,16 @@ export async function startSubscribers(
   eventId: string,
   participants: { participantId: string; token: string }[],
   signal: AbortSignal,
+  { query = STATUS_SUBSCRIPTION, observe }: { query?: string; observe?: StatusObserver } = {},
 ): Promise<SubscriberPool> {
   const clients: Client[] = [];
   const outcomes: SubscriberOutcome[] = participants.map((p) => emptyOutcome(p.participantId));
   const tally: Tally = { final: 0, refused: 0 };
-  const subscribe = (i: number) => watchStatus(clients[i]!, eventId, outcomes[i]!, tally);
+  const subscribe = (i: number) =>
+    watchStatus(clients[i]!, eventId, outcomes[i]!, tally, {
+      query,
+      observe: observe && ((application, atMs) => observe(i, application, atMs)),
+    });
 
   for (let start = 0; start < participants.length; start += CONNECT_BATCH) {
     if (signal.aborted) throw new Error('timed out while connecting subscribers');
@@ -166,7 +189,7 @@ export async function startSubscribers(
   };
 }
 
-function toMs(value: string | number | null | undefined): number | undefined {
+export function toMs(value: string | number | null | undefined): number | undefined {
   if (value === null || value === undefined) return undefined;
   const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   return Number.isFinite(ms) ? ms : undefined;

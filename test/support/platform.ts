@@ -37,6 +37,8 @@ export interface TestPlatformOptions {
   issuer?: Record<string, string>;
   /** Send result e-mails (the issuer's notifier); default true. */
   notifier?: boolean;
+  /** false: the in-process issuer serves gRPC (and e-mails) only; the test runs its own consuming issuer with `issuerEnv`. */
+  consume?: boolean;
   partitions?: number;
   /** More BFF processes beside the first, on the same services, each on its own URL. */
   extraBffs?: number;
@@ -45,6 +47,8 @@ export interface TestPlatformOptions {
    * front over them (as a Service); the services' addresses list every replica (a static `ipv4:` target).
    */
   replicas?: Partial<Record<'auth' | 'event' | 'issuer' | 'bff', number>>;
+  /** More event-service processes beside the first (replicas: their gates, sweepers and drawers run too). */
+  extraEvents?: number;
   /** Serve the auth service's /metrics too (event and issuer always serve theirs); default false. */
   authMetrics?: boolean;
   /** Each part's tracing (e.g. over one in-memory exporter); default: off. */
@@ -72,6 +76,12 @@ export interface TestPlatform {
   front?: Front;
   /** The issuers' consumer group. */
   group: string;
+  /** The event services beside the first (`extraEvents`, or `replicas.event` beyond one). */
+  eventReplicas: RunningEvent[];
+  /** The environment the event service was started with (a test starts another process of it from this). */
+  eventEnv: Record<string, string>;
+  /** The environment the in-process issuer was started with, for a test's own issuer process. */
+  issuerEnv: Record<string, string>;
   /** Session tokens without the e-mail flow (participants are created as needed). */
   mintTokens(emails: string[], ttlSeconds?: number): Promise<MintedToken[]>;
   /**
@@ -91,7 +101,10 @@ interface Isolation {
   adminEmail: string;
 }
 
-type Services = Pick<TestPlatform, 'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas' | 'shape'> & {
+type Services = Pick<
+  TestPlatform,
+  'authConfig' | 'auth' | 'event' | 'issuer' | 'bff' | 'replicas' | 'shape' | 'eventReplicas' | 'eventEnv' | 'issuerEnv'
+> & {
   /** The environment auth was started with. */
   authEnv: Record<string, string>;
 };
@@ -137,19 +150,19 @@ async function startServices(
     KAFKA_ISSUER_GROUP: group,
   };
   const tracingOf = (part: 'bff' | 'event' | 'issuer') => (options.tracing ? { tracing: options.tracing(part) } : {});
-  const events = await several(count('event'), async () => {
-    const event = await startEvent(loadEventConfig({ ...lineEnv, ...options.event }), {
-      logger: testLogger('event'),
-      ...tracingOf('event'),
-    });
+  const eventEnv = { ...lineEnv, ...options.event };
+  const events = await several(count('event') + (options.extraEvents ?? 0), async () => {
+    const event = await startEvent(loadEventConfig(eventEnv), { logger: testLogger('event'), ...tracingOf('event') });
     stops.push(() => event.stop());
     return event;
   });
+  const issuerEnv = { ...lineEnv, ...options.issuer };
   const issuers = await several(count('issuer'), async () => {
-    const issuer = await startIssuer(loadIssuerConfig({ ...lineEnv, ...options.issuer }), {
+    const issuer = await startIssuer(loadIssuerConfig(issuerEnv), {
       logger: testLogger('issuer'),
       backoffMs: 50,
       maxBackoffMs: 500,
+      ...(options.consume === false ? { consume: false } : {}),
       ...(options.notifier === false ? { notifier: false as const } : {}),
       ...tracingOf('issuer'),
     });
@@ -191,6 +204,9 @@ async function startServices(
     bff,
     replicas,
     shape: { auth: auths, event: events, issuer: issuers, bff: bffs },
+    eventReplicas: events.slice(1),
+    eventEnv,
+    issuerEnv,
   };
 }
 

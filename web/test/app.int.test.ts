@@ -62,8 +62,7 @@ describe('the web app in Chromium', () => {
     await signIn(page, base, platform.adminEmail, 'type', true);
 
     await page.goto(`${base}/#/organiser`);
-    // A later event with its times set (waiting rooms are not built on the server yet): the
-    // participants' list counts down to it.
+    // A later event with its times set: the participants' list counts down to it.
     await createEvent(page, {
       name: `Evening drop ${suffix}`,
       stock: '50',
@@ -176,6 +175,28 @@ describe('the web app in Chromium', () => {
     expect(admin.problems).toEqual([]);
   });
 
+  it('puts a participant in the waiting room before the opening: WAITING, no place in line yet', async () => {
+    const { page } = admin;
+    await page.goto(`${base}/#/organiser`);
+    await createEvent(page, {
+      name: `Dawn drop ${suffix}`,
+      stock: '5',
+      waitingRoomOpensAt: localInput(-2 * 60_000),
+      opensAt: localInput(2 * HOUR),
+    });
+    await page.getByRole('link', { name: `Manage: Dawn drop ${suffix}` }).click();
+    const roomId = /#\/organiser\/(\d+)/.exec(page.url())?.[1] ?? '';
+    const tab = participants[alice] as TestPage;
+    await tab.page.goto(`${base}/#/events/${roomId}`);
+    await tab.page.locator('button.big:not([disabled])').click();
+    await tab.page.locator('[data-status="WAITING"]').waitFor({ timeout: 15_000 });
+    expect(await text(tab.page, '.status-text')).toContain('waiting room');
+    // The place is drawn at the opening: no position is shown before it.
+    expect(await tab.page.locator('[data-testid="position"]').count()).toBe(0);
+    expect(await axeViolations(tab.page)).toEqual([]);
+    expect(tab.problems).toEqual([]);
+  });
+
   it("reconnects the live status after the server's rate-limit close, no sooner than it says", async () => {
     const { page } = participants[alice] as TestPage;
     const connects: number[] = [];
@@ -214,5 +235,27 @@ describe('the web app in Chromium', () => {
     expect(seen).toHaveLength(2);
     expect((seen[1] as number) - (seen[0] as number)).toBeGreaterThanOrEqual(2_000);
     await context.close();
+  });
+
+  it('shows an offer of a claim window with its deadline, and claims it', async () => {
+    const { page } = admin;
+    await page.goto(`${base}/#/organiser`);
+    await createEvent(page, { name: `Checkout drop ${suffix}`, stock: '1', claimWindowSeconds: '120' });
+    await page.getByRole('link', { name: `Manage: Checkout drop ${suffix}` }).click();
+    const claimEventId = /#\/organiser\/(\d+)/.exec(page.url())?.[1] ?? '';
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.locator('.badge-open').waitFor();
+
+    const tab = participants[alice] as TestPage;
+    await tab.page.goto(`${base}/#/events/${claimEventId}`);
+    await tab.page.locator('button.big:not([disabled])').click();
+    await tab.page.locator('[data-status="OFFERED"]').waitFor({ timeout: 30_000 });
+    expect(await text(tab.page, '.countdown')).toMatch(/^Claim within \d+:\d\d$/);
+    expect(await tab.page.locator('output.code').count()).toBe(0);
+    expect(await axeViolations(tab.page)).toEqual([]);
+    await tab.page.getByRole('button', { name: 'Claim', exact: true }).click();
+    await tab.page.locator('[data-status="ISSUED"]').waitFor({ timeout: 30_000 });
+    expect(await text(tab.page, 'output.code')).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    expect(tab.problems).toEqual([]);
   });
 });

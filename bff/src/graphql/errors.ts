@@ -55,7 +55,7 @@ export function mapGrpcError(info: GrpcErrorInfo): MappedError | undefined {
     case GrpcStatus.ALREADY_EXISTS:
     case GrpcStatus.FAILED_PRECONDITION:
       if (reason === 'INVALID_CODE' || reason === 'TOO_MANY_ATTEMPTS') return withRetry(reason);
-      if (reason === 'ALREADY_REDEEMED') return { code: reason, message: info.message };
+      if (reason === 'ALREADY_REDEEMED' || reason === 'NOT_OFFERED') return { code: reason, message: info.message };
       return { code: 'BAD_USER_INPUT', message: info.message };
     case GrpcStatus.NOT_FOUND:
       return { code: 'NOT_FOUND', message: info.message };

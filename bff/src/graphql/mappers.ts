@@ -13,9 +13,9 @@ import {
   type Participant as ProtoParticipant,
 } from '@fcfs/proto';
 
-export type ApplicationStatus = 'PENDING' | 'ISSUED' | 'SOLD_OUT';
+export type ApplicationStatus = 'WAITING' | 'PENDING' | 'WAITLISTED' | 'OFFERED' | 'ISSUED' | 'EXPIRED' | 'SOLD_OUT';
 export type EventStatus = 'DRAFT' | 'SCHEDULED' | 'OPEN' | 'SOLD_OUT' | 'CLOSED';
-export type ApplyOutcome = 'ACCEPTED' | 'ALREADY_APPLIED' | 'SOLD_OUT' | 'NOT_OPEN';
+export type ApplyOutcome = 'ACCEPTED' | 'ALREADY_APPLIED' | 'SOLD_OUT' | 'WAITING' | 'NOT_OPEN';
 
 export interface ApplicationView {
   eventId: string;
@@ -25,6 +25,12 @@ export interface ApplicationView {
   appliedAt: number;
   decidedAt: number | null;
   giftCode: string | null;
+  /** While WAITING or PENDING: from the line's pace (issue #17); null when unknown. */
+  estimatedWaitSeconds: number | null;
+  /** The pace that estimate came from (positions per second; 0 unknown): a live view rescales it as `ahead` falls. */
+  linePace: number;
+  /** While OFFERED: the claim deadline (ms). */
+  claimBy: number | null;
 }
 
 export interface EventView {
@@ -35,6 +41,10 @@ export interface EventView {
   remaining: number;
   opensAt: number | null;
   closesAt: number | null;
+  waitingRoomOpensAt: number | null;
+  estimatedDrainSeconds: number | null;
+  claimWindowSeconds: number;
+  maxOpenOffers: number | null;
 }
 
 export interface ParticipantView {
@@ -63,6 +73,10 @@ export interface EventStatsView {
   emailsSent: number;
   emailsPending: number;
   emailsFailed: number;
+  waiting: number;
+  waitlisted: number;
+  offered: number;
+  expired: number;
 }
 
 export interface GiftView {
@@ -80,13 +94,41 @@ export function applicationStatus(status: ProtoApplicationStatus): ApplicationSt
       return 'ISSUED';
     case ProtoApplicationStatus.APPLICATION_STATUS_SOLD_OUT:
       return 'SOLD_OUT';
+    case ProtoApplicationStatus.APPLICATION_STATUS_WAITING:
+      return 'WAITING';
+    case ProtoApplicationStatus.APPLICATION_STATUS_WAITLISTED:
+      return 'WAITLISTED';
+    case ProtoApplicationStatus.APPLICATION_STATUS_OFFERED:
+      return 'OFFERED';
+    case ProtoApplicationStatus.APPLICATION_STATUS_EXPIRED:
+      return 'EXPIRED';
     default:
       return 'PENDING';
   }
 }
 
+/**
+ * How far an application has come: it only ever moves forward (WAITING in a waiting room, PENDING, then WAITLISTED,
+ * then OFFERED with a claim window, then a final state), so a newer view is one of a higher stage and an older one
+ * never replaces it.
+ */
+const FINAL = 4;
+const STAGE: Record<ApplicationStatus, number> = {
+  WAITING: 0,
+  PENDING: 1,
+  WAITLISTED: 2,
+  OFFERED: 3,
+  ISSUED: FINAL,
+  EXPIRED: FINAL,
+  SOLD_OUT: FINAL,
+};
+
+export function stageOf(app: ApplicationView): number {
+  return STAGE[app.status];
+}
+
 export function isFinal(app: ApplicationView): boolean {
-  return app.status !== 'PENDING';
+  return STAGE[app.status] === FINAL;
 }
 
 export function toApplication(a: ProtoApplication): ApplicationView {
@@ -99,6 +141,9 @@ export function toApplication(a: ProtoApplication): ApplicationView {
     appliedAt: a.appliedAtMs,
     decidedAt: status === 'PENDING' ? null : (a.decidedAtMs ?? null),
     giftCode: status === 'ISSUED' ? (a.giftCode ?? null) : null,
+    estimatedWaitSeconds: isFinal({ status } as ApplicationView) ? null : (a.estimatedWaitSeconds ?? null),
+    linePace: a.linePace ?? 0,
+    claimBy: status === 'OFFERED' ? (a.claimByMs ?? null) : null,
   };
 }
 
@@ -112,6 +157,9 @@ export function decisionToApplication(d: Decision): ApplicationView {
     appliedAt: d.appliedAtMs,
     decidedAt: d.decidedAtMs || null,
     giftCode: status === 'ISSUED' ? (d.giftCode ?? null) : null,
+    estimatedWaitSeconds: null,
+    linePace: 0,
+    claimBy: status === 'OFFERED' ? (d.claimByMs ?? null) : null,
   };
 }
 
@@ -132,6 +180,10 @@ export function toEvent(e: ProtoEvent): EventView {
     remaining: e.remaining,
     opensAt: e.opensAtMs ?? null,
     closesAt: e.closesAtMs ?? null,
+    waitingRoomOpensAt: e.waitingRoomOpensAtMs ?? null,
+    estimatedDrainSeconds: e.estimatedDrainSeconds ?? null,
+    claimWindowSeconds: e.claimWindowSeconds,
+    maxOpenOffers: e.maxOpenOffers ?? null,
   };
 }
 
@@ -144,6 +196,7 @@ const OUTCOME: Record<number, ApplyOutcome> = {
   [ProtoApplyOutcome.APPLY_OUTCOME_ALREADY_APPLIED]: 'ALREADY_APPLIED',
   [ProtoApplyOutcome.APPLY_OUTCOME_SOLD_OUT]: 'SOLD_OUT',
   [ProtoApplyOutcome.APPLY_OUTCOME_NOT_OPEN]: 'NOT_OPEN',
+  [ProtoApplyOutcome.APPLY_OUTCOME_WAITING]: 'WAITING',
 };
 
 export function toApplyResult(r: ApplyResponse): ApplyResultView {
@@ -168,6 +221,10 @@ export function toEventStats(s: ProtoEventStats): EventStatsView {
     emailsSent: s.emailsSent,
     emailsPending: s.emailsPending,
     emailsFailed: s.emailsFailed,
+    waiting: s.waiting,
+    waitlisted: s.waitlisted,
+    offered: s.offered,
+    expired: s.expired,
   };
 }
 

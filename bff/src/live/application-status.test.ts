@@ -1,4 +1,5 @@
 import { createLogger } from '@fcfs/kit';
+import { ApplicationStatus } from '@fcfs/proto';
 import { admitted, decision, FakeStream } from '../../test/fake-stream';
 import { watchApplication } from './application-status';
 import type { ApplicationView } from '../graphql/mappers';
@@ -7,7 +8,18 @@ import { createWatchHub } from './watch-hub';
 const logger = createLogger('test', 'silent');
 
 function pending(position: number, ahead: number): ApplicationView {
-  return { eventId: '1', status: 'PENDING', position, ahead, appliedAt: 1_000, decidedAt: null, giftCode: null };
+  return {
+    eventId: '1',
+    status: 'PENDING',
+    position,
+    ahead,
+    appliedAt: 1_000,
+    decidedAt: null,
+    giftCode: null,
+    estimatedWaitSeconds: null,
+    linePace: 0,
+    claimBy: null,
+  };
 }
 
 function setup(read: () => Promise<ApplicationView | undefined>, aheadIntervalMs = 1_000, waitResyncMs = 60_000) {
@@ -32,6 +44,25 @@ async function take<T>(it: AsyncIterator<T>, n: number): Promise<T[]> {
 }
 
 describe('watchApplication', () => {
+  it('with a claim window: sends every stage (WAITLISTED, OFFERED, ISSUED) and never an older one after a newer', async () => {
+    const { streams, start } = setup(async () => pending(5, 4));
+    const it = await start();
+    const stage = (status: ApplicationStatus, claimByMs?: number) => ({
+      ...decision('1', 'p1', 5, status === ApplicationStatus.APPLICATION_STATUS_ISSUED),
+      status,
+      ...(claimByMs === undefined ? {} : { claimByMs }),
+    });
+    streams[0]?.decide(stage(ApplicationStatus.APPLICATION_STATUS_WAITLISTED));
+    streams[0]?.decide(stage(ApplicationStatus.APPLICATION_STATUS_OFFERED, 9_000));
+    // A stale WAITLISTED (a late re-read, a redelivery) after the offer changes nothing.
+    streams[0]?.decide(stage(ApplicationStatus.APPLICATION_STATUS_WAITLISTED));
+    streams[0]?.decide(stage(ApplicationStatus.APPLICATION_STATUS_ISSUED));
+    const seen = await take(it, 4);
+    expect(seen.map((a) => a.status)).toEqual(['PENDING', 'WAITLISTED', 'OFFERED', 'ISSUED']);
+    expect(seen[2]).toMatchObject({ claimBy: 9_000, giftCode: null });
+    expect(seen[3]).toMatchObject({ claimBy: null, giftCode: 'GIFT-p1' });
+  });
+
   it('sends the current application at once, then its decision', async () => {
     const { hub, streams, start } = setup(async () => pending(5, 4));
     const it = await start();
@@ -197,5 +228,57 @@ describe('watchApplication', () => {
     expect(first).toMatchObject({ status: 'ISSUED' });
     await it.return?.();
     hub.close();
+  });
+});
+
+describe('watchApplication in a waiting room (issue 17)', () => {
+  const waitingApp: ApplicationView = {
+    ...pending(0, 0),
+    status: 'WAITING',
+    ahead: null,
+    estimatedWaitSeconds: 40,
+    linePace: 10,
+  };
+
+  it('hears the draw place it in line at once, then ahead and the estimate fall with the line', async () => {
+    const { streams, start } = setup(async () => waitingApp, 0);
+    const it = await start();
+    const [first] = await take(it, 1);
+    expect(first).toMatchObject({ status: 'WAITING', position: 0, estimatedWaitSeconds: 40 });
+    // Progress before the placement reaches it says nothing about a WAITING application.
+    streams[0]?.progress(3);
+    streams[0]?.admit({ ...admitted('1', 'p1', 41, 40), estimatedWaitSeconds: 5, linePace: 10 });
+    const [placed] = await take(it, 1);
+    expect(placed).toMatchObject({ status: 'PENDING', position: 41, ahead: 40, estimatedWaitSeconds: 5 });
+    streams[0]?.progress(20);
+    const [moved] = await take(it, 1);
+    // 20 ahead and itself at 10 a second: 3 s (the event service's formula).
+    expect(moved).toMatchObject({ status: 'PENDING', ahead: 20, estimatedWaitSeconds: 3 });
+    streams[0]?.decide(decision('1', 'p1', 41, true));
+    const [won] = await take(it, 1);
+    expect(won).toMatchObject({ status: 'ISSUED', estimatedWaitSeconds: null });
+  });
+
+  it('reads again soon while the pace is unknown, and sends the estimate once the line has moved', async () => {
+    const { hub, streams } = setup(async () => undefined);
+    const reads = [pending(30, 29), { ...pending(30, 19), linePace: 10, estimatedWaitSeconds: 2 }];
+    const it = await watchApplication({
+      eventId: '1',
+      participantId: 'p1',
+      hub,
+      read: async () => reads.shift() ?? reads[reads.length - 1],
+      aheadIntervalMs: 0,
+      resyncMs: 60_000,
+      waitResyncMs: 60_000,
+      paceProbeMs: 20,
+      logger,
+    });
+    const [first] = await take(it, 1);
+    expect(first).toMatchObject({ status: 'PENDING', estimatedWaitSeconds: null, linePace: 0 });
+    // The line moves: ahead falls (no pace yet, no estimate), and a read follows for the pace.
+    streams[0]?.progress(5);
+    const [moved, estimated] = await take(it, 2);
+    expect(moved).toMatchObject({ ahead: 24, estimatedWaitSeconds: null });
+    expect(estimated).toMatchObject({ status: 'PENDING', ahead: 19, linePace: 10, estimatedWaitSeconds: 2 });
   });
 });

@@ -1,5 +1,5 @@
-import type { Logger } from '@fcfs/kit';
-import { decisionToApplication, isFinal, type ApplicationView } from '../graphql/mappers';
+import { estimateWaitSeconds, type Logger } from '@fcfs/kit';
+import { decisionToApplication, isFinal, stageOf, type ApplicationView } from '../graphql/mappers';
 import { createPushIterator, type PushIterator } from './push-iterator';
 import type { WatchHub, WatchUpdate } from './watch-hub';
 
@@ -20,6 +20,8 @@ export interface ApplicationWatchOptions {
   waitResyncMs: number;
   logger: Logger;
   now?: () => number;
+  /** While PENDING and the line's pace is still unknown (no estimate), re-read about this often; default 1 s. */
+  paceProbeMs?: number;
 }
 
 /** What watchApplication drives: one subscription's state, changed by hub updates, re-reads and the first read. */
@@ -35,6 +37,7 @@ interface ApplicationWatch {
 
 function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWatch {
   const { eventId, participantId, hub, read, aheadIntervalMs, resyncMs, waitResyncMs, logger, now = Date.now } = options;
+  const paceProbeMs = options.paceProbeMs ?? 1_000;
   let current: ApplicationView | undefined;
   let early: ApplicationView | undefined;
   let lastSentAt = 0;
@@ -43,6 +46,7 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
   let stopped = false;
   let unsubscribe: (() => void) | undefined;
   let resync: NodeJS.Timeout | undefined;
+  let paceProbe: NodeJS.Timeout | undefined;
   let latestThrough: number | undefined;
   /** The first read found no application: the first one to arrive is sent as it comes. */
   let waiting = false;
@@ -50,7 +54,8 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
   const stopListening = (): void => {
     if (aheadTimer) clearTimeout(aheadTimer);
     if (resync) clearInterval(resync);
-    aheadTimer = resync = undefined;
+    if (paceProbe) clearTimeout(paceProbe);
+    aheadTimer = resync = paceProbe = undefined;
     unsubscribe?.();
     unsubscribe = undefined;
   };
@@ -64,6 +69,25 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
     if (resync) clearInterval(resync);
     resync = setInterval(reread, ms);
     resync.unref();
+  };
+
+  /**
+   * In line with the pace unknown, and the line has started to move (a progress arrived): read again in about a
+   * second, when the event service has a full second of decisions to take the pace from, for the estimate.
+   */
+  const probePace = (app: ApplicationView): void => {
+    if (paceProbe || stopped || app.status !== 'PENDING' || app.linePace > 0) return;
+    paceProbe = setTimeout(
+      () => {
+        paceProbe = undefined;
+        if (current?.status === 'PENDING' && current.linePace === 0) {
+          reread();
+          probePace(current);
+        }
+      },
+      Math.round(paceProbeMs * (0.8 + 0.4 * Math.random())),
+    );
+    paceProbe.unref();
   };
 
   const send = (app: ApplicationView): void => {
@@ -86,9 +110,11 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
     const wait = Math.max(0, lastSentAt + aheadIntervalMs - now());
     const flush = (): void => {
       aheadTimer = undefined;
-      if (stopped || !current || isFinal(current) || latestThrough === undefined) return;
+      if (stopped || !current || current.status !== 'PENDING' || latestThrough === undefined) return;
       const ahead = Math.max(0, current.position - 1 - latestThrough);
-      if (current.ahead === null || ahead < current.ahead) send({ ...current, ahead });
+      // The estimate follows `ahead` at the pace of the last read (the same formula as the event service's).
+      const estimatedWaitSeconds = estimateWaitSeconds(ahead, current.linePace) ?? current.estimatedWaitSeconds;
+      if (current.ahead === null || ahead < current.ahead) send({ ...current, ahead, estimatedWaitSeconds });
     };
     if (wait === 0) flush();
     else {
@@ -104,8 +130,15 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       return;
     }
     if (isFinal(current)) return;
-    if (isFinal(app)) send(app);
-    else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
+    // A later stage (the draw's placement, WAITLISTED, OFFERED, a final state) is sent at once; an older view never
+    // replaces it.
+    if (stageOf(app) > stageOf(current)) send(app);
+    else if (app.status !== 'PENDING' || current.status !== 'PENDING') return;
+    // A re-read while PENDING brings a fresher pace and estimate.
+    else if (app.linePace > 0 && app.linePace !== current.linePace && app.position === current.position) {
+      const ahead = current.ahead !== null && app.ahead !== null ? Math.min(app.ahead, current.ahead) : app.ahead;
+      send({ ...app, ahead, estimatedWaitSeconds: estimateWaitSeconds(ahead ?? 0, app.linePace) ?? null });
+    } else if (app.ahead !== null && (current.ahead === null || app.ahead < current.ahead)) {
       latestThrough = Math.max(latestThrough ?? 0, app.position - 1 - app.ahead);
       sendAheadLater();
     }
@@ -129,10 +162,11 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       const app = update.kind === 'decision' ? decisionToApplication(update.decision) : update.application;
       if (current || waiting) merge(app);
       // Before the first read is done: kept, the newest final status first.
-      else if (!early || (!isFinal(early) && isFinal(app))) early = app;
+      else if (!early || stageOf(app) > stageOf(early)) early = app;
     } else if (update.kind === 'progress') {
       latestThrough = Math.max(latestThrough ?? 0, update.progress.decidedThrough);
-      if (!current || isFinal(current)) return;
+      if (!current || current.status !== 'PENDING') return;
+      probePace(current);
       // The watermark passed us but our decision never came: it was missed, read it.
       if (latestThrough >= current.position) reread();
       else sendAheadLater();
@@ -153,7 +187,7 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
       return;
     }
     // A decision that arrived during the read is newer than a PENDING read.
-    send(early && (!first || !isFinal(first)) ? early : (first as ApplicationView));
+    send(early && (!first || stageOf(early) > stageOf(first)) ? early : (first as ApplicationView));
     if (!isFinal(current as ApplicationView)) {
       if (latestThrough !== undefined)
         onUpdate({ kind: 'progress', progress: { eventId, decidedThrough: latestThrough, issued: 0, remaining: 0 } });

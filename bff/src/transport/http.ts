@@ -17,6 +17,8 @@ export interface HttpHandlerOptions {
   readiness: () => Promise<boolean>;
   /** The web app's files (web-assets.ts); true when it answered the request. */
   webAssets?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** More routes (the admin's gift export, gifts-csv.ts), each true when it answered the request. */
+  routes?: ((req: IncomingMessage, res: ServerResponse) => boolean)[];
 }
 
 /** A GraphQL-shaped error answer for what is refused before GraphQL runs. */
@@ -168,6 +170,8 @@ export function createHttpHandler(options: HttpHandlerOptions): (req: IncomingMe
           res.writeHead(500).end();
         },
       );
+    } else if (options.routes?.some((route) => route(req, res))) {
+      return;
     } else if (!options.webAssets?.(req, res)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Logger } from '@fcfs/kit';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
@@ -28,6 +28,8 @@ export interface ServerOptions {
   /** The built web app, served at `/`. */
   webDir: string;
   socketCaps: SocketCaps;
+  /** More HTTP routes (the admin's gift export). */
+  routes?: ((req: IncomingMessage, res: ServerResponse) => boolean)[];
 }
 
 export interface RunningServer {
@@ -77,6 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxBodyBytes: options.maxBodyBytes,
       readiness: options.readiness,
       webAssets: createWebAssets(options.webDir),
+      ...(options.routes === undefined ? {} : { routes: options.routes }),
     }),
   );
   // The herd arrives at one second: a deep accept queue keeps it from being reset (capped by somaxconn), and

@@ -1,3 +1,4 @@
+import { waitingRoomTable } from '../waiting-room';
 import type { BenchmarkResult, HerdResult, SigninResult } from '../result';
 import { barsSvg, escapeHtml, histogramSvg, linesSvg } from './svg';
 import { herdTable, signinTable } from './table';
@@ -77,5 +78,6 @@ function signinHtml(r: SigninResult): string {
 
 /** The self-contained HTML report (inline CSS and SVG; nothing fetched). */
 export function htmlReport(r: BenchmarkResult): string {
+  if (r.scenario === 'waiting-room') return page('Waiting-room benchmark', r.ok, `<pre>${escapeHtml(waitingRoomTable(r))}</pre>`);
   return r.scenario === 'herd' ? herdHtml(r) : signinHtml(r);
 }

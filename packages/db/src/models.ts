@@ -22,6 +22,11 @@ export interface EventRow extends Model<InferAttributes<EventRow>, InferCreation
   stock: number;
   opens_at: Date | null;
   closes_at: Date | null;
+  /** From then until opens_at, apply answers WAITING (issue #17); null: no waiting room. */
+  waiting_room_opens_at: CreationOptional<Date | null>;
+  /** 0: a win is final at once; otherwise a winner is OFFERED for this many seconds (migration 0007). */
+  claim_window_seconds: CreationOptional<number>;
+  max_open_offers: CreationOptional<number | null>;
   opened_at: CreationOptional<Date | null>;
   closed_at: CreationOptional<Date | null>;
   created_at: CreationOptional<Date>;
@@ -46,6 +51,9 @@ export function defineModels(sequelize: Sequelize): Models {
       stock: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false },
       opens_at: time(true),
       closes_at: time(true),
+      waiting_room_opens_at: time(true),
+      claim_window_seconds: { type: DataTypes.INTEGER.UNSIGNED, allowNull: false, defaultValue: 0 },
+      max_open_offers: { type: DataTypes.INTEGER.UNSIGNED, allowNull: true },
       opened_at: time(true),
       closed_at: time(true),
       created_at: now(),

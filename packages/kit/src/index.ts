@@ -15,3 +15,4 @@ export * from './backoff';
 export * from './send-budget';
 export * from './tokens';
 export * from './service-tokens';
+export * from './estimate';

@@ -8,14 +8,19 @@
 --   {2, seq, epoch} when `seq` is below ARGV[2] or `through` below ARGV[3] (stale: rebuild it from MySQL, forced);
 --   {3, held since} while the state is held after a rebuild (hold.lua: positions still in Kafka are not known);
 --   otherwise {1, decided through, seq, outcome, entry, ahead, outcome, entry, ahead, ...} per participant, outcome 1 ACCEPTED, 2 ALREADY_APPLIED,
---   3 SOLD_OUT (the gate is closed: admitted - released >= stock), 4 NOT_OPEN; entry is the stored
+--   3 SOLD_OUT (the gate is closed: admitted - released >= stock; with a claim window, issued >= stock, since
+--   everyone beyond the stock is WAITLISTED while offers are open), 4 NOT_OPEN; entry is the stored
 --   application ('' when NOT_OPEN); ahead: PENDING admissions before it in the line (0 unless PENDING).
+--   An event with a waiting room answers through waitroom.lua until its draw is placed (outcomes 5 WAITING, 6 HELD).
 -- @include "helpers.lua"
-local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through', 'epoch', 'hold')
+-- @include "waitroom.lua"
+local s = redis.call('HMGET', KEYS[1], 'ready', 'status', 'opensAt', 'closesAt', 'stock', 'seq', 'admitted', 'released', 'pending', 'soldout', 'through', 'epoch', 'hold', 'wr', 'drawn', 'claim', 'issued')
 if not s[1] then return {0} end
 if num(s[6]) < tonumber(ARGV[2]) or num(s[11]) < tonumber(ARGV[3]) then return {2, num(s[6]), s[12] or ''} end
 if s[13] and s[13] ~= '' then return {3, s[13]} end
 local now = ARGV[1]
+local room = waitingRoomAdmit(s[14], s[15], s[2], s[3], s[4], s[11], s[6], tonumber(now))
+if room then return room end
 local open = isOpen(s[2], s[3], s[4], tonumber(now))
 local stock, seq, admitted, released, pending, soldout = num(s[5]), num(s[6]), num(s[7]), num(s[8]), num(s[9]), num(s[10])
 local reply = {1, num(s[11]), 0}
@@ -24,6 +29,8 @@ for i = 4, #ARGV do
   local p = ARGV[i]
   local e = redis.call('HGET', KEYS[2], p)
   local ahead = 0
+  -- WAITING after the draw was placed: never confirmed in MySQL, so not in the draw (waitroom.lua); a new applicant
+  if entryStatus(e) == 'W' then e = nil end
   if e then
     reply[#reply + 1] = 2
     if entryStatus(e) == 'P' then ahead = redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. entryPosition(e)) end
@@ -32,7 +39,9 @@ for i = 4, #ARGV do
     e = ''
   else
     seq = seq + 1
-    if admitted - released >= stock then
+    local full = admitted - released >= stock
+    if num(s[16]) > 0 then full = num(s[17]) >= stock end -- claim window
+    if full then
       e = 'S|' .. seq .. '|' .. now .. '|' .. now .. '|'
       soldout = soldout + 1
       reply[#reply + 1] = 3
@@ -53,7 +62,6 @@ end
 if changed then
   redis.call('HSET', KEYS[1], 'seq', seq, 'admitted', admitted, 'pending', pending, 'soldout', soldout)
 end
-redis.call('INCRBY', KEYS[3], #ARGV - 3)
-redis.call('PEXPIRE', KEYS[3], 10000)
+countPerSecond(KEYS[3], #ARGV - 3)
 reply[3] = seq
 return reply

@@ -62,10 +62,7 @@ for i = 2, #ARGV, 5 do
   reply[#reply + 1] = e
 end
 redis.call('HSET', KEYS[1], 'issued', issued, 'admitted', admitted, 'released', released, 'pending', pending, 'soldout', soldout, 'through', through, 'seq', seq)
-if decided > 0 then
-  redis.call('INCRBY', KEYS[3], decided)
-  redis.call('PEXPIRE', KEYS[3], 10000)
-end
+countPerSecond(KEYS[3], decided)
 reply[4] = issued
 reply[5] = through
 reply[8] = table.concat(fresh)

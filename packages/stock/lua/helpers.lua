@@ -1,6 +1,7 @@
 -- Helpers shared by the line's scripts (included, not registered).
 -- An application is stored as one string: "<status>|<position>|<applied at ms>|<decided at ms>|<gift code>",
--- status P (pending), I (issued) or S (sold out); decided at and gift code may be empty.
+-- status P (pending), I (issued), S (sold out) or W (in the waiting room, position 0); decided at and gift code
+-- may be empty.
 
 local function num(v)
   if v == false or v == nil or v == '' then return 0 end
@@ -20,6 +21,14 @@ end
 local function entryPosition(e)
   local bar = string.find(e, '|', 3, true)
   return tonumber(string.sub(e, 3, bar - 1))
+end
+
+-- Adds n to one of the event's per-second counters (kept 10 s): applies (admit.lua, waitroom.lua) or the line's
+-- moves, which its pace reads (decide.lua, claims.lua: decisions, claims and expiries).
+local function countPerSecond(key, n)
+  if n <= 0 then return end
+  redis.call('INCRBY', key, n)
+  redis.call('PEXPIRE', key, 10000)
 end
 
 -- Removes the given admissions that are still PENDING at the given position, releasing each (it reopens

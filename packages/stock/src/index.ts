@@ -8,3 +8,4 @@ export * from './record';
 export * from './rebuild';
 export * from './mysql';
 export * from './watch';
+export * from './pace';

@@ -15,6 +15,10 @@ export interface EventKeys {
   rate(second: number): string;
   /** Counter of the issuer's decisions in one second (epoch seconds), kept a few seconds. */
   decisions(second: number): string;
+  /** Claim windows: sorted set of WAITLISTED participant ids by position. */
+  waitlist: string;
+  /** Claim windows: sorted set of OFFERED participant ids by claim deadline (ms), re-armed by due.lua. */
+  due: string;
 }
 
 export function eventKeys(prefix: string, eventId: string): EventKeys {
@@ -26,6 +30,8 @@ export function eventKeys(prefix: string, eventId: string): EventKeys {
     channel: `${base}:watch`,
     rate: (second) => `${base}:aps:${second}`,
     decisions: (second) => `${base}:dps:${second}`,
+    waitlist: `${base}:wl`,
+    due: `${base}:due`,
   };
 }
 
@@ -33,4 +39,9 @@ export function eventKeys(prefix: string, eventId: string): EventKeys {
 export function eventIdOfChannel(prefix: string, channel: string): string | undefined {
   if (!channel.startsWith(`${prefix}ev:{`) || !channel.endsWith('}:watch')) return undefined;
   return channel.slice(prefix.length + 4, -7);
+}
+
+/** Set of the ids of events with a claim window, whose deadlines every issuer replica polls (claims/). */
+export function claimEventsKey(prefix: string): string {
+  return `${prefix}claims:events`;
 }

@@ -21,22 +21,38 @@ export interface DecisionRow {
   applied_at: Date;
   decided_at: Date;
   code: string | null;
+  /** Claim windows: while OFFERED, the deadline and the code it will take. */
+  claim_by?: Date | null;
+  offer_code?: string | null;
 }
 
 /** Every decision of one event (replacements: the event id); append `AND a.participant_id = ?` for one. */
-export const DECISIONS_SQL = `SELECT a.participant_id, a.status, a.position, a.applied_at, a.decided_at, g.code
+export const DECISIONS_SQL = `SELECT a.participant_id, a.status, a.position, a.applied_at, a.decided_at, g.code, a.claim_by, a.offer_code
   FROM applications a LEFT JOIN gifts g ON g.event_id = a.event_id AND g.participant_id = a.participant_id
  WHERE a.event_id = ?`;
 
 /** A decision from MySQL in the form Redis stores it. */
+const STORED_STATUS: Record<string, ApplicationStatus> = {
+  ISSUED: ApplicationStatus.APPLICATION_STATUS_ISSUED,
+  WAITLISTED: ApplicationStatus.APPLICATION_STATUS_WAITLISTED,
+  OFFERED: ApplicationStatus.APPLICATION_STATUS_OFFERED,
+  EXPIRED: ApplicationStatus.APPLICATION_STATUS_EXPIRED,
+};
+
 export function storedDecision(row: DecisionRow): StoredApplication {
-  return {
-    status: row.status === 'ISSUED' ? ApplicationStatus.APPLICATION_STATUS_ISSUED : ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
+  const status = STORED_STATUS[row.status] ?? ApplicationStatus.APPLICATION_STATUS_SOLD_OUT;
+  const app: StoredApplication = {
+    status,
     position: row.position,
     appliedAtMs: row.applied_at.getTime(),
     decidedAtMs: row.decided_at.getTime(),
     giftCode: row.code ?? undefined,
   };
+  if (status === ApplicationStatus.APPLICATION_STATUS_OFFERED) {
+    app.giftCode = row.offer_code ?? undefined;
+    app.claimByMs = row.claim_by?.getTime();
+  }
+  return app;
 }
 
 /** One participant's decision as MySQL holds it (undefined: none, or not decided yet). */
@@ -82,12 +98,45 @@ export interface EventFacts {
   opens_at: Date | null;
   closes_at: Date | null;
   issued: number;
+  /** Claim windows: MySQL's count of what is OFFERED now (migration 0007). */
+  offered: number;
   decided_through: number | string;
+  waiting_room_opens_at: Date | null;
+  /** Claim windows (migration 0007): 0 means a win is final at once. */
+  claim_window_seconds: number;
+  max_open_offers: number | null;
+}
+
+/** An event's waiting room as MySQL holds it (issue #17): who was told WAITING, and the draw if made. */
+export interface WaitingRoomFacts {
+  draw: { waitingCount: number; placed: boolean } | undefined;
+  /** Participants told WAITING who have no decision yet, in arrival order. */
+  waiting: { participant_id: string | number; arrived_at: Date }[];
 }
 
 export interface EventSnapshot {
   event: EventFacts;
   decisions: DecisionRow[];
+  /** Present when the event has a waiting room. */
+  waitingRoom?: WaitingRoomFacts | undefined;
+}
+
+async function readWaitingRoom(sequelize: Sequelize, eventId: string, transaction: Transaction): Promise<WaitingRoomFacts> {
+  const [draw] = await sequelize.query<{ waiting_count: number; placed_at: Date | null }>(
+    'SELECT waiting_count, placed_at FROM draws WHERE event_id = ?',
+    { replacements: [eventId], type: QueryTypes.SELECT, transaction },
+  );
+  const waiting = await sequelize.query<{ participant_id: string | number; arrived_at: Date }>(
+    `SELECT w.participant_id, w.arrived_at FROM waiting w
+      WHERE w.event_id = ? AND NOT EXISTS
+        (SELECT 1 FROM applications a WHERE a.event_id = w.event_id AND a.participant_id = w.participant_id)
+      ORDER BY w.arrived_at, w.participant_id`,
+    { replacements: [eventId], type: QueryTypes.SELECT, transaction },
+  );
+  return {
+    draw: draw === undefined ? undefined : { waitingCount: Number(draw.waiting_count), placed: draw.placed_at !== null },
+    waiting,
+  };
 }
 
 /**
@@ -101,7 +150,7 @@ export function withEventSnapshot<T>(
 ): Promise<T | undefined> {
   return sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (transaction) => {
     const [event] = await sequelize.query<EventFacts>(
-      'SELECT stock, status, opens_at, closes_at, issued, decided_through FROM events WHERE id = ? FOR UPDATE',
+      'SELECT stock, status, opens_at, closes_at, issued, offered, decided_through, waiting_room_opens_at, claim_window_seconds, max_open_offers FROM events WHERE id = ? FOR UPDATE',
       { replacements: [eventId], type: QueryTypes.SELECT, transaction },
     );
     if (event === undefined) return undefined;
@@ -110,7 +159,8 @@ export function withEventSnapshot<T>(
       type: QueryTypes.SELECT,
       transaction,
     });
-    return write({ event, decisions });
+    const waitingRoom = event.waiting_room_opens_at === null ? undefined : await readWaitingRoom(sequelize, eventId, transaction);
+    return write({ event, decisions, waitingRoom });
   });
 }
 
@@ -133,6 +183,8 @@ export function sqlId(value: string): string {
 export interface EventAuthority {
   stock: number;
   issued: number;
+  /** Claim windows (migration 0007): what is OFFERED now; issued + offered never exceeds the stock. */
+  offered: number;
   decided_through: number;
 }
 
@@ -147,13 +199,18 @@ export function withEventLocked<T>(
 ): Promise<T> {
   return sequelize.transaction(async (transaction) => {
     const [row] = await sequelize.query<EventAuthority>(
-      'SELECT stock, issued, decided_through FROM events WHERE id = ? FOR UPDATE',
+      'SELECT stock, issued, offered, decided_through FROM events WHERE id = ? FOR UPDATE',
       { replacements: [sqlId(eventId)], type: QueryTypes.SELECT, transaction },
     );
     const authority =
       row === undefined
         ? undefined
-        : { stock: Number(row.stock), issued: Number(row.issued), decided_through: Number(row.decided_through) };
+        : {
+            stock: Number(row.stock),
+            issued: Number(row.issued),
+            offered: Number(row.offered),
+            decided_through: Number(row.decided_through),
+          };
     return write(authority, transaction);
   });
 }

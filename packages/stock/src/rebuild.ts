@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { ApplicationStatus } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { formatEntry } from './entry';
-import { eventKeys } from './keys';
+import { claimEventsKey, eventKeys } from './keys';
 import { storedDecision, withEventSnapshot, type EventSnapshot } from './mysql';
 import type { StockScripts } from './scripts';
 
@@ -54,14 +55,20 @@ export async function rebuildEventState(
   if (!force && (await deps.redis.hexists(keys.state, 'ready')) === 1) return 'present';
   const written = await withEventSnapshot(deps.sequelize, eventId, async (snapshot) => {
     const { entries, state } = rebuiltState(snapshot, minPosition);
-    return deps.scripts.rebuild(keys, { ...state, heldSinceMs }, entries, { force, staleEpoch });
+    const written = await deps.scripts.rebuild(keys, { ...state, heldSinceMs }, entries, { force, staleEpoch });
+    // Claim windows: back on the issuers' deadline poller's list (a key outside the event's slot).
+    if (written && state.claimWindowSeconds > 0) await deps.redis.sadd(claimEventsKey(deps.prefix), eventId);
+    return written;
   });
   if (written === undefined) return 'not-found';
   return written ? 'rebuilt' : 'present';
 }
 
-/** The Redis form of a snapshot: every decision's entry, MySQL's counters and the lowest `seq` allowed. */
-function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) {
+/**
+ * The Redis form of a snapshot: every decision's entry (and a waiting room's WAITING), MySQL's counters and the
+ * lowest `seq` allowed.
+ */
+function rebuiltState({ event, decisions, waitingRoom }: EventSnapshot, minPosition: number) {
   const decidedThrough = Number(event.decided_through);
   let lastPosition = Math.max(minPosition, decidedThrough);
   const entries = decisions.map((row) => {
@@ -69,6 +76,9 @@ function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) 
     lastPosition = Math.max(lastPosition, app.position);
     return { participantId: String(row.participant_id), entry: formatEntry(app) };
   });
+  const room = waitingRoomState(waitingRoom);
+  entries.push(...room.entries);
+  lastPosition = Math.max(lastPosition, room.lastPosition);
   const state = {
     epoch: newEpoch(),
     stock: event.stock,
@@ -78,6 +88,34 @@ function rebuiltState({ event, decisions }: EventSnapshot, minPosition: number) 
     lastPosition,
     issued: Number(event.issued),
     decidedThrough,
+    waitingRoomOpensAtMs: time(event.waiting_room_opens_at),
+    drawn: room.drawn,
+    claimWindowSeconds: Number(event.claim_window_seconds ?? 0),
+    maxOpenOffers: Number(event.max_open_offers ?? 0),
   };
   return { entries, state };
+}
+
+/**
+ * The waiting room's share of a rebuild: before its draw is placed, everyone told WAITING (and not decided) is
+ * WAITING again, for the drawer to place; a recorded draw keeps its positions (1..W) from being handed out again.
+ * Once placed, those not yet decided are PENDING with their records in Kafka, as any admission Redis lost (an entry
+ * Redis holds stays; a WAITING one left is removed: rebuild.lua).
+ */
+function waitingRoomState(room: EventSnapshot['waitingRoom']) {
+  if (room === undefined) return { entries: [], lastPosition: 0, drawn: false };
+  const drawn = room.draw?.placed === true;
+  const entries = drawn
+    ? []
+    : room.waiting.map((w) => ({
+        participantId: String(w.participant_id),
+        entry: formatEntry({
+          status: ApplicationStatus.APPLICATION_STATUS_WAITING,
+          position: 0,
+          appliedAtMs: w.arrived_at.getTime(),
+          decidedAtMs: undefined,
+          giftCode: undefined,
+        }),
+      }));
+  return { entries, lastPosition: room.draw?.waitingCount ?? 0, drawn };
 }

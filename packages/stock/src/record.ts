@@ -1,5 +1,5 @@
 import { isId } from '@fcfs/kit';
-import { ApplicationRecord, ApplicationStatus } from '@fcfs/proto';
+import { ApplicationRecord, ApplicationStatus, RecordKind } from '@fcfs/proto';
 
 /** An application on the `applications` topic, checked. */
 export interface QueuedApplication {
@@ -9,7 +9,25 @@ export interface QueuedApplication {
   appliedAtMs: number;
   /** Set when the gate already answered SOLD_OUT: when it did. */
   gateDecidedAtMs: number | undefined;
+  /**
+   * Claim windows: a claim, decline or expiry of the participant's offer, or the line's close, decided in
+   * the same order as the applications (claims.lua). Absent: an application.
+   */
+  claim?: { kind: 'CLAIM' | 'DECLINE' | 'EXPIRE' | 'CLOSE'; atMs: number };
 }
+
+const KIND_OF: Record<number, 'CLAIM' | 'DECLINE' | 'EXPIRE' | 'CLOSE'> = {
+  [RecordKind.RECORD_KIND_CLAIM]: 'CLAIM',
+  [RecordKind.RECORD_KIND_DECLINE]: 'DECLINE',
+  [RecordKind.RECORD_KIND_EXPIRE]: 'EXPIRE',
+  [RecordKind.RECORD_KIND_CLOSE]: 'CLOSE',
+};
+const RECORD_KIND = {
+  CLAIM: RecordKind.RECORD_KIND_CLAIM,
+  DECLINE: RecordKind.RECORD_KIND_DECLINE,
+  EXPIRE: RecordKind.RECORD_KIND_EXPIRE,
+  CLOSE: RecordKind.RECORD_KIND_CLOSE,
+};
 
 export function encodeRecord(r: QueuedApplication): Buffer {
   return Buffer.from(
@@ -23,6 +41,8 @@ export function encodeRecord(r: QueuedApplication): Buffer {
           ? ApplicationStatus.APPLICATION_STATUS_UNSPECIFIED
           : ApplicationStatus.APPLICATION_STATUS_SOLD_OUT,
       decidedAtMs: r.gateDecidedAtMs ?? 0,
+      kind: r.claim === undefined ? RecordKind.RECORD_KIND_UNSPECIFIED : RECORD_KIND[r.claim.kind],
+      atMs: r.claim?.atMs ?? 0,
     }).finish(),
   );
 }
@@ -39,8 +59,9 @@ export function decodeRecord(key: Buffer | null, value: Buffer | null): DecodedR
     return { ok: false, reason: `not an ApplicationRecord: ${(err as Error).message}` };
   }
   if (!isId(r.eventId)) return { ok: false, reason: 'event_id is not a valid id' };
-  if (!isId(r.participantId)) return { ok: false, reason: 'participant_id is not a valid id' };
   if (key === null || key.toString() !== r.eventId) return { ok: false, reason: 'record key is not its event id' };
+  if (r.kind !== RecordKind.RECORD_KIND_UNSPECIFIED) return decodeClaimRecord(r);
+  if (!isId(r.participantId)) return { ok: false, reason: 'participant_id is not a valid id' };
   if (!Number.isInteger(r.position) || r.position < 1) return { ok: false, reason: 'position must be a positive integer' };
   if (!Number.isSafeInteger(r.appliedAtMs) || r.appliedAtMs <= 0) return { ok: false, reason: 'applied_at_ms is missing' };
   let gateDecidedAtMs: number | undefined;
@@ -57,6 +78,25 @@ export function decodeRecord(key: Buffer | null, value: Buffer | null): DecodedR
       position: r.position,
       appliedAtMs: r.appliedAtMs,
       gateDecidedAtMs,
+    },
+  };
+}
+
+/** A claim window's CLAIM, DECLINE, EXPIRE or CLOSE record (its event id and key already checked). */
+function decodeClaimRecord(r: ApplicationRecord): DecodedRecord {
+  const kind = KIND_OF[r.kind];
+  if (kind === undefined) return { ok: false, reason: `unknown record kind ${r.kind}` };
+  if (kind !== 'CLOSE' && !isId(r.participantId)) return { ok: false, reason: 'participant_id is not a valid id' };
+  if (!Number.isSafeInteger(r.atMs) || r.atMs < 0) return { ok: false, reason: 'at_ms is not a time' };
+  return {
+    ok: true,
+    record: {
+      eventId: r.eventId,
+      participantId: kind === 'CLOSE' ? '0' : r.participantId,
+      position: Math.max(0, r.position),
+      appliedAtMs: Math.max(0, r.appliedAtMs),
+      gateDecidedAtMs: undefined,
+      claim: { kind, atMs: r.atMs },
     },
   };
 }

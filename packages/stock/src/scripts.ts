@@ -12,6 +12,10 @@ export enum AdmitOutcome {
   ALREADY_APPLIED = 2,
   SOLD_OUT = 3,
   NOT_OPEN = 4,
+  /** In the waiting room (waitroom.lua): stored WAITING, position drawn at the opening. */
+  WAITING = 5,
+  /** The event opened and its draw is being placed: nothing admitted until it is (retry shortly). */
+  HELD = 6,
 }
 
 export interface AdmitResult {
@@ -87,6 +91,54 @@ export interface RebuildState {
   issued: number;
   /** MySQL's watermark: the highest position the issuer has consumed. */
   decidedThrough: number;
+  /** The waiting room's opening, when the event has one. */
+  waitingRoomOpensAtMs?: number | undefined;
+  /** Its draw is placed in line (MySQL `draws.placed_at`); the WAITING are counted over the entries. */
+  drawn?: boolean;
+  /** Claim windows (claims.lua): the window in seconds (0: none) and the offer cap (0: up to the stock); offers,
+   * waitlist and deadlines are recounted over the entries (rebuild.lua). */
+  claimWindowSeconds?: number;
+  maxOpenOffers?: number;
+}
+
+/** One drawn participant for place.lua: their place in the recorded order. */
+export interface DrawnPlace {
+  participantId: string;
+  position: number;
+}
+
+/** One operation for claims.lua, in line order (an event with a claim window). */
+export interface ClaimOperation {
+  kind: 'A' | 'C' | 'D' | 'X' | 'Z';
+  participantId: string;
+  position: number;
+  appliedAtMs: number;
+  /** A: the gate's decision time or 0; C/D: when asked; X: the claim deadline. */
+  atMs: number;
+  /** A fresh code for an offer this operation may make. */
+  giftCode: string;
+}
+
+export interface ClaimsResult {
+  epoch: string;
+  stock: number;
+  issued: number;
+  offered: number;
+  decidedThrough: number;
+  /** The watermark Redis claimed before this call: MySQL's must match (see the issuer's claims/store.ts). */
+  issuedBefore: number;
+  offeredBefore: number;
+  decidedThroughBefore: number;
+  /** Each operation's participant with its entry now, then the other entries it changed, in order. */
+  changes: { participantId: string; entry: string }[];
+}
+
+export interface DueResult {
+  /** The line closed with participants still waitlisted: a CLOSE record is due. */
+  close: boolean;
+  /** false: nothing can happen to the event any more (closed, nothing offered or waitlisted). */
+  live: boolean;
+  expired: { participantId: string; claimByMs: number }[];
 }
 
 export type ConfigureResult = { kind: 'done' } | { kind: 'no-state' } | { kind: 'below-issued'; issued: number };
@@ -133,6 +185,23 @@ export interface StockScripts {
     options?: { force?: boolean; staleEpoch?: string | undefined },
   ): Promise<boolean>;
   configure(keys: EventKeys, settings: EventSettings): Promise<ConfigureResult>;
+  /**
+   * Places a draw's participants in line (place.lua), in chunks; `last` on the final chunk opens the gate to later
+   * applicants. null: no state (rebuild first). Otherwise the watermark and each participant's entry as it stands.
+   */
+  place(
+    keys: EventKeys,
+    nowMs: number,
+    drawnCount: number,
+    places: readonly DrawnPlace[],
+    last: boolean,
+  ): Promise<{ decidedThrough: number; entries: string[] } | null>;
+  /** Takes back WAITING entries nobody was told about (their MySQL write failed or was refused). */
+  unwait(keys: EventKeys, participantIds: readonly string[]): Promise<number>;
+  /** Claim windows: the issuer's decisions for an event with a window. null: no state (rebuild first). */
+  claims(keys: EventKeys, nowMs: number, ops: readonly ClaimOperation[]): Promise<ClaimsResult | null>;
+  /** Claim windows: the offers past their deadline (re-armed `retryMs` later) and whether a close is due. */
+  due(keys: EventKeys, nowMs: number, retryMs: number, limit: number): Promise<DueResult>;
 }
 
 const file = (name: string) => join(LUA_DIR, `${name}.lua`);
@@ -146,9 +215,13 @@ export function defineStockScripts(redis: Redis): StockScripts {
     forget: { file: file('forget'), keys: 2 },
     decide: { file: file('decide'), keys: 4 },
     settle: { file: file('settle'), keys: 3 },
-    rebuild: { file: file('rebuild'), keys: 3 },
+    rebuild: { file: file('rebuild'), keys: 5 },
     hold: { file: file('hold'), keys: 1 },
     configure: { file: file('configure'), keys: 1 },
+    place: { file: file('place'), keys: 3 },
+    unwait: { file: file('unwait'), keys: 2 },
+    claims: { file: file('claims'), keys: 6 },
+    due: { file: file('due'), keys: 2 },
   });
 
   return {
@@ -234,9 +307,13 @@ export function defineStockScripts(redis: Redis): StockScripts {
         s.decidedThrough,
         ms(s.heldSinceMs),
         staleEpoch,
+        ms(s.waitingRoomOpensAtMs),
+        s.drawn === true ? '1' : '',
+        s.claimWindowSeconds ?? 0,
+        s.maxOpenOffers ?? 0,
       ];
       for (const e of entries) args.push(e.participantId, e.entry);
-      const reply = await lua.rebuild([keys.state, keys.apps, keys.line], args);
+      const reply = await lua.rebuild([keys.state, keys.apps, keys.line, keys.waitlist, keys.due], args);
       return Number(reply) === 1;
     },
 
@@ -250,6 +327,51 @@ export function defineStockScripts(redis: Redis): StockScripts {
       if (reply[0] === 0) return { kind: 'no-state' };
       if (reply[0] === 2) return { kind: 'below-issued', issued: Number(reply[1]) };
       return { kind: 'done' };
+    },
+
+    async place(keys, nowMs, drawnCount, places, last) {
+      const args: (string | number)[] = [nowMs, drawnCount, last ? '1' : '0'];
+      for (const p of places) args.push(p.participantId, p.position);
+      const reply = (await lua.place([keys.state, keys.apps, keys.line], args)) as (number | string)[];
+      if (reply[0] === 0) return null;
+      return { decidedThrough: Number(reply[1]), entries: reply.slice(2) as string[] };
+    },
+
+    async unwait(keys, participantIds) {
+      if (participantIds.length === 0) return 0;
+      return Number(await lua.unwait([keys.state, keys.apps], [...participantIds]));
+    },
+
+    async claims(keys, nowMs, ops) {
+      const args: (string | number)[] = [nowMs];
+      for (const o of ops) args.push(o.kind, o.participantId, o.position, o.appliedAtMs, o.atMs, o.giftCode);
+      const second = Math.floor(nowMs / 1000);
+      const reply = (await lua.claims(
+        [keys.state, keys.apps, keys.waitlist, keys.due, keys.decisions(second), keys.line],
+        args,
+      )) as (number | string)[];
+      if (reply[0] === 0) return null;
+      const changes: { participantId: string; entry: string }[] = [];
+      for (let i = 9; i < reply.length; i += 2) changes.push({ participantId: String(reply[i]), entry: String(reply[i + 1]) });
+      return {
+        epoch: String(reply[1]),
+        stock: Number(reply[2]),
+        issued: Number(reply[3]),
+        offered: Number(reply[4]),
+        decidedThrough: Number(reply[5]),
+        issuedBefore: Number(reply[6]),
+        offeredBefore: Number(reply[7]),
+        decidedThroughBefore: Number(reply[8]),
+        changes,
+      };
+    },
+
+    async due(keys, nowMs, retryMs, limit) {
+      const reply = (await lua.due([keys.due, keys.state], [nowMs, retryMs, limit])) as (number | string)[];
+      const expired: { participantId: string; claimByMs: number }[] = [];
+      for (let i = 2; i < reply.length; i += 2)
+        expired.push({ participantId: String(reply[i]), claimByMs: Number(reply[i + 1]) });
+      return { close: Number(reply[0]) === 1, live: Number(reply[1]) === 1, expired };
     },
   };
 }

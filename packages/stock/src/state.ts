@@ -19,6 +19,16 @@ export interface HotState {
   soldOut: number;
   /** The issuer's watermark: the highest position it has decided. */
   decidedThrough: number;
+  /** The waiting room's opening (issue #17), when the event has one. */
+  waitingRoomOpensAtMs: number | undefined;
+  /** The waiting room's draw is placed in line: later applicants are admitted after it. */
+  drawn: boolean;
+  /** Participants in the waiting room now. */
+  waiting: number;
+  /** Claim windows: applications WAITLISTED, OFFERED and EXPIRED now (0 without a window). */
+  waitlisted: number;
+  offered: number;
+  expired: number;
 }
 
 const FIELDS = [
@@ -35,6 +45,12 @@ const FIELDS = [
   'issued',
   'soldout',
   'through',
+  'wr',
+  'drawn',
+  'waiting',
+  'waitlisted',
+  'offered',
+  'expired',
 ];
 
 const int = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? 0 : Number(v));
@@ -57,5 +73,11 @@ export async function readHotState(redis: Redis, keys: EventKeys): Promise<HotSt
     issued: int(v[10]),
     soldOut: int(v[11]),
     decidedThrough: int(v[12]),
+    waitingRoomOpensAtMs: optionalMs(v[13]),
+    drawn: (v[14] ?? '') !== '',
+    waiting: int(v[15]),
+    waitlisted: int(v[16]),
+    offered: int(v[17]),
+    expired: int(v[18]),
   };
 }

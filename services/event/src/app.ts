@@ -24,6 +24,7 @@ import { AuthServiceClient, EventServiceService } from '@fcfs/proto';
 import type { JSONWebKeySet } from 'jose';
 import type { EventConfig } from './config';
 import { createApplicationReader } from './events/applications';
+import { createOffers } from './claims/offers';
 import { createCatalog } from './events/catalog';
 import { eventHandlers } from './grpc/handlers';
 import { createGate } from './gate/gate';
@@ -32,6 +33,8 @@ import { createLagReader } from './stats/lag';
 import { createPartitionOffsets } from './sweeper/offsets';
 import { createSweeper } from './sweeper/sweeper';
 import { createWatchHub } from './watch/hub';
+import { createDrawStore } from './waitroom/draw-store';
+import { createDrawer, type DrawerDeps } from './waitroom/drawer';
 
 /**
  * What a test or an in-process launcher may replace. Everything that comes from the environment
@@ -49,12 +52,14 @@ export interface EventOverrides {
   tracing?: Tracing;
   /** Wraps the applications producer (tests: a replica whose produces reach the broker late). */
   wrapProducer?: (producer: ApplicationsProducer) => ApplicationsProducer;
+  /** Test hook of the waiting room's drawer (a crash between the draw and its placement). */
+  afterDraw?: DrawerDeps['afterDraw'];
 }
 
 export type RunningEvent = RunningService;
 
 /**
- * Applications are the BFF's, acting for a participant it signed in; admin RPCs, stats and the
+ * Applications, claims and declines are the BFF's, acting for a participant it signed in; admin RPCs, stats and the
  * decision stream (which carries gift codes) need the admin scope (admin RPCs also check the admin's
  * own token); the catalogue is for every part.
  */
@@ -67,6 +72,8 @@ const EVENT_ACCESS: AccessRules<typeof EventServiceService> = {
   getEvent: 'caller',
   apply: 'participant',
   applyBatch: 'participant',
+  claimGift: 'participant',
+  declineGift: 'participant',
   getApplication: 'participant',
   getEventStats: 'admin',
   watchEvent: 'admin',
@@ -103,7 +110,18 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
   const catalog = createCatalog({ ...rebuildDeps, models, now });
   const offsets = createPartitionOffsets(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const watermarks = createWatermarks(sequelize);
-  const gate = createGate({ ...rebuildDeps, producer, logger, now, offsets, watermarks, ...config.gate });
+  const drawStore = createDrawStore(sequelize);
+  const drawProducer = createApplicationsProducer(kafka, config.kafka.applicationsTopic, logger);
+  const gate = createGate({ ...rebuildDeps, producer, logger, now, offsets, watermarks, drawStore, ...config.gate });
+  const drawer = createDrawer({
+    ...rebuildDeps,
+    store: drawStore,
+    producer: drawProducer,
+    logger,
+    now,
+    ...config.waitingRoom,
+    afterDraw: overrides.afterDraw,
+  });
   const hub = createWatchHub(subscriber, prefix, logger);
   const lag = createLagReader(admin, config.kafka.applicationsTopic, config.kafka.issuerGroup);
   const sweeper = createSweeper({
@@ -133,11 +151,13 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
       verifier,
       now,
       applications: createApplicationReader({ ...rebuildDeps, catalog, watermarks, now }),
+      offers: createOffers({ redis, prefix, producer, now }),
     }),
     EVENT_ACCESS,
   );
   const grpcPort = await server.start();
   sweeper.start();
+  drawer.start();
   const ready = async (): Promise<boolean> => (await redis.ping()) === 'PONG';
   const metrics = await startMetricsServer({ ...config.metrics, logger, readiness: ready });
 
@@ -150,11 +170,13 @@ export async function startEvent(config: EventConfig, overrides: EventOverrides 
     stop() {
       stopping ??= (async () => {
         await sweeper.stop();
+        await drawer.stop();
         server.setServing(false);
         hub.close();
         await server.stop(5_000);
         await gate.drain();
         await producer.disconnect().catch(() => undefined);
+        await drawProducer.disconnect().catch(() => undefined);
         await admin.disconnect().catch(() => undefined);
         await metrics.close();
         authClient?.close();

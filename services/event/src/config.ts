@@ -65,6 +65,19 @@ const sweep = fragment(
   (e) => ({ intervalMs: e.SWEEP_INTERVAL_MS, pendingAfterMs: e.SWEEP_PENDING_AFTER_MS }),
 );
 
+const waitingRoom = fragment(
+  {
+    /** How often each replica looks for a waiting room whose draw is due (issue #17): the draw's lateness at most. */
+    WAITROOM_DRAW_INTERVAL_MS: env.positiveInt(100),
+    /**
+     * A drawer's Redis lease on one event's placement; another replica finishes a draw whose drawer died once it
+     * lapsed. Far below SWEEP_PENDING_AFTER_MS, so placed entries get their records before any sweep.
+     */
+    WAITROOM_DRAW_LEASE_MS: env.positiveInt(5_000),
+  },
+  (e) => ({ intervalMs: e.WAITROOM_DRAW_INTERVAL_MS, leaseMs: e.WAITROOM_DRAW_LEASE_MS }),
+);
+
 /** The event service's environment, with working development defaults. */
 export const configSchema = defineConfig({
   grpc: grpcServer('event'),
@@ -81,6 +94,7 @@ export const configSchema = defineConfig({
   upstream: upstreams('auth'),
   gate,
   sweep,
+  waitingRoom,
   tracing,
 });
 

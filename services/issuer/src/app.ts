@@ -30,6 +30,7 @@ import type { Redis } from 'ioredis';
 import type { IssuerConfig } from './config';
 import { issuerHandlers } from './grpc/handlers';
 import { createIssuerConsumer, type ConsumerSettings } from './decisions/consumer';
+import { createDeadlinePoller } from './claims/deadlines';
 import { groupSession, type GroupSession } from './group-session';
 import { createDecider } from './decisions/decider';
 import { createNotifier } from './notifier';
@@ -102,6 +103,8 @@ function consumerSettings(
     groupId: config.kafka.issuerGroup,
     partitionsConsumedConcurrently: config.decisions.partitionsConcurrently,
     chunkSize: config.decisions.chunkSize,
+    sessionTimeoutMs: config.decisions.sessionTimeoutMs,
+    heartbeatIntervalMs: Math.min(3_000, Math.floor(config.decisions.sessionTimeoutMs / 3)),
     ...(overrides.backoffMs === undefined ? {} : { backoffMs: overrides.backoffMs }),
     ...(overrides.maxBackoffMs === undefined ? {} : { maxBackoffMs: overrides.maxBackoffMs }),
   };
@@ -159,7 +162,11 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
     ISSUER_ACCESS,
   );
 
-  if (overrides.consume !== false) await consumer.start();
+  const deadlines = createDeadlinePoller({ kafka, redis, scripts, prefix, topic: config.kafka.applicationsTopic, logger, now });
+  if (overrides.consume !== false) {
+    await consumer.start();
+    await deadlines.start();
+  }
   await notifier?.start();
   const grpcPort = await server.start();
   const ready = async (): Promise<boolean> => {
@@ -178,6 +185,7 @@ export async function startIssuer(config: IssuerConfig, overrides: IssuerOverrid
       stopping ??= (async () => {
         server.setServing(false);
         await notifier?.stop();
+        await deadlines.stop();
         await consumer.stop();
         await server.stop(5_000);
         await metrics.close();

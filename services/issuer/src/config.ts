@@ -27,7 +27,8 @@ const decisions = fragment(
     /**
      * The consumer group session: how long a dead issuer's partitions wait before the group hands them to
      * another replica (failover), and the heartbeat. The broker's `group.min.session.timeout.ms` must allow it
-     * (Kafka's default minimum is 6 s); below it, the broker's minimum is used, with a warning.
+     * (Kafka's default minimum is 6 s); below it, the broker's minimum is used, with a warning. Claim deadlines
+     * fire on time across an issuer's death only when this is shorter than the claim window.
      */
     ISSUER_SESSION_TIMEOUT_MS: env.positiveInt(3_000),
     ISSUER_HEARTBEAT_INTERVAL_MS: env.positiveInt(1_000),

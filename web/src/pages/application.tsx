@@ -101,10 +101,12 @@ export function ApplicationPanel({
       </p>
       {application && waitingInLine && (
         <dl class="facts">
-          <div>
-            <dt>{t('position')}</dt>
-            <dd data-testid="position">{application.position}</dd>
-          </div>
+          {application.status !== 'WAITING' && (
+            <div>
+              <dt>{t('position')}</dt>
+              <dd data-testid="position">{application.position}</dd>
+            </div>
+          )}
           {application.ahead !== null && (
             <div>
               <dt>{t('ahead')}</dt>

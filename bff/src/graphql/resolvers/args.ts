@@ -42,14 +42,20 @@ export function giftCodeArg(value: string): string {
   return code;
 }
 
-/** Waiting rooms and claim windows (#17) do not exist yet: an event that asks for one is refused, not silently changed. */
-export function refuseUnavailableFeatures(input: CreateEventInput): void {
-  if (input.waitingRoomOpensAt != null)
-    throw userError('BAD_USER_INPUT', 'waitingRoomOpensAt: waiting rooms are not available yet');
-  if (input.claimWindowSeconds != null && input.claimWindowSeconds < 0)
-    throw userError('BAD_USER_INPUT', `claimWindowSeconds must be 0 or more (got ${input.claimWindowSeconds})`);
-  if (input.claimWindowSeconds != null && input.claimWindowSeconds > 0)
-    throw userError('BAD_USER_INPUT', 'claimWindowSeconds: claim windows are not available yet; leave it unset or 0');
-  if (input.maxOpenOffers != null)
-    throw userError('BAD_USER_INPUT', 'maxOpenOffers: claim windows (and so open offers) are not available yet');
+/** A claim window and its offer cap, checked here for a clear message (the event service checks again). */
+export function claimSettingsArg(input: CreateEventInput): { claimWindowSeconds?: number; maxOpenOffers?: number } {
+  const window = input.claimWindowSeconds ?? 0;
+  if (!Number.isInteger(window) || window < 0 || window > MAX_CLAIM_WINDOW_SECONDS)
+    throw userError(
+      'BAD_USER_INPUT',
+      `claimWindowSeconds must be a whole number from 0 to ${MAX_CLAIM_WINDOW_SECONDS} (got ${window})`,
+    );
+  if (input.maxOpenOffers == null) return window === 0 ? {} : { claimWindowSeconds: window };
+  if (window === 0) throw userError('BAD_USER_INPUT', 'maxOpenOffers needs a claim window: set claimWindowSeconds above 0');
+  if (!Number.isInteger(input.maxOpenOffers) || input.maxOpenOffers < 1)
+    throw userError('BAD_USER_INPUT', `maxOpenOffers must be a whole number of 1 or more (got ${input.maxOpenOffers})`);
+  return { claimWindowSeconds: window, maxOpenOffers: input.maxOpenOffers };
 }
+
+/** Longest claim window: a day (the event service's limit too). */
+export const MAX_CLAIM_WINDOW_SECONDS = 86_400;

@@ -1,28 +1,11 @@
 import { GrpcStatus, ServiceError } from '@fcfs/kit';
-import type { ApplicationResolvers, EventResolvers, EventStatsResolvers, GiftResolvers } from '../generated/resolvers-types';
+import type { ApplicationResolvers, GiftResolvers } from '../generated/resolvers-types';
 import { toParticipant } from '../mappers';
 import type { ResolverDeps } from './deps';
-
-/** Fields of features that do not exist yet (waiting rooms, claim windows: #17) answer what is true without them. */
-export const eventFields: EventResolvers = {
-  waitingRoomOpensAt: () => null,
-  claimWindowSeconds: () => 0,
-  maxOpenOffers: () => null,
-  estimatedDrainSeconds: () => null,
-};
-
-export const eventStatsFields: EventStatsResolvers = {
-  waiting: () => 0,
-  waitlisted: () => 0,
-  offered: () => 0,
-  expired: () => 0,
-};
 
 export function applicationFields({ upstream }: ResolverDeps): ApplicationResolvers {
   const { issuer } = upstream;
   return {
-    claimBy: () => null,
-    estimatedWaitSeconds: () => null,
     /** Read only when asked for, and only for a won application: the code's state lives with the issuer. */
     async redeemedAt({ giftCode }) {
       if (giftCode === null) return null;

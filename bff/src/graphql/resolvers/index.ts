@@ -1,6 +1,6 @@
 import type { Resolvers } from '../generated/resolvers-types';
 import type { ResolverDeps } from './deps';
-import { applicationFields, eventFields, eventStatsFields, giftFields } from './fields';
+import { applicationFields, giftFields } from './fields';
 import { guardAll } from './guard';
 import { mutationResolvers } from './mutation';
 import { queryResolvers } from './query';
@@ -14,8 +14,6 @@ export function createResolvers(deps: ResolverDeps): Resolvers {
     Query: guardAll(queryResolvers(deps)),
     Mutation: guardAll(mutationResolvers(deps)),
     Subscription: subscriptionResolvers(deps),
-    Event: guardAll(eventFields),
-    EventStats: guardAll(eventStatsFields),
     Application: guardAll(applicationFields(deps)),
     Gift: guardAll(giftFields(deps)),
   };

@@ -1,20 +1,23 @@
 import { endWithError, GrpcStatus, parseId, ServiceError, SpanKind, traceparentOf } from '@fcfs/kit';
 import * as metrics from '../../metrics';
 import type { RequestContext } from '../context';
-import { userError } from '../errors';
 import type { MutationResolvers } from '../generated/resolvers-types';
-import { toApplyResult, toGift, toParticipant } from '../mappers';
-import { codeArg, emailArg, giftCodeArg, nameArg, refuseUnavailableFeatures, stockArg } from './args';
+import { toApplication, toApplyResult, toGift, toParticipant } from '../mappers';
+import { claimSettingsArg, codeArg, emailArg, giftCodeArg, nameArg, stockArg } from './args';
 import { asAdmin, eventOf, type ResolverDeps } from './deps';
 
 export function mutationResolvers({ upstream, applyBatcher, hub, tracing }: ResolverDeps): MutationResolvers {
   const { auth, event, issuer } = upstream;
 
-  /** No event has a claim window yet (#17), so nobody ever holds an open offer. */
-  const refuseWithoutOffer = async (eventId: string, ctx: RequestContext): Promise<never> => {
-    await ctx.requireUser();
-    await upstream.call(event.getEvent.bind(event), { eventId: parseId(eventId, 'eventId') });
-    throw userError('NOT_OFFERED', 'there is no open offer to claim or decline: this event has no claim window');
+  /** Claim windows: the event service queues the claim or decline and answers once the issuer decided it. */
+  const actOnOffer = async (eventId: string, ctx: RequestContext, claim: boolean) => {
+    const user = await ctx.requireUser();
+    const request = { eventId: parseId(eventId, 'eventId'), participantId: user.participantId };
+    const res = await upstream.call((claim ? event.claimGift : event.declineGift).bind(event), request);
+    if (!res.application) throw new ServiceError(GrpcStatus.INTERNAL, 'ClaimGift answered no application');
+    const app = toApplication(res.application);
+    hub.applied(request.eventId, user.participantId, app);
+    return app;
   };
 
   return {
@@ -54,13 +57,14 @@ export function mutationResolvers({ upstream, applyBatcher, hub, tracing }: Reso
     },
     async createEvent(_, { input }, ctx) {
       const settings = await asAdmin(ctx);
-      refuseUnavailableFeatures(input);
-      const { name, stock, opensAt, closesAt } = input;
+      const { name, stock, opensAt, closesAt, waitingRoomOpensAt } = input;
       const request = {
         name: nameArg(name),
         stock: stockArg(stock),
+        ...claimSettingsArg(input),
         ...(opensAt == null ? {} : { opensAtMs: opensAt }),
         ...(closesAt == null ? {} : { closesAtMs: closesAt }),
+        ...(waitingRoomOpensAt == null ? {} : { waitingRoomOpensAtMs: waitingRoomOpensAt }),
       };
       return eventOf(await upstream.call(event.createEvent.bind(event), request, settings));
     },
@@ -77,8 +81,8 @@ export function mutationResolvers({ upstream, applyBatcher, hub, tracing }: Reso
       const settings = await asAdmin(ctx);
       return eventOf(await upstream.call(event.closeEvent.bind(event), { eventId: parseId(eventId, 'eventId') }, settings));
     },
-    claimGift: (_, { eventId }, ctx) => refuseWithoutOffer(eventId, ctx),
-    declineGift: (_, { eventId }, ctx) => refuseWithoutOffer(eventId, ctx),
+    claimGift: (_, { eventId }, ctx) => actOnOffer(eventId, ctx, true),
+    declineGift: (_, { eventId }, ctx) => actOnOffer(eventId, ctx, false),
     async redeemGift(_, { code }, ctx) {
       const settings = await asAdmin(ctx);
       const res = await upstream.call(issuer.redeemGift.bind(issuer), { code: giftCodeArg(code) }, settings);

@@ -3,12 +3,14 @@ import {
   decisionOf,
   eventKeys,
   parseEntry,
+  readPace,
   rebuildEventState,
   toApplication,
   type RebuildDeps,
   type StoredApplication,
   type Watermarks,
 } from '@fcfs/stock';
+import { withEstimate } from '../waitroom/estimate';
 import type { Catalog } from './catalog';
 
 export interface ApplicationReaderDeps extends RebuildDeps {
@@ -21,7 +23,8 @@ export interface ApplicationReaderDeps extends RebuildDeps {
  * One participant's application, read from Redis with MySQL as the authority behind it: a status once told
  * never disappears. Redis lacking the entry (lost, rewound, being rebuilt) falls back to MySQL's decision; a
  * Redis whose watermark is below MySQL's went back in time, so its PENDING may be a decision it forgot: MySQL's
- * decision is answered, and the state is rebuilt from MySQL (forced, held: rebuild.ts).
+ * decision is answered, and the state is rebuilt from MySQL (forced, held: rebuild.ts). WAITING and PENDING come
+ * with an estimated wait from the line's pace (issue #17).
  */
 export function createApplicationReader(deps: ApplicationReaderDeps) {
   const { redis, prefix, catalog, watermarks, sequelize } = deps;
@@ -41,12 +44,16 @@ export function createApplicationReader(deps: ApplicationReaderDeps) {
       }
     }
     if (stored === undefined) return undefined;
+    // WAITING after the draw was placed: never confirmed, so not in the draw (waitroom/confirm.ts): not applied.
+    if (stored.status === ApplicationStatus.APPLICATION_STATUS_WAITING && hot.drawn) return undefined;
+    const keys = eventKeys(prefix, eventId);
     // Exact whatever order the issuer decides in: the PENDING admissions before it in the line.
     const ahead =
       stored.status === ApplicationStatus.APPLICATION_STATUS_PENDING
-        ? await redis.zcount(eventKeys(prefix, eventId).line, '-inf', `(${stored.position}`)
+        ? await redis.zcount(keys.line, '-inf', `(${stored.position}`)
         : undefined;
-    return toApplication(eventId, participantId, stored, ahead);
+    const application = toApplication(eventId, participantId, stored, ahead);
+    return withEstimate(application, hot, () => readPace(redis, prefix, keys, deps.now()), deps.now());
   };
 }
 

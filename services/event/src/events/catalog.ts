@@ -1,10 +1,18 @@
-import { ServiceError } from '@fcfs/kit';
 import type { EventRow, Models } from '@fcfs/db';
-import { eventKeys, readHotState, rebuildEventState, type EventSettings, type HotState, type RebuildDeps } from '@fcfs/stock';
+import { estimateDrainSeconds, ServiceError } from '@fcfs/kit';
+import {
+  eventKeys,
+  readHotState,
+  readPace,
+  rebuildEventState,
+  type EventSettings,
+  type HotState,
+  type RebuildDeps,
+} from '@fcfs/stock';
 import type { Event } from '@fcfs/proto';
 import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { effectiveStatus } from './status';
-import { parseName, parseSchedule, parseStock } from './validation';
+import { parseClaimSettings, parseName, parseSchedule, parseStock, parseWaitingRoom } from './validation';
 
 export interface CatalogDeps extends RebuildDeps {
   sequelize: Sequelize;
@@ -40,7 +48,17 @@ export function createCatalog(deps: CatalogDeps) {
       opensAtMs,
       closesAtMs,
       createdAtMs: row.created_at.getTime(),
+      waitingRoomOpensAtMs: time(row.waiting_room_opens_at),
+      claimWindowSeconds: row.claim_window_seconds ?? 0,
+      maxOpenOffers: row.max_open_offers ?? undefined,
     };
+  };
+
+  /** The event with its drain estimate: positions handed out and not yet decided, at the line's pace. */
+  const withDrain = async (event: Event, hot: HotState | undefined): Promise<Event> => {
+    if (hot === undefined || hot.seq <= hot.decidedThrough) return event;
+    const pace = await readPace(redis, prefix, eventKeys(prefix, event.id), now());
+    return { ...event, estimatedDrainSeconds: estimateDrainSeconds(hot.seq - hot.decidedThrough, pace) };
   };
 
   const findRow = async (eventId: string): Promise<EventRow> => {
@@ -125,10 +143,20 @@ export function createCatalog(deps: CatalogDeps) {
       return { emailsSent: of('SENT'), emailsPending: of('PENDING'), emailsFailed: of('FAILED') };
     },
 
-    async create(input: { name: unknown; stock: unknown; opensAtMs: number | undefined; closesAtMs: number | undefined }) {
+    async create(input: {
+      name: unknown;
+      stock: unknown;
+      opensAtMs: number | undefined;
+      closesAtMs: number | undefined;
+      waitingRoomOpensAtMs?: number | undefined;
+      claimWindowSeconds?: number | undefined;
+      maxOpenOffers?: number | undefined;
+    }) {
       const name = parseName(input.name);
       const stock = parseStock(input.stock);
+      const claim = parseClaimSettings(input.claimWindowSeconds, input.maxOpenOffers);
       const { opensAtMs, closesAtMs } = parseSchedule(input.opensAtMs, input.closesAtMs, now());
+      const waitingRoomOpensAtMs = parseWaitingRoom(input.waitingRoomOpensAtMs, opensAtMs, now());
       const at = new Date(now());
       const row = await models.Event.create({
         name,
@@ -136,6 +164,9 @@ export function createCatalog(deps: CatalogDeps) {
         status: opensAtMs === undefined ? 'DRAFT' : 'SCHEDULED',
         opens_at: date(opensAtMs),
         closes_at: date(closesAtMs),
+        waiting_room_opens_at: date(waitingRoomOpensAtMs),
+        claim_window_seconds: claim.claimWindowSeconds,
+        max_open_offers: claim.maxOpenOffers,
         created_at: at,
         updated_at: at,
       });
@@ -146,7 +177,8 @@ export function createCatalog(deps: CatalogDeps) {
 
     async get(eventId: string) {
       const row = await findRow(eventId);
-      return toEvent(row, await hotState(eventId));
+      const hot = await hotState(eventId);
+      return withDrain(toEvent(row, hot), hot);
     },
 
     async list(includeDrafts: boolean) {
@@ -156,7 +188,7 @@ export function createCatalog(deps: CatalogDeps) {
         limit: LIST_LIMIT,
       });
       const hot = await Promise.all(rows.map((r) => readHotState(redis, eventKeys(prefix, String(r.id)))));
-      return rows.map((r, i) => toEvent(r, hot[i]));
+      return Promise.all(rows.map((r, i) => withDrain(toEvent(r, hot[i]), hot[i])));
     },
 
     async setStock(eventId: string, rawStock: unknown) {

@@ -44,3 +44,39 @@ export function parseSchedule(opensAtMs: number | undefined, closesAtMs: number 
   }
   return { opensAtMs: opens, closesAtMs: closes };
 }
+
+/**
+ * The waiting room's opening (issue #17): needs opensAt, and must come before it; unset means no waiting room.
+ * A time already passed is allowed (the room is open now), as long as opensAt is still ahead.
+ */
+export function parseWaitingRoom(raw: number | undefined, opensAtMs: number | undefined, nowMs: number): number | undefined {
+  const at = parseTime(raw, 'waitingRoomOpensAt');
+  if (at === undefined) return undefined;
+  if (opensAtMs === undefined)
+    throw ServiceError.invalidArgument('waitingRoomOpensAt needs opensAt: the draw happens at the opening');
+  if (at >= opensAtMs) throw ServiceError.invalidArgument('waitingRoomOpensAt must be before opensAt');
+  if (opensAtMs <= nowMs) throw ServiceError.invalidArgument('opensAt must be in the future for an event with a waiting room');
+  return at;
+}
+
+/** Longest claim window: a day. */
+export const MAX_CLAIM_WINDOW_SECONDS = 86_400;
+
+export interface ClaimSettings {
+  claimWindowSeconds: number;
+  maxOpenOffers: number | null;
+}
+
+/** A claim window (0 or absent: none) and its offer cap (only with a window; absent: up to the stock). */
+export function parseClaimSettings(window: number | undefined, maxOffers: number | undefined): ClaimSettings {
+  const seconds = window ?? 0;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_CLAIM_WINDOW_SECONDS) {
+    throw ServiceError.invalidArgument(`claimWindowSeconds must be a whole number from 0 to ${MAX_CLAIM_WINDOW_SECONDS}`);
+  }
+  if (maxOffers === undefined) return { claimWindowSeconds: seconds, maxOpenOffers: null };
+  if (seconds === 0) throw ServiceError.invalidArgument('maxOpenOffers needs a claim window (claimWindowSeconds > 0)');
+  if (!Number.isInteger(maxOffers) || maxOffers < 1 || maxOffers > MAX_STOCK) {
+    throw ServiceError.invalidArgument(`maxOpenOffers must be a whole number from 1 to ${MAX_STOCK.toLocaleString('en')}`);
+  }
+  return { claimWindowSeconds: seconds, maxOpenOffers: maxOffers };
+}

@@ -1,5 +1,5 @@
 import { ServiceError } from '@fcfs/kit';
-import { ApplyOutcome, type ApplyResponse } from '@fcfs/proto';
+import { ApplicationStatus, ApplyOutcome, type ApplyResponse } from '@fcfs/proto';
 import {
   AdmitOutcome,
   decidedThroughOf,
@@ -35,6 +35,12 @@ export interface Admitted {
   produced?: { participantId: string; position: number; message: Message; soldOutEntry?: string };
   /** ALREADY_APPLIED to an admission of this same batch: it stands or falls with that produce. */
   dependsOnBatch: boolean;
+  /** WAITING (new, or again): answered only once MySQL holds it (waitroom/confirm.ts). */
+  waiting?: { participantId: string; arrivedAtMs: number; isNew: boolean };
+  /** Its WAITING could not be made durable: answered UNAVAILABLE. */
+  unconfirmed?: boolean;
+  /** The event opened and its draw is being placed: answered UNAVAILABLE, retry shortly. */
+  held?: boolean;
 }
 
 /** An event's partition, read now: its end offset and the issuer group's committed offset. */
@@ -57,22 +63,31 @@ const OUTCOME: Record<AdmitOutcome, ApplyOutcome> = {
   [AdmitOutcome.ALREADY_APPLIED]: ApplyOutcome.APPLY_OUTCOME_ALREADY_APPLIED,
   [AdmitOutcome.SOLD_OUT]: ApplyOutcome.APPLY_OUTCOME_SOLD_OUT,
   [AdmitOutcome.NOT_OPEN]: ApplyOutcome.APPLY_OUTCOME_NOT_OPEN,
+  [AdmitOutcome.WAITING]: ApplyOutcome.APPLY_OUTCOME_WAITING,
+  [AdmitOutcome.HELD]: ApplyOutcome.APPLY_OUTCOME_UNSPECIFIED,
 };
 const OUTCOME_LABEL: Record<AdmitOutcome, string> = {
   [AdmitOutcome.ACCEPTED]: 'accepted',
   [AdmitOutcome.ALREADY_APPLIED]: 'already_applied',
   [AdmitOutcome.SOLD_OUT]: 'sold_out',
   [AdmitOutcome.NOT_OPEN]: 'not_open',
+  [AdmitOutcome.WAITING]: 'waiting',
+  [AdmitOutcome.HELD]: 'held',
 };
 
 /** One participant's admission as the batch will answer it, and the record to produce for a new one. */
 function toAdmitted(eventId: string, participantId: string, admission: Admission): Admitted {
   const { outcome, entry, ahead } = admission;
-  if (outcome === AdmitOutcome.NOT_OPEN) {
-    return { response: { outcome: OUTCOME[outcome], application: undefined }, dependsOnBatch: false };
+  if (outcome === AdmitOutcome.NOT_OPEN || outcome === AdmitOutcome.HELD) {
+    const held = outcome === AdmitOutcome.HELD;
+    return { response: { outcome: OUTCOME[outcome], application: undefined }, dependsOnBatch: false, held };
   }
   const stored = parseEntry(entry);
   const response = { outcome: OUTCOME[outcome], application: toApplication(eventId, participantId, stored, ahead) };
+  if (stored.status === ApplicationStatus.APPLICATION_STATUS_WAITING) {
+    const isNew = outcome === AdmitOutcome.WAITING;
+    return { response, dependsOnBatch: false, waiting: { participantId, arrivedAtMs: stored.appliedAtMs, isNew } };
+  }
   if (outcome === AdmitOutcome.ALREADY_APPLIED) return { response, dependsOnBatch: false };
   const value = encodeRecord({
     eventId,

@@ -9,6 +9,7 @@ import { produceWithRetry, type ProduceHealth } from './produce';
 import type { ApplicationsProducer } from './producer';
 import { publishAdmissions } from './publish';
 import { createUndoQueue } from './undo-queue';
+import { confirmWaiting, heldError, type ConfirmDeps } from '../waitroom/confirm';
 
 /** The gate's answer to one application: the response, or the error its caller gets. */
 export type GateAnswer = ApplyResponse | ServiceError;
@@ -18,6 +19,8 @@ export interface BatchRunnerDeps extends AdmitDeps {
   producer: Pick<ApplicationsProducer, 'send' | 'reset'>;
   logger: Logger;
   health: ProduceHealth;
+  /** The waiting room's MySQL record (issue #17); without it, a WAITING is never confirmed. */
+  drawStore?: ConfirmDeps['store'];
 }
 
 /** One event's share of a batch: where its items sit in the batch, and what the gate made of them. */
@@ -123,12 +126,21 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
     return false;
   };
 
+  /** WAITING answers made durable first (waitroom/confirm.ts); without a store, never confirmed. */
+  const confirmShares = async (shares: Share[]) => {
+    const store = deps.drawStore;
+    for (const { admitted } of shares) for (const a of admitted) if (a.waiting) a.unconfirmed = store === undefined;
+    if (store !== undefined) await confirmWaiting({ store, scripts: deps.scripts, prefix: deps.prefix, logger }, shares);
+  };
+
   const answer = (shares: readonly Share[], size: number, produced: boolean): GateAnswer[] => {
     const answers = new Array<GateAnswer>(size);
     for (const { indices, admitted, error } of shares) {
       indices.forEach((at, k) => {
         const a = admitted[k];
         if (error !== undefined || a === undefined) answers[at] = error ?? unavailable();
+        else if (a.held) answers[at] = heldError();
+        else if (a.waiting) answers[at] = a.unconfirmed === true ? unavailable() : a.response;
         else answers[at] = !produced && (a.produced || a.dependsOnBatch) ? unavailable() : a.response;
       });
     }
@@ -142,6 +154,7 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
       applyBatchSize.observe(items.length);
       const shares = await admitAll(items);
       const produced = await produce(shares, produceDeadline);
+      await confirmShares(shares);
       const answers = answer(shares, items.length, produced);
       if (produced) publishAdmissions(deps.redis, deps.prefix, logger, shares);
       return answers;

@@ -1,12 +1,14 @@
 import { callTrace, GrpcStatus, parseId, requireAdmin, ServiceError, type Handlers, type TokenVerifier } from '@fcfs/kit';
+import { eventKeys, readLinePace } from '@fcfs/stock';
 import { EventStatus, type ApplyBatchResult, type EventServiceService } from '@fcfs/proto';
 import type { Redis } from 'ioredis';
 import type { ApplicationReader } from '../events/applications';
+import type { Offers } from '../claims/offers';
 import type { Catalog } from '../events/catalog';
 import type { ApplyItem, Caller, Gate, GateAnswer } from '../gate/gate';
 import { watchStreams } from '../metrics';
 import type { LagReader } from '../stats/lag';
-import { ratesPerSecond } from '../stats/rate';
+import { appliesPerSecond } from '../stats/rate';
 import type { WatchHub } from '../watch/hub';
 
 export interface HandlerDeps {
@@ -20,6 +22,8 @@ export interface HandlerDeps {
   now: () => number;
   /** One participant's application: Redis, with MySQL behind it (events/applications.ts). */
   applications: ApplicationReader;
+  /** Claim windows: ClaimGift and DeclineGift. */
+  offers: Offers;
 }
 
 /** Applications one ApplyBatch request may hold (the BFF sends at most BFF_APPLY_BATCH_MAX). */
@@ -58,13 +62,21 @@ function callerOf(call: { getDeadline(): Date | number; cancelled: boolean }): C
 }
 
 export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceService> {
-  const { catalog, gate, hub, lag, redis, prefix, verifier, now, applications } = deps;
+  const { catalog, gate, hub, lag, redis, prefix, verifier, now, applications, offers } = deps;
 
   return {
     async createEvent(req, call) {
       await requireAdmin(call.metadata, verifier);
       return {
-        event: await catalog.create({ name: req.name, stock: req.stock, opensAtMs: req.opensAtMs, closesAtMs: req.closesAtMs }),
+        event: await catalog.create({
+          name: req.name,
+          stock: req.stock,
+          opensAtMs: req.opensAtMs,
+          closesAtMs: req.closesAtMs,
+          waitingRoomOpensAtMs: req.waitingRoomOpensAtMs,
+          claimWindowSeconds: req.claimWindowSeconds,
+          maxOpenOffers: req.maxOpenOffers,
+        }),
       };
     },
     async setStock(req, call) {
@@ -119,13 +131,25 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
       return { application: await applications(eventId, participantId) };
     },
 
+    async claimGift(req) {
+      const eventId = parseId(req.eventId, 'eventId');
+      await catalog.hotState(eventId); // NOT_FOUND for an unknown event; rebuilt if Redis lost it
+      return { application: await offers.claim(eventId, parseId(req.participantId, 'participantId')) };
+    },
+    async declineGift(req) {
+      const eventId = parseId(req.eventId, 'eventId');
+      await catalog.hotState(eventId);
+      return { application: await offers.decline(eventId, parseId(req.participantId, 'participantId')) };
+    },
+
     async getEventStats(req, call) {
       await requireAdmin(call.metadata, verifier);
       const eventId = parseId(req.eventId, 'eventId');
       const hot = await catalog.hotState(eventId);
-      const [lagCount, rate, redeemed, emails] = await Promise.all([
+      const [lagCount, applies, line, redeemed, emails] = await Promise.all([
         lag.lagOf(eventId).catch(() => -1),
-        ratesPerSecond(redis, prefix, eventId, now()),
+        appliesPerSecond(redis, prefix, eventId, now()),
+        readLinePace(redis, prefix, eventKeys(prefix, eventId), now()),
         catalog.redeemedCount(eventId),
         catalog.emailCounts(eventId),
       ]);
@@ -139,10 +163,15 @@ export function eventHandlers(deps: HandlerDeps): Handlers<typeof EventServiceSe
           issued: hot.issued,
           soldOut: hot.soldOut,
           lag: lagCount,
-          appliesPerSecond: rate.applies,
-          decisionsPerSecond: rate.decisions,
+          appliesPerSecond: applies,
+          // Over the last few seconds (the line's pace, as the estimates use it).
+          decisionsPerSecond: line.pace,
           redeemed,
+          waiting: hot.waiting,
           ...emails,
+          waitlisted: hot.waitlisted,
+          offered: hot.offered,
+          expired: hot.expired,
         },
       };
     },

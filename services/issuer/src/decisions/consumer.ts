@@ -163,6 +163,10 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
 
     for (const chunk of out.decided) {
       for (const d of chunk.decided) {
+        const final =
+          d.app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED ||
+          d.app.status === ApplicationStatus.APPLICATION_STATUS_SOLD_OUT;
+        if (!final) continue;
         decisionsTotal.inc({ status: d.app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED ? 'issued' : 'sold_out' });
       }
       reportRemaining(chunk.eventId, chunk.progress.remaining);

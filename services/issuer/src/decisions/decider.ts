@@ -11,6 +11,8 @@ import {
   type RebuildDeps,
 } from '@fcfs/stock';
 import { ApplicationStatus, type Progress } from '@fcfs/proto';
+import { createClaimsDecider } from '../claims/decide';
+import { writeClaimTransitions, type ClaimsClaim } from '../claims/store';
 import { newGiftCodes } from './gift-codes';
 import { writeDecisions, type DecidedApplication, type RedisClaim, type WriteOutcome } from './store';
 
@@ -22,16 +24,25 @@ export interface DeciderDeps extends RebuildDeps {
 }
 
 export type ChunkDecision =
-  | {
+  | ({
       kind: 'decided';
       eventId: string;
       epoch: string;
       decided: DecidedApplication[];
       entries: string[];
       progress: Progress;
-      /** What Redis claimed: checked against MySQL in the write. */
-      claim: RedisClaim;
-    }
+    } & (
+      | {
+          /** What Redis claimed: checked against MySQL in the write. */
+          claim: RedisClaim;
+          claims?: undefined;
+        }
+      | {
+          /** An event with a claim window: decided by claims.lua, written (and checked) by claims/store.ts. */
+          claims: ClaimsClaim;
+          claim?: undefined;
+        }
+    ))
   | { kind: 'unknown-event'; eventId: string };
 
 /**
@@ -42,9 +53,22 @@ export type ChunkDecision =
  */
 export function createDecider(deps: DeciderDeps) {
   const { scripts, redis, prefix, now } = deps;
+  const claims = createClaimsDecider(deps);
 
   return {
     async decide(eventId: string, records: readonly QueuedApplication[]): Promise<ChunkDecision> {
+      // Claim windows (#17): their own script and writes; every other event is decided below, as always.
+      const window = await claims.windowOf(
+        eventId,
+        records.reduce((max, r) => Math.max(max, r.position), 0),
+      );
+      if (window === undefined) return { kind: 'unknown-event', eventId };
+      if (window > 0) {
+        const chunk = await claims.decide(eventId, records);
+        return { kind: 'decided', eventId, ...chunk, entries: [] };
+      }
+      // Claim, decline, expiry or close records have no meaning without a window: nothing to decide.
+      records = records.filter((r) => r.claim === undefined);
       const keys = eventKeys(prefix, eventId);
       const codes = newGiftCodes(records.length);
       const items = records.map((r, i) => ({
@@ -69,7 +93,13 @@ export function createDecider(deps: DeciderDeps) {
       const fresh = new Set<string>();
       result.entries.forEach((entry, i) => {
         const app = parseEntry(entry);
-        if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING) return;
+        // Still WAITING (issue #17): Redis lost a waiting room's placement after this record was produced; the drawer
+        // places and produces it again, and that record decides it.
+        if (
+          app.status === ApplicationStatus.APPLICATION_STATUS_PENDING ||
+          app.status === ApplicationStatus.APPLICATION_STATUS_WAITING
+        )
+          return;
         const { participantId } = records[i] as QueuedApplication;
         decided.push({ eventId, participantId, app });
         entries.push(entry);
@@ -92,7 +122,9 @@ export function createDecider(deps: DeciderDeps) {
 
     /** One MySQL transaction; `stale`: Redis's claim failed MySQL's check, nothing was written. */
     async write(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<WriteOutcome> {
-      const outcome = await writeDecisions(deps.sequelize, chunk.eventId, chunk.decided, chunk.claim, now());
+      const outcome = chunk.claims
+        ? await writeClaimTransitions(deps.sequelize, chunk.eventId, chunk.decided, chunk.claims, now())
+        : await writeDecisions(deps.sequelize, chunk.eventId, chunk.decided, chunk.claim, now());
       if (outcome.kind === 'written') deps.onWritten?.();
       return outcome;
     },
@@ -111,6 +143,9 @@ export function createDecider(deps: DeciderDeps) {
     },
 
     settle(chunk: Extract<ChunkDecision, { kind: 'decided' }>): Promise<number> {
+      // Claim windows: nothing to put back here. A rebuild that read MySQL before this commit leaves Redis's counts
+      // behind MySQL's, which the next chunk's write finds stale: Redis is then rebuilt from MySQL (forced).
+      if (chunk.claims) return Promise.resolve(0);
       const decided = chunk.decided.map((d, i) => ({ participantId: d.participantId, entry: chunk.entries[i] as string }));
       return scripts.settle(eventKeys(prefix, chunk.eventId), chunk.epoch, chunk.claim.lastPosition, decided);
     },

@@ -148,6 +148,19 @@ async function insertDecisions(
      VALUES ${apps.join(',')} ON DUPLICATE KEY UPDATE id = id`,
     { transaction },
   );
+  await insertGiftsAndOutbox(sequelize, gifts, outbox, transaction);
+}
+
+/**
+ * The winners' gifts and the e-mails' outbox rows of one chunk (SQL value tuples built by the caller), each insert
+ * ignoring a row already there, so a redelivered chunk writes nothing twice. Shared with claims/store.ts.
+ */
+export async function insertGiftsAndOutbox(
+  sequelize: Sequelize,
+  gifts: readonly string[],
+  outbox: readonly string[],
+  transaction: Transaction,
+): Promise<void> {
   if (gifts.length > 0) {
     await sequelize.query(
       `INSERT INTO gifts (event_id, participant_id, code, position, issued_at)
@@ -155,9 +168,11 @@ async function insertDecisions(
       { transaction },
     );
   }
-  await sequelize.query(
-    `INSERT INTO outbox (kind, event_id, participant_id, payload, status, attempts, next_attempt_at, decided_at, created_at)
-     VALUES ${outbox.join(',')} ON DUPLICATE KEY UPDATE id = id`,
-    { transaction },
-  );
+  if (outbox.length > 0) {
+    await sequelize.query(
+      `INSERT INTO outbox (kind, event_id, participant_id, payload, status, attempts, next_attempt_at, decided_at, created_at)
+       VALUES ${outbox.join(',')} ON DUPLICATE KEY UPDATE id = id`,
+      { transaction },
+    );
+  }
 }

@@ -36,11 +36,22 @@ function parsePageToken(token: string): { position: number; id: string } | undef
 
 const pageToken = (position: number, id: string) => Buffer.from(`${position}:${id}`).toString('base64url');
 
+const STATUS_NAMES: Partial<Record<ApplicationStatus, string>> = {
+  [ApplicationStatus.APPLICATION_STATUS_PENDING]: 'PENDING',
+  [ApplicationStatus.APPLICATION_STATUS_ISSUED]: 'ISSUED',
+  [ApplicationStatus.APPLICATION_STATUS_SOLD_OUT]: 'SOLD_OUT',
+  [ApplicationStatus.APPLICATION_STATUS_WAITLISTED]: 'WAITLISTED',
+  [ApplicationStatus.APPLICATION_STATUS_OFFERED]: 'OFFERED',
+  [ApplicationStatus.APPLICATION_STATUS_EXPIRED]: 'EXPIRED',
+};
+
 /** Redis's and MySQL's view of one application, as Reconcile reports them. */
 function describe(app: StoredApplication | undefined): string {
   if (app === undefined) return 'missing';
-  const status = { 1: 'PENDING', 2: 'ISSUED', 3: 'SOLD_OUT' }[app.status as 1 | 2 | 3] ?? 'UNKNOWN';
-  return app.giftCode === undefined ? `${status}@${app.position}` : `${status}@${app.position}:${app.giftCode}`;
+  const status = STATUS_NAMES[app.status] ?? 'UNKNOWN';
+  // Only a gift's code is compared: an offer's code is Redis's alone until it is claimed.
+  const code = app.status === ApplicationStatus.APPLICATION_STATUS_ISSUED ? app.giftCode : undefined;
+  return code === undefined ? `${status}@${app.position}` : `${status}@${app.position}:${code}`;
 }
 
 /** The issuer's internal gRPC surface: decisions, gifts, and a Redis-vs-MySQL reconciliation. */
@@ -63,7 +74,12 @@ export function issuerHandlers({ redis, sequelize, prefix, verifier }: IssuerHan
       const entry = await redis.hget(eventKeys(prefix, eventId).apps, participantId);
       if (entry !== null) {
         const app = parseEntry(entry);
-        if (app.status === ApplicationStatus.APPLICATION_STATUS_PENDING) return { decision: undefined };
+        // Undecided: in line, or still in the waiting room (issue #17).
+        if (
+          app.status === ApplicationStatus.APPLICATION_STATUS_PENDING ||
+          app.status === ApplicationStatus.APPLICATION_STATUS_WAITING
+        )
+          return { decision: undefined };
         return { decision: toDecision(eventId, participantId, app) };
       }
       await requireEvent(eventId);

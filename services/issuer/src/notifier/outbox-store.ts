@@ -49,7 +49,7 @@ export function createOutboxStore(sequelize: Sequelize): OutboxStore {
       const ids = await sequelize.transaction(async (transaction) => {
         const due = await sequelize.query<{ id: string }>(
           `SELECT id FROM outbox
-            WHERE status = 'PENDING' AND next_attempt_at <= NOW(3) AND kind = 'RESULT_EMAIL'
+            WHERE status = 'PENDING' AND next_attempt_at <= NOW(3) AND kind IN ('RESULT_EMAIL', 'OFFER_EMAIL')
               AND (claim_expires_at IS NULL OR claim_expires_at < NOW(3))
             ORDER BY next_attempt_at, id
             LIMIT :limit
@@ -108,7 +108,7 @@ export function createOutboxStore(sequelize: Sequelize): OutboxStore {
 
     async pendingCount() {
       const [row] = await sequelize.query<{ n: number | string }>(
-        `SELECT COUNT(*) AS n FROM outbox WHERE status = 'PENDING' AND kind = 'RESULT_EMAIL'`,
+        `SELECT COUNT(*) AS n FROM outbox WHERE status = 'PENDING' AND kind IN ('RESULT_EMAIL', 'OFFER_EMAIL')`,
         { type: QueryTypes.SELECT },
       );
       return Number(row?.n ?? 0);

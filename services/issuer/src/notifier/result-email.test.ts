@@ -35,6 +35,24 @@ describe('toResultEmail', () => {
     });
   });
 
+  it('reads an offer (claim windows) with its deadline, and an expired offer', () => {
+    const claimByMs = Date.UTC(2026, 10, 29, 12, 30, 5, 250);
+    expect(toResultEmail(row({ payload: { status: 'OFFERED', position: 2, claimByMs } }))).toMatchObject({
+      ok: true,
+      status: 'OFFERED',
+      values: { position: 2, giftCode: undefined, claimBy: '2026-11-29 12:30:05 UTC' },
+    });
+    expect(toResultEmail(row({ payload: { status: 'EXPIRED', position: 2 } }))).toMatchObject({
+      ok: true,
+      status: 'EXPIRED',
+      values: { position: 2, giftCode: undefined, claimBy: undefined },
+    });
+    expect(toResultEmail(row({ payload: { status: 'OFFERED', position: 2 } }))).toEqual({
+      ok: false,
+      reason: 'OFFERED payload has no claim deadline',
+    });
+  });
+
   it.each([
     [{ payload: 'not json' }, 'payload is not JSON'],
     [{ payload: { status: 'PENDING', position: 1 } }, 'unknown result status PENDING'],

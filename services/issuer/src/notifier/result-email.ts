@@ -13,7 +13,11 @@ const TRACEPARENT_FORMAT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
 const ADDRESS =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-/** Reads the payload contract `{ status: 'ISSUED'|'SOLD_OUT', position, giftCode?, trace? }` of a RESULT_EMAIL row (trace: the apply's traceparent). */
+/**
+ * Reads the payload contract `{ status: 'ISSUED'|'SOLD_OUT'|'EXPIRED', position, giftCode?, trace? }` of a
+ * RESULT_EMAIL row (trace: the apply's traceparent), and `{ status: 'OFFERED', position, claimByMs }` of an
+ * OFFER_EMAIL row (claim windows).
+ */
 export function toResultEmail(row: ClaimedRow): ResultEmail {
   let payload: unknown = row.payload;
   if (typeof payload === 'string') {
@@ -25,8 +29,13 @@ export function toResultEmail(row: ClaimedRow): ResultEmail {
     }
   }
   if (typeof payload !== 'object' || payload === null) return { ok: false, reason: 'payload is not an object' };
-  const { status, position, giftCode, trace } = payload as Record<string, unknown>;
-  if (status !== 'ISSUED' && status !== 'SOLD_OUT') return { ok: false, reason: `unknown result status ${String(status)}` };
+  const { status, position, giftCode, trace, claimByMs } = payload as Record<string, unknown>;
+  if (status !== 'ISSUED' && status !== 'SOLD_OUT' && status !== 'OFFERED' && status !== 'EXPIRED') {
+    return { ok: false, reason: `unknown result status ${String(status)}` };
+  }
+  if (status === 'OFFERED' && (typeof claimByMs !== 'number' || !Number.isSafeInteger(claimByMs))) {
+    return { ok: false, reason: 'OFFERED payload has no claim deadline' };
+  }
   if (typeof position !== 'number' || !Number.isInteger(position)) return { ok: false, reason: 'payload has no position' };
   if (status === 'ISSUED' && (typeof giftCode !== 'string' || giftCode === '')) {
     return { ok: false, reason: 'ISSUED payload has no gift code' };
@@ -38,7 +47,13 @@ export function toResultEmail(row: ClaimedRow): ResultEmail {
     ok: true,
     to: row.email,
     status,
-    values: { eventName: row.eventName, position, giftCode: status === 'ISSUED' ? (giftCode as string) : undefined },
+    values: {
+      eventName: row.eventName,
+      position,
+      giftCode: status === 'ISSUED' ? (giftCode as string) : undefined,
+      claimBy:
+        status === 'OFFERED' ? `${new Date(claimByMs as number).toISOString().slice(0, 19).replace('T', ' ')} UTC` : undefined,
+    },
     trace: typeof trace === 'string' && TRACEPARENT_FORMAT.test(trace) ? trace : undefined,
   };
 }

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 /** Where the e-mail templates live: `services/issuer/templates`, from both `src/notifier` and `dist/notifier`. */
 export const DEFAULT_TEMPLATES_DIR = resolve(__dirname, '../../templates');
 
-export type ResultStatus = 'ISSUED' | 'SOLD_OUT';
+/** OFFERED (an OFFER_EMAIL row) and EXPIRED come only from events with a claim window. */
+export type ResultStatus = 'ISSUED' | 'SOLD_OUT' | 'OFFERED' | 'EXPIRED';
 
 interface Template {
   subject: string;
@@ -24,9 +25,16 @@ export interface ResultEmailValues {
   eventName: string;
   position: number;
   giftCode?: string | undefined;
+  /** OFFERED: the claim deadline, as written in the e-mail (UTC). */
+  claimBy?: string | undefined;
 }
 
-const FILE_PREFIX: Record<ResultStatus, string> = { ISSUED: 'result-issued', SOLD_OUT: 'result-sold-out' };
+const FILE_PREFIX: Record<ResultStatus, string> = {
+  ISSUED: 'result-issued',
+  SOLD_OUT: 'result-sold-out',
+  OFFERED: 'result-offered',
+  EXPIRED: 'result-expired',
+};
 
 /** Reads the templates once, at start-up: a missing file stops the issuer before it sends anything. */
 export function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): ResultTemplates {
@@ -36,7 +44,7 @@ export function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): ResultTempla
     text: read(status, 'text.txt'),
     html: read(status, 'html'),
   });
-  return { ISSUED: load('ISSUED'), SOLD_OUT: load('SOLD_OUT') };
+  return { ISSUED: load('ISSUED'), SOLD_OUT: load('SOLD_OUT'), OFFERED: load('OFFERED'), EXPIRED: load('EXPIRED') };
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -62,6 +70,7 @@ export function renderResultEmail(templates: ResultTemplates, status: ResultStat
   const template = templates[status];
   const fields: Record<string, string> = { eventName: values.eventName, position: String(values.position) };
   if (values.giftCode !== undefined) fields['giftCode'] = values.giftCode;
+  if (values.claimBy !== undefined) fields['claimBy'] = values.claimBy;
   return {
     // A subject is one header line: an event name with a line break must not add headers or lines.
     subject: fillTemplate(template.subject, fields).replace(/\s+/g, ' ').trim(),
