@@ -103,8 +103,6 @@ function consumerSettings(
     groupId: config.kafka.issuerGroup,
     partitionsConsumedConcurrently: config.decisions.partitionsConcurrently,
     chunkSize: config.decisions.chunkSize,
-    sessionTimeoutMs: config.decisions.sessionTimeoutMs,
-    heartbeatIntervalMs: Math.min(3_000, Math.floor(config.decisions.sessionTimeoutMs / 3)),
     ...(overrides.backoffMs === undefined ? {} : { backoffMs: overrides.backoffMs }),
     ...(overrides.maxBackoffMs === undefined ? {} : { maxBackoffMs: overrides.maxBackoffMs }),
   };
