@@ -15,7 +15,16 @@ describe('migrations on the real MariaDB', () => {
       'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY t',
       { type: QueryTypes.SELECT },
     );
-    expect(tables.map((r) => r.t)).toEqual(['applications', 'events', 'gifts', 'outbox', 'participants', 'schema_migrations']);
+    expect(tables.map((r) => r.t)).toEqual([
+      'applications',
+      'draws',
+      'events',
+      'gifts',
+      'outbox',
+      'participants',
+      'schema_migrations',
+      'waiting',
+    ]);
     expect((await createMigrator(db.sequelize).pending()).length).toBe(0);
   });
 
