@@ -73,4 +73,24 @@ describe('checkRound', () => {
     f.participants[0]!.subscribed = true;
     expect(failed(f)).toEqual(expect.arrayContaining(['no PENDING', 'e-mails', 'subscribers']));
   });
+
+  it('names every stuck participant: what MySQL and the API hold, and all they were told', () => {
+    const f = facts();
+    f.mysql.applications.splice(1, 1);
+    f.participants[1]!.told.push({ status: 'PENDING', position: 2, via: 'subscription' });
+    f.participants[1]!.final = { status: 'PENDING', position: 2 };
+    f.participants[3]!.told = [];
+    f.participants[3]!.applyError = 'UNAVAILABLE';
+    f.participants[3]!.final = null;
+    f.mysql.applications[2]!.status = 'PENDING';
+    const detail = checkRound(f)['no PENDING'].detail;
+    expect(detail).toContain(
+      'stuck: p-2@x.chaos.local (participant 2): MySQL none, API PENDING #2; told PENDING #2 by apply, PENDING #2 by subscription',
+    );
+    expect(detail).toContain(
+      'p-4@x.chaos.local (participant 4): MySQL PENDING #4, API none; told nothing; apply never answered (UNAVAILABLE)',
+    );
+    expect(detail).not.toContain('p-1@');
+    expect(detail).not.toContain('p-3@');
+  });
 });

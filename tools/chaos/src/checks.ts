@@ -54,8 +54,24 @@ export interface Verdict {
   detail: string;
 }
 
-const sample = (items: string[]) =>
-  items.length > 3 ? `${items.slice(0, 3).join('; ')}; ... (${items.length})` : items.join('; ');
+const sample = (items: string[], shown = 3) =>
+  items.length > shown ? `${items.slice(0, shown).join('; ')}; ... (${items.length})` : items.join('; ');
+
+/** Stuck participants are listed in full up to this many (a round rarely strands more; the count says so). */
+const STUCK_SHOWN = 20;
+
+const toldLabel = (t: Told) => `${t.status}${t.position ? ` #${t.position}` : ''} by ${t.via}`;
+const statusLabel = (a: { status: string; position: number } | null | undefined) => (a ? `${a.status} #${a.position}` : 'none');
+
+/**
+ * One participant left without a final status, told in full: who, what MySQL and the API hold, and everything
+ * the client was told (in order), so a failed round can be followed into the parts' logs.
+ */
+function stuckLine(p: Participant, row: { status: string; position: number } | undefined): string {
+  const told = p.told.length === 0 ? 'nothing' : p.told.map(toldLabel).join(', ');
+  const error = p.applyError === undefined ? '' : `; apply never answered (${p.applyError})`;
+  return `${p.email} (participant ${p.participantId}): MySQL ${statusLabel(row)}, API ${statusLabel(p.final)}; told ${told}${error}`;
+}
 
 /** Every invariant's verdict for one round. */
 export function checkRound(facts: RoundFacts): Record<Invariant, Verdict> {
@@ -77,12 +93,19 @@ export function checkRound(facts: RoundFacts): Record<Invariant, Verdict> {
   const notFinal = mysql.applications.filter((a) => !FINAL.has(a.status));
   const missing = n - new Set(mysql.applications.map((a) => a.participantId)).size;
   const apiNotFinal = participants.filter((p) => !p.final || !FINAL.has(p.final.status));
+  const rowOf = new Map(mysql.applications.map((a) => [a.participantId, a]));
+  const stuck = participants
+    .filter((p) => {
+      const row = rowOf.get(p.participantId);
+      return !row || !FINAL.has(row.status) || !p.final || !FINAL.has(p.final.status);
+    })
+    .map((p) => stuckLine(p, rowOf.get(p.participantId)));
 
   const lost: string[] = [];
   for (const p of participants) {
     if (p.applyError !== undefined) lost.push(`${p.email}: apply never answered (${p.applyError})`);
     for (const t of p.told) {
-      const where = `${p.email} told ${t.status}${t.position ? ` #${t.position}` : ''} by ${t.via}`;
+      const where = `${p.email} told ${toldLabel(t)}`;
       if (!p.final) lost.push(`${where}, now no application`);
       else if (t.position !== 0 && t.position !== p.final.position) lost.push(`${where}, now #${p.final.position}`);
       else if (FINAL.has(t.status) && t.status !== p.final.status) lost.push(`${where}, now ${p.final.status}`);
@@ -130,7 +153,9 @@ export function checkRound(facts: RoundFacts): Record<Invariant, Verdict> {
     },
     'no PENDING': {
       ok: notFinal.length === 0 && missing === 0 && apiNotFinal.length === 0,
-      detail: `MySQL undecided ${notFinal.length}, without an application ${missing}; API not final ${apiNotFinal.length}`,
+      detail:
+        `MySQL undecided ${notFinal.length}, without an application ${missing}; API not final ${apiNotFinal.length}` +
+        (stuck.length === 0 ? '' : `; stuck: ${sample(stuck, STUCK_SHOWN)}`),
     },
     'told kept': { ok: lost.length === 0, detail: lost.length === 0 ? 'every told status kept' : sample(lost) },
     'earliest win': {

@@ -10,7 +10,7 @@ import type { ApplicationsProducer } from './producer';
  * keeps issued <= stock. `unknown`: an attempt timed out or the broker answered an error, so it was alive and may
  * have appended the records (and likely did): undoing would hand those participants a second position, so
  * nothing is undone and the sweeper settles each PENDING entry (decided if its record is in Kafka, removed once
- * the issuer passed it if not).
+ * the issuer passed it if not). After either failure the producer is replaced (see produceWithRetry).
  */
 export type ProduceOutcome = 'sent' | 'not-sent' | 'unknown';
 
@@ -69,7 +69,12 @@ export async function produceWithRetry(
       if (!neverSent(err)) maybeSent = true;
       if (now() + delay >= deadline) {
         logger.warn({ err, attempt, count: messages.length, maybeSent }, 'produce failed; giving up');
-        if (maybeSent) producer.reset();
+        // Whatever the outcome, the next batch gets a new producer id: kafkajs rolls a failed request's sequence
+        // numbers back, and an attempt that reached a broker which then died (reset mid-request; only the last
+        // attempt's refused connection is reported) may have landed. A different batch sent under those numbers
+        // would be acknowledged by the broker as that batch's duplicate, and dropped: admissions answered
+        // ACCEPTED whose records never reach Kafka.
+        producer.reset();
         return maybeSent ? 'unknown' : 'not-sent';
       }
       await sleep(delay);

@@ -6,9 +6,10 @@ export interface ApplicationsProducer {
   /** One attempt: resolves once the broker acknowledged every message (acks=all), or rejects. */
   send(messages: Message[]): Promise<void>;
   /**
-   * Replaces the producer by a fresh one (a new producer id) before the next send. Needed after giving up on a
-   * send that may have reached the broker: kafkajs rolled its sequence numbers back, and a different batch sent
-   * under them would be taken by the broker for a duplicate of the one that landed, and dropped.
+   * Replaces the producer by a fresh one (a new producer id) before the next send. Needed after giving up on any
+   * send (even one whose last attempt was refused: an earlier one may have landed before the broker died): kafkajs
+   * rolled its sequence numbers back, and a different batch sent under them would be taken by the broker for a
+   * duplicate of the one that landed, and dropped.
    */
   reset(): void;
   connect(): Promise<void>;
