@@ -25,7 +25,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { canListen, freePort, hasListener } = require('../infra/lib/net.js');
+const { canListen, distinctFreePorts, hasListener } = require('../infra/lib/net.js');
 const { startFront } = require('../infra/lib/front.js');
 const { sleep } = require('../infra/lib/process.js');
 const {
@@ -128,6 +128,7 @@ async function plan(infraEnv, overrides, partOverrides, replicas, freePorts) {
   for (const [key, value] of Object.entries({ ...DEFAULT_ENV, ...process.env, ...infraEnv, ...overrides })) {
     if (value !== undefined && !PER_PART_KEYS.includes(key)) shared[key] = String(value);
   }
+  const freePort = distinctFreePorts();
   if (freePorts) shared.BFF_PORT = overrides.BFF_PORT ?? String(await freePort());
   /** @type {Instance[]} */
   const instances = [];

@@ -4,3 +4,4 @@ export function hasListener(host: string, port: number, timeoutMs?: number): Pro
 export function canListen(host: string, port: number): Promise<boolean>;
 export function freePort(host?: string): Promise<number>;
 export function freePortPair(host?: string): Promise<number>;
+export function distinctFreePorts(allocate?: () => Promise<number>): () => Promise<number>;

@@ -71,4 +71,25 @@ async function freePortPair(host = '127.0.0.1') {
   throw new InfraError('could not find two free consecutive ports');
 }
 
-module.exports = { isLocalHost, hasListener, canListen, freePort, freePortPair };
+/**
+ * An allocator of free ports that never hands out the same port twice. The kernel may answer two binds to
+ * port 0 with the same number once the first socket is closed, so ports planned one after another (a
+ * platform's every part and replica) could collide: one part then dies on EADDRINUSE.
+ * @param {() => Promise<number>} [allocate]
+ * @returns {() => Promise<number>}
+ */
+function distinctFreePorts(allocate = () => freePort()) {
+  const given = new Set();
+  return async () => {
+    for (let i = 0; i < 100; i++) {
+      const port = await allocate();
+      if (!given.has(port)) {
+        given.add(port);
+        return port;
+      }
+    }
+    throw new InfraError('could not find a free port not handed out already');
+  };
+}
+
+module.exports = { isLocalHost, hasListener, canListen, freePort, freePortPair, distinctFreePorts };
