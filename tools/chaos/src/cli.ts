@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     process.exit(medianMs !== undefined && medianMs <= 5_000 ? 0 : 1);
   }
   const result = await runChaos(options);
-  process.stdout.write(`${resultTable(result.rounds, options.faults)}\n`);
+  process.stdout.write(`${resultTable(result.rounds)}\n`);
   if (result.unexpectedExits.length > 0)
     process.stdout.write(`\nunexpected exits (restarted): ${result.unexpectedExits.join(', ')}\n`);
   if (!result.ok) process.stdout.write(`\nlogs: ${result.runDir}\n`);

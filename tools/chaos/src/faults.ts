@@ -21,8 +21,6 @@ export interface Fault {
   name: string;
   /** One line for the table's legend. */
   what: string;
-  /** A fault whose invariants depend on work not merged yet (shown in the table). */
-  pendingOn?: string;
   run(ctx: FaultContext): Promise<void>;
 }
 
@@ -148,7 +146,6 @@ export const FAULTS: Fault[] = [
   {
     name: 'Redis rewind',
     what: 'Redis restored (atomically) to a snapshot of every key taken 2 s earlier, as a lagging replica promoted',
-    pendingOn: 'authority (issue 12 item 2: the MySQL watermark)',
     async run(ctx) {
       const redis = redisOf(ctx);
       try {

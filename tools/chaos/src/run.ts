@@ -136,19 +136,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 const seconds = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
 /** The fault × invariant table (Markdown), then the details of every violation. */
-export function resultTable(rounds: RoundResult[], faults: Fault[]): string {
+export function resultTable(rounds: RoundResult[]): string {
   const header = ['fault', ...INVARIANTS, 'recovered in'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
   for (const round of rounds) {
-    const pending = faults.find((f) => f.name === round.fault)?.pendingOn ? ' †' : '';
     const cells = INVARIANTS.map((name) => (round.verdicts[name].ok ? 'ok' : '**FAIL**'));
-    lines.push(`| ${round.fault}${pending} | ${cells.join(' | ')} | ${seconds(round.recoverMs)} |`);
+    lines.push(`| ${round.fault} | ${cells.join(' | ')} | ${seconds(round.recoverMs)} |`);
   }
   const details = rounds.flatMap((round) =>
     INVARIANTS.filter((name) => !round.verdicts[name].ok).map(
       (name) => `- ${round.fault} × ${name}: ${round.verdicts[name].detail}`,
     ),
   );
-  const notes = faults.filter((f) => f.pendingOn).map((f) => `† ${f.name}: depends on ${f.pendingOn}`);
-  return [...lines, '', ...details, ...notes].join('\n').trimEnd();
+  return [...lines, '', ...details].join('\n').trimEnd();
 }
