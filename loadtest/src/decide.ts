@@ -14,7 +14,15 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Metadata } from '@grpc/grpc-js';
-import { callUnary, createGrpcClient, createLogger, devServiceCredentials, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@fcfs/kit';
+import {
+  callUnary,
+  createGrpcClient,
+  createLogger,
+  deleteKeysByPrefix,
+  devServiceCredentials,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+} from '@fcfs/kit';
 import { createKafka } from '@fcfs/kit/kafka';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { createMigrator, ensureDatabase } from '@fcfs/db';
@@ -193,12 +201,7 @@ export async function runDecide(options: DecideOptions, say: (line: string) => v
     await admin.disconnect().catch(() => undefined);
     await sequelize.query(`DROP DATABASE IF EXISTS \`${dbName}\``).catch(() => undefined);
     await sequelize.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysByPrefix(redis, prefix);
     redis.disconnect();
   }
 }

@@ -1,7 +1,7 @@
 // Helpers for integration tests: every test isolates itself with its own database,
 // Redis key prefix, topic and consumer group, so suites can run side by side.
 import { randomBytes } from 'node:crypto';
-import { createLogger, type Logger } from '@fcfs/kit';
+import { createLogger, deleteKeysByPrefix, type Logger } from '@fcfs/kit';
 import { createSequelize } from '@fcfs/kit/mysql';
 import { createMigrator, ensureDatabase } from '@fcfs/db';
 import { Redis } from 'ioredis';
@@ -63,14 +63,7 @@ export async function createTestDatabase(prefix = 'fcfs_test', serverUrl = urls.
 export async function dropRedisKeys(prefixes: string[], url = urls.redis): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    for (const prefix of prefixes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
+    for (const prefix of prefixes) await deleteKeysByPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -63,3 +63,16 @@ export function createRedis(settings: RedisSettings | string, logger: Logger, op
   });
   return redis;
 }
+
+/**
+ * Deletes every key under `prefix` with SCAN (never KEYS, never FLUSHALL): a throwaway run's keys on a
+ * Redis others use.
+ */
+export async function deleteKeysByPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
