@@ -58,7 +58,12 @@ function carryTraces(decision: Extract<ChunkDecision, { kind: 'decided' }>, chun
 export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: ConsumerSettings, logger: Logger) {
   const { topic, dlqTopic, groupId, chunkSize } = settings;
   const tracing = settings.tracing ?? TRACING_OFF;
-  const policy = { backoffMs: settings.backoffMs ?? 100, maxBackoffMs: settings.maxBackoffMs ?? 5_000, logger };
+  const policy = {
+    backoffMs: settings.backoffMs ?? 100,
+    maxBackoffMs: settings.maxBackoffMs ?? 5_000,
+    heartbeatMs: settings.heartbeatIntervalMs ?? 3_000,
+    logger,
+  };
   const consumer: Consumer = kafka.consumer({
     groupId,
     sessionTimeout: settings.sessionTimeoutMs ?? 30_000,

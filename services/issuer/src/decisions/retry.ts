@@ -20,6 +20,11 @@ export interface RetryPolicy {
   /** First delay after a retriable failure; doubles up to maxBackoffMs. */
   backoffMs: number;
   maxBackoffMs: number;
+  /**
+   * The group's heartbeat interval: a backoff longer than it heartbeats every interval while it waits, so a wait
+   * of maxBackoffMs (5 s by default) never outlasts a shorter session (3 s by default) and costs a rebalance.
+   */
+  heartbeatMs: number;
   logger: Logger;
 }
 
@@ -32,6 +37,19 @@ async function stillOwned(payload: EachBatchPayload): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * Waits `ms`, heartbeating at least every `heartbeatMs` meanwhile and once at the end: whether this consumer still
+ * owns the batch throughout (false as soon as it does not).
+ */
+export async function waitOwned(payload: EachBatchPayload, ms: number, heartbeatMs: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    await sleep(Math.max(0, Math.min(heartbeatMs, until - Date.now())));
+    if (!(await stillOwned(payload))) return false;
+    if (Date.now() >= until) return true;
+  }
 }
 
 /**
@@ -77,12 +95,11 @@ export async function retrying<T>(
         policy.logger.warn({ err, what, reason, partition }, 'consumption paused: retrying with backoff');
       }
       failures++;
-      await sleep(delay);
-      delay = Math.min(delay * 2, policy.maxBackoffMs);
-      if (!(await stillOwned(payload))) {
+      if (!(await waitOwned(payload, delay, policy.heartbeatMs))) {
         pausedPartitions.dec();
         throw new Abandoned();
       }
+      delay = Math.min(delay * 2, policy.maxBackoffMs);
     }
   }
 }
