@@ -220,7 +220,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
     configure: { file: file('configure'), keys: 1 },
     place: { file: file('place'), keys: 3 },
     unwait: { file: file('unwait'), keys: 2 },
-    claims: { file: file('claims'), keys: 6 },
+    claims: { file: file('claims'), keys: 7 },
     due: { file: file('due'), keys: 2 },
   });
 
@@ -272,8 +272,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
     async decide(keys, nowMs, items) {
       const args: (string | number)[] = [nowMs];
       for (const it of items) args.push(it.participantId, it.position, it.appliedAtMs, it.gateDecidedAtMs ?? 0, it.giftCode);
-      const second = Math.floor(nowMs / 1000);
-      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(second), keys.line], args)) as (number | string)[];
+      const tenth = Math.floor(nowMs / 100);
+      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(tenth), keys.line], args)) as (number | string)[];
       if (reply[0] === 0) return null;
       const fresh = String(reply[7]);
       return {
@@ -345,9 +345,9 @@ export function defineStockScripts(redis: Redis): StockScripts {
     async claims(keys, nowMs, ops) {
       const args: (string | number)[] = [nowMs];
       for (const o of ops) args.push(o.kind, o.participantId, o.position, o.appliedAtMs, o.atMs, o.giftCode);
-      const second = Math.floor(nowMs / 1000);
+      const tenth = Math.floor(nowMs / 100);
       const reply = (await lua.claims(
-        [keys.state, keys.apps, keys.waitlist, keys.due, keys.decisions(second), keys.line],
+        [keys.state, keys.apps, keys.waitlist, keys.due, keys.decisions(tenth), keys.line, keys.passes(tenth)],
         args,
       )) as (number | string)[];
       if (reply[0] === 0) return null;
