@@ -222,6 +222,19 @@ describe('an event with a claim window', () => {
       return s?.['offered'] === 1 ? s : undefined;
     });
     expect(stats).toEqual({ issued: 1, offered: 1, waitlisted: 2, expired: 0 });
+
+    // The stock cannot go below what is taken: one issued and one offered (an open offer holds its item).
+    const setStock = (stock: number) =>
+      gql(
+        platform.url,
+        'mutation($id: ID!, $stock: Int!) { setStock(eventId: $id, stock: $stock) { stock } }',
+        { id: eventId, stock },
+        admin,
+      );
+    const refused = await setStock(1);
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toContain('stock cannot go below the 2 already issued or offered (1 issued, 1 offered)');
+    expect((await setStock(2)).data?.['setStock']).toEqual({ stock: 2 });
   });
 
   it('decides a claim racing its deadline exactly one way', async () => {

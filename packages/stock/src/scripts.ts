@@ -141,7 +141,11 @@ export interface DueResult {
   expired: { participantId: string; claimByMs: number }[];
 }
 
-export type ConfigureResult = { kind: 'done' } | { kind: 'no-state' } | { kind: 'below-issued'; issued: number };
+export type ConfigureResult =
+  | { kind: 'done' }
+  | { kind: 'no-state' }
+  /** The stock asked for is below what is taken: issued, and (claim windows) offered. */
+  | { kind: 'below-issued'; issued: number; offered: number };
 
 export interface EventSettings {
   status?: string;
@@ -325,7 +329,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
       if (settings.stock !== undefined) args.push('stock', settings.stock);
       const reply = (await lua.configure([keys.state], args)) as number[];
       if (reply[0] === 0) return { kind: 'no-state' };
-      if (reply[0] === 2) return { kind: 'below-issued', issued: Number(reply[1]) };
+      if (reply[0] === 2) return { kind: 'below-issued', issued: Number(reply[1]), offered: Number(reply[2] ?? 0) };
       return { kind: 'done' };
     },
 
