@@ -171,11 +171,21 @@ export interface WaitingRoomResult {
   draw: { waiting: number; openToDrawnMs: number; openToPlacedMs: number };
   /** From the opening to each subscriber hearing its drawn place. */
   openToPlacementHeardMs: Percentiles;
-  /** Per subscriber: (first estimate heard in line - actual wait from then) / actual wait. */
-  estimate: { samples: number; medianRelativeError: number | undefined; absoluteRelativeError: Percentiles };
+  /** The estimate each subscriber heard first (on arriving in the waiting room) against the wait it then had. */
+  estimate: EstimateError;
+  /** The estimate each subscriber heard first once the draw placed it in line, against the wait it then had. */
+  estimateInLine: EstimateError;
   invariants: { name: string; ok: boolean }[];
   ok: boolean;
   files?: { json: string; html: string; profiles?: string };
+}
+
+/** Per subscriber: (estimate - actual wait from when it was heard) / actual wait. */
+export interface EstimateError {
+  samples: number;
+  /** The signed error of the median participant. */
+  medianRelativeError: number | undefined;
+  absoluteRelativeError: Percentiles;
 }
 
 export type BenchmarkResult = HerdResult | SigninResult | WaitingRoomResult;

@@ -7,7 +7,7 @@ import { adminApi, APPLY_MUTATION, graphql } from './graphql';
 import { hammer } from './hammer';
 import type { BenchmarkOptions } from './options';
 import type { Progress } from './progress';
-import { machineInfo, type WaitingRoomResult } from './result';
+import { machineInfo, type EstimateError, type WaitingRoomResult } from './result';
 import { percentiles } from './stats';
 import { startSubscribers, toMs, type StatusView } from './subscribers';
 import { errorCount, round, summarise } from './summary';
@@ -18,11 +18,18 @@ const SUBSCRIPTION =
   'subscription Status($eventId: ID!) { applicationStatus(eventId: $eventId) { status position decidedAt estimatedWaitSeconds } }';
 const STALL_MS = 30_000;
 
+interface Estimate {
+  seconds: number;
+  atMs: number;
+}
+
 /** What one subscriber saw of the draw and its wait. */
 interface Seen {
   placedAtMs?: number;
-  /** The first estimate heard once in line, and when. */
-  estimate?: { seconds: number; atMs: number };
+  /** The first estimate heard (in the waiting room: what the participant was told on arriving), and when. */
+  arrival?: Estimate;
+  /** The first estimate heard once in line (after the draw placed it), and when. */
+  inLine?: Estimate;
   decidedAtMs?: number | undefined;
 }
 
@@ -62,8 +69,10 @@ export async function runWaitingRoom(options: BenchmarkOptions, target: Target, 
   const observe = (i: number, app: StatusView, atMs: number) => {
     const s = seen[i] as Seen;
     if (s.placedAtMs === undefined && app.status !== 'WAITING' && (app.position ?? 0) > 0) s.placedAtMs = atMs;
-    if (s.placedAtMs !== undefined && s.estimate === undefined && typeof app.estimatedWaitSeconds === 'number')
-      s.estimate = { seconds: app.estimatedWaitSeconds, atMs };
+    if (typeof app.estimatedWaitSeconds === 'number') {
+      s.arrival ??= { seconds: app.estimatedWaitSeconds, atMs };
+      if (s.placedAtMs !== undefined) s.inLine ??= { seconds: app.estimatedWaitSeconds, atMs };
+    }
     if (app.status === 'ISSUED' || app.status === 'SOLD_OUT') s.decidedAtMs ??= toMs(app.decidedAt);
   };
   progress.phase(`connecting ${seen.length} subscribers`);
@@ -106,13 +115,8 @@ export async function runWaitingRoom(options: BenchmarkOptions, target: Target, 
 
   const mysql = await readDraw(target.mysqlUrl, eventId);
   const placedHeard = seen.flatMap((s) => (s.placedAtMs === undefined ? [] : [s.placedAtMs - opensAtMs]));
-  const errors = seen.flatMap((s) => {
-    if (s.estimate === undefined || s.decidedAtMs === undefined) return [];
-    const actual = (s.decidedAtMs - s.estimate.atMs) / 1000;
-    return actual > 0 ? [(s.estimate.seconds - actual) / actual] : [];
-  });
-  const sorted = [...errors].sort((a, b) => a - b);
-  const median = sorted.length === 0 ? undefined : (sorted[Math.floor(sorted.length / 2)] as number);
+  const arrival = estimateErrors(seen.map((s) => [s.arrival, s.decidedAtMs]));
+  const inLine = estimateErrors(seen.map((s) => [s.inLine, s.decidedAtMs]));
   const invariants = [
     { name: 'exactly one draw', ok: mysql.draws === 1 },
     { name: 'every WAITING answer is in the draw', ok: mysql.waitingCount === (herd.outcomes['WAITING'] ?? 0) },
@@ -148,13 +152,29 @@ export async function runWaitingRoom(options: BenchmarkOptions, target: Target, 
       openToPlacedMs: mysql.placedAtMs - opensAtMs,
     },
     openToPlacementHeardMs: percentiles(placedHeard),
-    estimate: {
-      samples: errors.length,
-      medianRelativeError: median === undefined ? undefined : round(median, 3),
-      absoluteRelativeError: percentiles(errors.map((e) => Math.abs(e))),
-    },
+    estimate: arrival,
+    estimateInLine: inLine,
     invariants,
     ok: errorCount(applies) === 0 && invariants.every((c) => c.ok),
+  };
+}
+
+/**
+ * Per subscriber with an estimate and a decision: (estimate - actual) / actual, actual being its decision time less
+ * the moment the estimate arrived; the signed error of the median participant and the p50 / p95 of its size.
+ */
+function estimateErrors(pairs: [Estimate | undefined, number | undefined][]): EstimateError {
+  const errors = pairs.flatMap(([estimate, decidedAtMs]) => {
+    if (estimate === undefined || decidedAtMs === undefined) return [];
+    const actual = (decidedAtMs - estimate.atMs) / 1000;
+    return actual > 0 ? [(estimate.seconds - actual) / actual] : [];
+  });
+  const sorted = [...errors].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return {
+    samples: errors.length,
+    medianRelativeError: median === undefined ? undefined : round(median, 3),
+    absoluteRelativeError: percentiles(errors.map((e) => Math.abs(e))),
   };
 }
 
@@ -191,6 +211,11 @@ async function readDraw(mysqlUrl: string, eventId: string) {
 }
 
 /** The result as a table for the terminal and the README. */
+const signed = (e: EstimateError) =>
+  e.medianRelativeError === undefined ? 'no estimate heard' : `${round(e.medianRelativeError * 100)} %`;
+const sizes = (e: EstimateError) =>
+  `${round(e.absoluteRelativeError.p50 * 100)} % / ${round(e.absoluteRelativeError.p95 * 100)} % (${e.samples})`;
+
 export function waitingRoomTable(r: WaitingRoomResult): string {
   const e = r.estimate;
   const rows: [string, string][] = [
@@ -206,14 +231,10 @@ export function waitingRoomTable(r: WaitingRoomResult): string {
       'opening -> subscriber hears its place (p50 / p99 / max)',
       `${r.openToPlacementHeardMs.p50} / ${r.openToPlacementHeardMs.p99} / ${r.openToPlacementHeardMs.max} ms`,
     ],
-    [
-      'estimate error, median participant (signed)',
-      e.medianRelativeError === undefined ? 'no estimate heard' : `${round(e.medianRelativeError * 100)} %`,
-    ],
-    [
-      'estimate |error| p50 / p95 (samples)',
-      `${round(e.absoluteRelativeError.p50 * 100)} % / ${round(e.absoluteRelativeError.p95 * 100)} % (${e.samples})`,
-    ],
+    ['estimate on arrival: error of the median participant', signed(e)],
+    ['estimate on arrival: |error| p50 / p95 (samples)', sizes(e)],
+    ['estimate once in line: error of the median participant', signed(r.estimateInLine)],
+    ['estimate once in line: |error| p50 / p95 (samples)', sizes(r.estimateInLine)],
     ...r.invariants.map((c): [string, string] => [c.name, c.ok ? 'ok' : 'VIOLATED']),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

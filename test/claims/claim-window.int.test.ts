@@ -20,6 +20,9 @@ import {
 
 jest.setTimeout(120_000);
 
+/** Five participants in line order. */
+type Five = [Participant, Participant, Participant, Participant, Participant];
+
 let platform: TestPlatform;
 let admin: string;
 
@@ -53,13 +56,7 @@ describe('an event with a claim window', () => {
   it('offers in position order, waitlists the rest, and passes declined and expired items down the line', async () => {
     const WINDOW = 4;
     const eventId = await createClaimEvent(platform, admin, { stock: 2, claimWindowSeconds: WINDOW });
-    const [p1, p2, p3, p4, p5] = (await applyInOrder(platform, eventId, 5, 'line')) as [
-      Participant,
-      Participant,
-      Participant,
-      Participant,
-      Participant,
-    ];
+    const [p1, p2, p3, p4, p5] = (await applyInOrder(platform, eventId, 5, 'line')) as Five;
 
     // Subscribers of p3 (passes through WAITLISTED, OFFERED, EXPIRED) and p4 (WAITLISTED, OFFERED, ISSUED).
     const client = wsClient(platform.wsUrl, p3.token);
@@ -151,6 +148,56 @@ describe('an event with a claim window', () => {
     }
   });
 
+  it('tells a WAITLISTED participant when an item could reach it, never sooner than the offers ahead of it could end', async () => {
+    const WINDOW = 8;
+    const eventId = await createClaimEvent(platform, admin, { stock: 2, claimWindowSeconds: WINDOW });
+    const [p1, p2, p3, p4, p5] = (await applyInOrder(platform, eventId, 5, 'estimate')) as Five;
+    const client = wsClient(platform.wsUrl, p3.token);
+    const sub3 = subscribe<Loose>(
+      client,
+      'subscription($id: ID!) { applicationStatus(eventId: $id) { status estimatedWaitSeconds } }',
+      { id: eventId },
+    );
+    try {
+      const by1 = Date.parse((await waitFor(eventId, p1, 'OFFERED'))['claimBy'] as string);
+      const by2 = Date.parse((await waitFor(eventId, p2, 'OFFERED'))['claimBy'] as string);
+      for (const p of [p3, p4, p5]) await waitFor(eventId, p, 'WAITLISTED');
+      // Nothing has passed down yet: each waits at least for the offers ahead of it to run out. p3 for the first,
+      // p4 for the second, p5 (two before it, two offers open) for a second round of the first.
+      const estimates = async () => {
+        const before = Date.now();
+        const read = await Promise.all(
+          [p3, p4, p5].map(async (p) => {
+            const res = await gql(
+              platform.url,
+              'query($id: ID!) { myApplication(eventId: $id) { status estimatedWaitSeconds } }',
+              { id: eventId },
+              p.token,
+            );
+            return res.data?.['myApplication']['estimatedWaitSeconds'] as number | null;
+          }),
+        );
+        return { before, after: Date.now(), read };
+      };
+      const { before, after, read } = await estimates();
+      const within = (estimate: number | null, soonestMs: number) => {
+        expect(estimate).toBeGreaterThanOrEqual(Math.ceil((soonestMs - after) / 1000));
+        expect(estimate).toBeLessThanOrEqual(Math.ceil((soonestMs - before) / 1000));
+      };
+      within(read[0] ?? null, by1);
+      within(read[1] ?? null, by2);
+      within(read[2] ?? null, by1 + WINDOW * 1000);
+      // The subscriber heard an estimate with its WAITLISTED (the issuer's decision carries none: the BFF reads it).
+      const heard = await sub3.until(
+        (v) => v['applicationStatus'].status === 'WAITLISTED' && v['applicationStatus'].estimatedWaitSeconds !== null,
+      );
+      expect(heard['applicationStatus'].estimatedWaitSeconds).toBeLessThanOrEqual(WINDOW);
+    } finally {
+      sub3.dispose();
+      await client.dispose();
+    }
+  });
+
   it('keeps at most maxOpenOffers offers open, and offers the next in line when one is claimed', async () => {
     const eventId = await createClaimEvent(platform, admin, { stock: 3, claimWindowSeconds: 30, maxOpenOffers: 1 });
     const [p1, p2, p3, p4] = (await applyInOrder(platform, eventId, 4, 'cap')) as [
@@ -175,6 +222,19 @@ describe('an event with a claim window', () => {
       return s?.['offered'] === 1 ? s : undefined;
     });
     expect(stats).toEqual({ issued: 1, offered: 1, waitlisted: 2, expired: 0 });
+
+    // The stock cannot go below what is taken: one issued and one offered (an open offer holds its item).
+    const setStock = (stock: number) =>
+      gql(
+        platform.url,
+        'mutation($id: ID!, $stock: Int!) { setStock(eventId: $id, stock: $stock) { stock } }',
+        { id: eventId, stock },
+        admin,
+      );
+    const refused = await setStock(1);
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toContain('stock cannot go below the 2 already issued or offered (1 issued, 1 offered)');
+    expect((await setStock(2)).data?.['setStock']).toEqual({ stock: 2 });
   });
 
   it('decides a claim racing its deadline exactly one way', async () => {

@@ -117,8 +117,16 @@ describe('the waiting room', () => {
       { id: eventId },
     );
 
-    const answers = await Promise.all(tokens.map((t) => apply(eventId, t)));
+    const answers = await Promise.all(tokens.slice(0, 20).map((t) => apply(eventId, t)));
+    const appliedFrom = Date.now();
+    answers.push(...(await Promise.all(tokens.slice(20).map((t) => apply(eventId, t)))));
     expect(answers.map((a) => a.outcome)).toEqual(tokens.map(() => 'WAITING'));
+    // The room's answer says how long. With 20 or more in the room its middle place is beyond the 5 items, so
+    // (see the estimate below) the wait is the time to the opening, whatever the pace.
+    for (const a of answers.slice(20)) {
+      expect(a.application['estimatedWaitSeconds']).toBeGreaterThanOrEqual(Math.ceil((opensAt - Date.now()) / 1000));
+      expect(a.application['estimatedWaitSeconds']).toBeLessThanOrEqual(Math.ceil((opensAt - appliedFrom) / 1000));
+    }
     expect(answers.every((a) => a.application['status'] === 'WAITING' && a.application['position'] === 0)).toBe(true);
     // Asked again: the same WAITING, no second place.
     expect((await apply(eventId, tokens[1] as string)).outcome).toBe('ALREADY_APPLIED');
@@ -132,6 +140,12 @@ describe('the waiting room', () => {
       admin,
     );
     expect(stats.data?.['eventStats']).toEqual({ waiting: W, admitted: 0 });
+    // The estimate: the middle place of the 30 is beyond the 5 the gate has, so it is answered SOLD_OUT as the draw
+    // is placed: whatever the pace, the median participant waits for the opening.
+    const readFrom = Date.now();
+    const estimate = (await mine(eventId, tokens[2] as string))?.['estimatedWaitSeconds'] as number | null;
+    expect(estimate).toBeGreaterThanOrEqual(Math.ceil((opensAt - Date.now()) / 1000));
+    expect(estimate).toBeLessThanOrEqual(Math.ceil((opensAt - readFrom) / 1000));
     expect(Date.now()).toBeLessThan(opensAt);
 
     // The opening: three replicas' drawers race; the line drains.

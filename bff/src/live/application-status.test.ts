@@ -282,3 +282,36 @@ describe('watchApplication in a waiting room (issue 17)', () => {
     expect(estimated).toMatchObject({ status: 'PENDING', ahead: 19, linePace: 10, estimatedWaitSeconds: 2 });
   });
 });
+
+describe('watchApplication with a claim window: the WAITLISTED estimate (issue 17)', () => {
+  it('reads the estimate a WAITLISTED decision lacks, and sends a newer one a re-read brings', async () => {
+    const { hub, streams } = setup(async () => undefined);
+    const waitlisted = (estimatedWaitSeconds: number | null): ApplicationView => ({
+      ...pending(5, 0),
+      status: 'WAITLISTED',
+      ahead: null,
+      estimatedWaitSeconds,
+    });
+    const reads: ApplicationView[] = [pending(5, 4), waitlisted(12), waitlisted(12), waitlisted(7)];
+    const it = await watchApplication({
+      eventId: '1',
+      participantId: 'p1',
+      hub,
+      read: async () => reads.shift() ?? waitlisted(7),
+      aheadIntervalMs: 0,
+      resyncMs: 30,
+      waitResyncMs: 60_000,
+      logger,
+    });
+    const [first] = await take(it, 1);
+    expect(first).toMatchObject({ status: 'PENDING' });
+    // The issuer's decision says WAITLISTED, with no estimate: a read brings it at once.
+    streams[0]?.decide({ ...decision('1', 'p1', 5, false), status: ApplicationStatus.APPLICATION_STATUS_WAITLISTED });
+    const [decided, estimated, newer] = await take(it, 3);
+    expect(decided).toMatchObject({ status: 'WAITLISTED', estimatedWaitSeconds: null });
+    expect(estimated).toMatchObject({ status: 'WAITLISTED', estimatedWaitSeconds: 12 });
+    // The same estimate again is not sent; a changed one is.
+    expect(newer).toMatchObject({ status: 'WAITLISTED', estimatedWaitSeconds: 7 });
+    await it.return?.();
+  });
+});

@@ -132,8 +132,17 @@ function createApplicationWatch(options: ApplicationWatchOptions): ApplicationWa
     if (isFinal(current)) return;
     // A later stage (the draw's placement, WAITLISTED, OFFERED, a final state) is sent at once; an older view never
     // replaces it.
-    if (stageOf(app) > stageOf(current)) send(app);
-    else if (app.status !== 'PENDING' || current.status !== 'PENDING') return;
+    if (stageOf(app) > stageOf(current)) {
+      send(app);
+      // A WAITLISTED decision carries no estimate (the issuer publishes the decision): read one.
+      if (app.status === 'WAITLISTED' && app.estimatedWaitSeconds === null) reread();
+    } else if (app.status === current.status && (app.status === 'WAITLISTED' || app.status === 'WAITING')) {
+      // A re-read while WAITING or WAITLISTED brings a newer estimate (the pace became known; items passed down). One
+      // that only counted down the time since the last one sent is not news: the client counts down itself.
+      const was = current.estimatedWaitSeconds;
+      const news = was === null || Math.abs((app.estimatedWaitSeconds ?? 0) - (was - (now() - lastSentAt) / 1000)) > 1;
+      if (app.estimatedWaitSeconds !== null && news) send(app);
+    } else if (app.status !== 'PENDING' || current.status !== 'PENDING') return;
     // A re-read while PENDING brings a fresher pace and estimate.
     else if (app.linePace > 0 && app.linePace !== current.linePace && app.position === current.position) {
       const ahead = current.ahead !== null && app.ahead !== null ? Math.min(app.ahead, current.ahead) : app.ahead;

@@ -62,6 +62,6 @@ end
 if changed then
   redis.call('HSET', KEYS[1], 'seq', seq, 'admitted', admitted, 'pending', pending, 'soldout', soldout)
 end
-countPerSecond(KEYS[3], #ARGV - 3)
+countInto(KEYS[3], #ARGV - 3)
 reply[3] = seq
 return reply

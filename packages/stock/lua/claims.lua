@@ -10,8 +10,9 @@
 --   a claim (at <= claim by) -> I; a decline, or an expiry once now >= claim by -> E;
 --   then the earliest W is offered what was freed (an item, or an offer slot), with a fresh window;
 --   once every item is claimed, or the line closed, every W becomes S.
--- KEYS[1] state hash, KEYS[2] apps hash, KEYS[3] waitlist zset, KEYS[4] due zset, KEYS[5] this second's counter,
---   KEYS[6] the line (PENDING admissions by position; a decided apply leaves it)
+-- KEYS[1] state hash, KEYS[2] apps hash, KEYS[3] waitlist zset, KEYS[4] due zset, KEYS[5] this tenth of a second's
+--   counter of line moves, KEYS[6] the line (PENDING admissions by position; a decided apply leaves it), KEYS[7] this
+--   tenth of a second's counter of items passed down to the waitlist (the pace a WAITLISTED estimate reads)
 -- ARGV[1] now (ms), then 6 per operation: kind (A apply, C claim, D decline, X expire, Z close),
 --   participant id, position, applied at (ms), at (A: the gate's decision time or '0'; C/D: asked at; X: claim by),
 --   a fresh gift code (for an offer this operation may make)
@@ -30,6 +31,7 @@ if maxOffers <= 0 then maxOffers = stock end
 local closed = s[14] == 'CLOSED' or (s[16] and s[16] ~= '' and now >= tonumber(s[16]))
 local reply = {1, s[2] or '', stock, 0, 0, 0, issued, offered, through}
 local changed = 0
+local passed = 0
 
 local function parts(e)
   local t = {}
@@ -64,6 +66,7 @@ local function promote(code)
   waitlisted = waitlisted - 1
   local f = parts(redis.call('HGET', KEYS[2], p))
   put(p, offer(p, f[2], f[3], code))
+  passed = passed + 1
 end
 -- Every item claimed, or the line closed: nobody waitlisted can be offered anything any more.
 local function sellOutWaitlist()
@@ -156,7 +159,8 @@ redis.call('HSET', KEYS[1], 'issued', issued, 'released', released, 'pending', p
   'through', through, 'offered', offered, 'waitlisted', waitlisted, 'expired', expired)
 -- The line's pace (eventStats' decisionsPerSecond; estimated waits read the same counter): decisions, claims and
 -- expiries all move the line.
-countPerSecond(KEYS[5], changed)
+countInto(KEYS[5], changed)
+countInto(KEYS[7], passed)
 reply[4] = issued
 reply[5] = offered
 reply[6] = through

@@ -6,7 +6,7 @@
 -- Winners are the earliest positions whatever order the records arrive in (several event-service replicas
 -- produce to the partition side by side): an application wins only if the stock covers it after every
 -- PENDING admission before it in the line (KEYS[4]), which the gate admitted first and whose records come.
--- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] this second's decision counter,
+-- KEYS[1] the event's state hash, KEYS[2] its applications hash, KEYS[3] this tenth of a second's decision counter,
 --   KEYS[4] its line (PENDING admissions by position)
 -- ARGV[1] now (epoch ms), then 5 per application: participant id, position, applied at (ms),
 --   the gate's decision time (ms; '0' unless the event service already answered SOLD_OUT),
@@ -62,7 +62,7 @@ for i = 2, #ARGV, 5 do
   reply[#reply + 1] = e
 end
 redis.call('HSET', KEYS[1], 'issued', issued, 'admitted', admitted, 'released', released, 'pending', pending, 'soldout', soldout, 'through', through, 'seq', seq)
-countPerSecond(KEYS[3], decided)
+countInto(KEYS[3], decided)
 reply[4] = issued
 reply[5] = through
 reply[8] = table.concat(fresh)

@@ -23,9 +23,10 @@ local function entryPosition(e)
   return tonumber(string.sub(e, 3, bar - 1))
 end
 
--- Adds n to one of the event's per-second counters (kept 10 s): applies (admit.lua, waitroom.lua) or the line's
--- moves, which its pace reads (decide.lua, claims.lua: decisions, claims and expiries).
-local function countPerSecond(key, n)
+-- Adds n to one of the event's short-lived counters (kept 10 s): applies per second (admit.lua, waitroom.lua), or
+-- per tenth of a second the line's moves, which its pace reads (decide.lua, claims.lua: decisions, claims and
+-- expiries), and the items passed down to the waitlist (claims.lua).
+local function countInto(key, n)
   if n <= 0 then return end
   redis.call('INCRBY', key, n)
   redis.call('PEXPIRE', key, 10000)

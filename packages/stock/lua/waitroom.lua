@@ -35,6 +35,6 @@ local function waitingRoomAdmit(wr, drawn, status, opensAt, closesAt, through, s
     reply[#reply + 1] = ahead
   end
   if added > 0 then redis.call('HINCRBY', KEYS[1], 'waiting', added) end
-  countPerSecond(KEYS[3], #ARGV - 3)
+  countInto(KEYS[3], #ARGV - 3)
   return reply
 end

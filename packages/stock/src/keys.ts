@@ -13,8 +13,13 @@ export interface EventKeys {
   channel: string;
   /** Counter of applies in one second (epoch seconds), kept a few seconds. */
   rate(second: number): string;
-  /** Counter of the issuer's decisions in one second (epoch seconds), kept a few seconds. */
-  decisions(second: number): string;
+  /**
+   * Counter of the line's moves (decisions, claims, expiries) in one tenth of a second (epoch ms / 100), kept a few
+   * seconds: fine enough that a line decided in a burst is read at the pace it went (pace.ts).
+   */
+  decisions(tenth: number): string;
+  /** Claim windows: counter of items passed down to a waitlisted participant in one tenth of a second (ms / 100). */
+  passes(tenth: number): string;
   /** Claim windows: sorted set of WAITLISTED participant ids by position. */
   waitlist: string;
   /** Claim windows: sorted set of OFFERED participant ids by claim deadline (ms), re-armed by due.lua. */
@@ -29,7 +34,8 @@ export function eventKeys(prefix: string, eventId: string): EventKeys {
     line: `${base}:line`,
     channel: `${base}:watch`,
     rate: (second) => `${base}:aps:${second}`,
-    decisions: (second) => `${base}:dps:${second}`,
+    decisions: (tenth) => `${base}:dpt:${tenth}`,
+    passes: (tenth) => `${base}:ppt:${tenth}`,
     waitlist: `${base}:wl`,
     due: `${base}:due`,
   };

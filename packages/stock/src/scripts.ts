@@ -141,7 +141,11 @@ export interface DueResult {
   expired: { participantId: string; claimByMs: number }[];
 }
 
-export type ConfigureResult = { kind: 'done' } | { kind: 'no-state' } | { kind: 'below-issued'; issued: number };
+export type ConfigureResult =
+  | { kind: 'done' }
+  | { kind: 'no-state' }
+  /** The stock asked for is below what is taken: issued, and (claim windows) offered. */
+  | { kind: 'below-issued'; issued: number; offered: number };
 
 export interface EventSettings {
   status?: string;
@@ -220,7 +224,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
     configure: { file: file('configure'), keys: 1 },
     place: { file: file('place'), keys: 3 },
     unwait: { file: file('unwait'), keys: 2 },
-    claims: { file: file('claims'), keys: 6 },
+    claims: { file: file('claims'), keys: 7 },
     due: { file: file('due'), keys: 2 },
   });
 
@@ -272,8 +276,8 @@ export function defineStockScripts(redis: Redis): StockScripts {
     async decide(keys, nowMs, items) {
       const args: (string | number)[] = [nowMs];
       for (const it of items) args.push(it.participantId, it.position, it.appliedAtMs, it.gateDecidedAtMs ?? 0, it.giftCode);
-      const second = Math.floor(nowMs / 1000);
-      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(second), keys.line], args)) as (number | string)[];
+      const tenth = Math.floor(nowMs / 100);
+      const reply = (await lua.decide([keys.state, keys.apps, keys.decisions(tenth), keys.line], args)) as (number | string)[];
       if (reply[0] === 0) return null;
       const fresh = String(reply[7]);
       return {
@@ -325,7 +329,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
       if (settings.stock !== undefined) args.push('stock', settings.stock);
       const reply = (await lua.configure([keys.state], args)) as number[];
       if (reply[0] === 0) return { kind: 'no-state' };
-      if (reply[0] === 2) return { kind: 'below-issued', issued: Number(reply[1]) };
+      if (reply[0] === 2) return { kind: 'below-issued', issued: Number(reply[1]), offered: Number(reply[2] ?? 0) };
       return { kind: 'done' };
     },
 
@@ -345,9 +349,9 @@ export function defineStockScripts(redis: Redis): StockScripts {
     async claims(keys, nowMs, ops) {
       const args: (string | number)[] = [nowMs];
       for (const o of ops) args.push(o.kind, o.participantId, o.position, o.appliedAtMs, o.atMs, o.giftCode);
-      const second = Math.floor(nowMs / 1000);
+      const tenth = Math.floor(nowMs / 100);
       const reply = (await lua.claims(
-        [keys.state, keys.apps, keys.waitlist, keys.due, keys.decisions(second), keys.line],
+        [keys.state, keys.apps, keys.waitlist, keys.due, keys.decisions(tenth), keys.line, keys.passes(tenth)],
         args,
       )) as (number | string)[];
       if (reply[0] === 0) return null;

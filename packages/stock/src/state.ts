@@ -29,6 +29,8 @@ export interface HotState {
   waitlisted: number;
   offered: number;
   expired: number;
+  /** The claim window in seconds; 0 without one (every win final at once). */
+  claimWindowSeconds: number;
 }
 
 const FIELDS = [
@@ -51,6 +53,7 @@ const FIELDS = [
   'waitlisted',
   'offered',
   'expired',
+  'claim',
 ];
 
 const int = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? 0 : Number(v));
@@ -79,5 +82,6 @@ export async function readHotState(redis: Redis, keys: EventKeys): Promise<HotSt
     waitlisted: int(v[16]),
     offered: int(v[17]),
     expired: int(v[18]),
+    claimWindowSeconds: int(v[19]),
   };
 }

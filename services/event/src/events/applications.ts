@@ -3,14 +3,13 @@ import {
   decisionOf,
   eventKeys,
   parseEntry,
-  readPace,
   rebuildEventState,
   toApplication,
   type RebuildDeps,
   type StoredApplication,
   type Watermarks,
 } from '@fcfs/stock';
-import { withEstimate } from '../waitroom/estimate';
+import { lineReader, withEstimate } from '../waitroom/estimate';
 import type { Catalog } from './catalog';
 
 export interface ApplicationReaderDeps extends RebuildDeps {
@@ -23,8 +22,8 @@ export interface ApplicationReaderDeps extends RebuildDeps {
  * One participant's application, read from Redis with MySQL as the authority behind it: a status once told
  * never disappears. Redis lacking the entry (lost, rewound, being rebuilt) falls back to MySQL's decision; a
  * Redis whose watermark is below MySQL's went back in time, so its PENDING may be a decision it forgot: MySQL's
- * decision is answered, and the state is rebuilt from MySQL (forced, held: rebuild.ts). WAITING and PENDING come
- * with an estimated wait from the line's pace (issue #17).
+ * decision is answered, and the state is rebuilt from MySQL (forced, held: rebuild.ts). WAITING, PENDING and
+ * WAITLISTED come with an estimated wait from the line's pace (issue #17).
  */
 export function createApplicationReader(deps: ApplicationReaderDeps) {
   const { redis, prefix, catalog, watermarks, sequelize } = deps;
@@ -53,7 +52,8 @@ export function createApplicationReader(deps: ApplicationReaderDeps) {
         ? await redis.zcount(keys.line, '-inf', `(${stored.position}`)
         : undefined;
     const application = toApplication(eventId, participantId, stored, ahead);
-    return withEstimate(application, hot, () => readPace(redis, prefix, keys, deps.now()), deps.now());
+    const now = deps.now();
+    return withEstimate(application, hot, lineReader(redis, prefix, keys, now), now);
   };
 }
 

@@ -90,7 +90,12 @@ export function createCatalog(deps: CatalogDeps) {
       const result = await scripts.configure(keys, settings);
       if (result.kind === 'done') return;
       if (result.kind === 'below-issued') {
-        throw ServiceError.failedPrecondition(`stock cannot go below the ${result.issued} already issued`, 'STOCK_BELOW_ISSUED');
+        const { issued, offered } = result;
+        const taken =
+          offered > 0
+            ? `${issued + offered} already issued or offered (${issued} issued, ${offered} offered)`
+            : `${issued} already issued`;
+        throw ServiceError.failedPrecondition(`stock cannot go below the ${taken}`, 'STOCK_BELOW_ISSUED');
       }
       if (!rebuild) break;
       if ((await rebuildEventState(deps, eventId, { heldSinceMs: now() })) === 'not-found')

@@ -1,6 +1,6 @@
 import { classifyError, GrpcStatus, ServiceError, TRACEPARENT } from '@fcfs/kit';
 import type { ApplyResponse } from '@fcfs/proto';
-import { eventKeys, type StockScripts } from '@fcfs/stock';
+import { eventKeys, readHotState, type StockScripts } from '@fcfs/stock';
 import type { Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import { applyBatchSize, applyGateSeconds, applyProduceSeconds } from '../metrics';
@@ -10,6 +10,7 @@ import type { ApplicationsProducer } from './producer';
 import { publishAdmissions } from './publish';
 import { createUndoQueue } from './undo-queue';
 import { confirmWaiting, heldError, type ConfirmDeps } from '../waitroom/confirm';
+import { lineReader, withEstimate } from '../waitroom/estimate';
 
 /** The gate's answer to one application: the response, or the error its caller gets. */
 export type GateAnswer = ApplyResponse | ServiceError;
@@ -133,6 +134,28 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
     if (store !== undefined) await confirmWaiting({ store, scripts: deps.scripts, prefix: deps.prefix, logger }, shares);
   };
 
+  /**
+   * Every WAITING answer of the batch with its estimated wait (issue #17), so a participant hears it as the room
+   * takes them: one read of the event's state and pace per event of the batch. Best effort: without it the
+   * answer stands, and a read brings the estimate.
+   */
+  const estimateWaiting = async (shares: readonly Share[]) => {
+    await Promise.all(
+      shares.map(async ({ eventId, admitted }) => {
+        const waiting = admitted.filter((a) => a.waiting && a.unconfirmed !== true && a.response.application !== undefined);
+        if (waiting.length === 0) return;
+        const keys = eventKeys(deps.prefix, eventId);
+        const now = deps.now();
+        const hot = await readHotState(deps.redis, keys);
+        if (hot === undefined) return;
+        const line = lineReader(deps.redis, deps.prefix, keys, now);
+        for (const a of waiting) {
+          a.response = { ...a.response, application: await withEstimate(a.response.application!, hot, line, now) };
+        }
+      }),
+    ).catch((err: unknown) => logger.debug({ err }, 'WAITING answered without an estimate'));
+  };
+
   const answer = (shares: readonly Share[], size: number, produced: boolean): GateAnswer[] => {
     const answers = new Array<GateAnswer>(size);
     for (const { indices, admitted, error } of shares) {
@@ -155,6 +178,7 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
       const shares = await admitAll(items);
       const produced = await produce(shares, produceDeadline);
       await confirmShares(shares);
+      await estimateWaiting(shares);
       const answers = answer(shares, items.length, produced);
       if (produced) publishAdmissions(deps.redis, deps.prefix, logger, shares);
       return answers;
