@@ -197,6 +197,17 @@ export async function startPipeline(options: PipelineOptions = {}) {
       }
       return letters.sort((x, y) => Number(x.offset) - Number(y.offset));
     },
+    /** How many dead letters the pipeline's dead-letter topic holds (its end offsets). */
+    async deadLetterCount(): Promise<number> {
+      const admin = testKafka(brokers).admin();
+      await admin.connect();
+      try {
+        const offsets = await admin.fetchTopicOffsets(dlq);
+        return offsets.reduce((n, o) => n + Number(o.high), 0);
+      } finally {
+        await admin.disconnect();
+      }
+    },
     async count(sql: string, replacements: unknown[] = []): Promise<number> {
       const [rows] = await db.sequelize.query(sql, { replacements });
       return Number((rows as { n: number | string }[])[0]?.n ?? 0);

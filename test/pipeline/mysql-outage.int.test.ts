@@ -55,12 +55,18 @@ describe('MariaDB stopped while the issuer works', () => {
     await mariadb.start();
     await apply(1_201, total + 1);
 
-    await eventually(
-      async () =>
-        (await p.count('SELECT COUNT(*) n FROM applications WHERE event_id = ?', [event.id])) === total ? true : undefined,
+    const outcome = await eventually(
+      async () => {
+        const dead = await p.deadLetterCount();
+        if (dead > 0) return { dead };
+        const decided = await p.count('SELECT COUNT(*) n FROM applications WHERE event_id = ?', [event.id]);
+        return decided === total ? { dead } : undefined;
+      },
       90_000,
       'every application decided after the outage',
     );
+    // A record the issuer gave up on during the outage is dead-lettered and never decided: shown with its reason.
+    expect(outcome.dead > 0 ? await p.deadLetters(outcome.dead) : []).toEqual([]);
     expect(await p.count('SELECT COUNT(*) n FROM gifts WHERE event_id = ?', [event.id])).toBe(stock);
     expect(await p.count('SELECT COUNT(*) n FROM outbox WHERE event_id = ?', [event.id])).toBe(total);
     const [rows] = await db.sequelize.query(

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { Metadata, status } from '@grpc/grpc-js';
 import pino from 'pino';
 import { ReplyError } from 'ioredis';
@@ -56,6 +57,19 @@ describe('classifyError', () => {
       new DatabaseError(
         Object.assign(new Error("Can't add new command when connection is in closed state"), {
           fatal: true,
+          sql: '',
+          parameters: {},
+        }),
+      ),
+      'connection',
+    ],
+    [
+      // What the issuer met when MariaDB was killed mid-write, inside jest: Node's own EPIPE is made in another realm
+      // (not `instanceof Error` there), wrapped by Sequelize; the chain must still reach it.
+      'a write on a socket MySQL closed, the cause from another realm',
+      new DatabaseError(
+        Object.assign(runInNewContext("new Error('This socket has been ended by the other party')") as Error, {
+          code: 'EPIPE',
           sql: '',
           parameters: {},
         }),

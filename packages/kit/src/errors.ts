@@ -1,4 +1,5 @@
 import { Metadata, status, type ServiceError as GrpcServiceError } from '@grpc/grpc-js';
+import { types } from 'node:util';
 import type { Logger } from 'pino';
 
 export { status as GrpcStatus };
@@ -136,10 +137,19 @@ interface ErrorFields {
   original?: unknown;
 }
 
+/**
+ * An Error, whichever realm made it. `instanceof Error` is false for an error from another context: Node's own
+ * errors (a socket's EPIPE, which mysql2 hands on as the cause of a failed query) seen from a vm context such as a
+ * test runner's. A chain cut there read a dead connection as a fault of the work, and its records were dead-lettered.
+ */
+function isError(e: unknown): e is Error {
+  return e instanceof Error || types.isNativeError(e);
+}
+
 /** The error and what it wraps (Sequelize's parent, a cause), outermost first. */
 function chainOf(err: Error): Error[] {
   const chain: Error[] = [];
-  for (let e: unknown = err; e instanceof Error && chain.length < 5 && !chain.includes(e);) {
+  for (let e: unknown = err; isError(e) && chain.length < 5 && !chain.includes(e);) {
     chain.push(e);
     const f = e as ErrorFields;
     e = f.parent ?? f.original ?? e.cause;
@@ -175,7 +185,7 @@ export function classifyError(err: unknown): ErrorClass {
   if (err instanceof ServiceError) {
     return { retriable: RETRIABLE_STATUS.has(err.code), reason: `${status[err.code] ?? err.code}: ${err.message}` };
   }
-  if (!(err instanceof Error)) return { retriable: false, reason: `not an Error: ${String(err).slice(0, 200)}` };
+  if (!isError(err)) return { retriable: false, reason: `not an Error: ${String(err).slice(0, 200)}` };
   const chain = chainOf(err);
   for (const e of chain) {
     const kind = transientKind(e);
