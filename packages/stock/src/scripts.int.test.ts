@@ -304,7 +304,7 @@ describe('the line Lua scripts', () => {
   describe('configure', () => {
     it('refuses a stock below what is issued, and answers no-state without one', async () => {
       const keys = await freshEvent({ stock: 3, issued: 2 });
-      expect(await scripts.configure(keys, { stock: 1 })).toEqual({ kind: 'below-issued', issued: 2 });
+      expect(await scripts.configure(keys, { stock: 1 })).toEqual({ kind: 'below-issued', issued: 2, offered: 0 });
       expect(await scripts.configure(keys, { stock: 2, status: 'CLOSED', closesAtMs: null })).toEqual({ kind: 'done' });
       expect(await readHotState(redis, keys)).toMatchObject({ stock: 2, status: 'CLOSED', closesAtMs: undefined });
       expect(await scripts.configure(eventKeys(`lua-${randomSuffix()}:`, '7'), { stock: 1 })).toEqual({ kind: 'no-state' });
