@@ -1,7 +1,7 @@
 // Claim windows (#17) end to end on the real platform: offers in position order, the waitlist, claim,
 // decline and expiry passing the item down the line, maxOpenOffers, the final SOLD_OUT, e-mails exactly
 // once per transition, and every transition reaching applicationStatus subscribers.
-import { claimEventsKey, eventKeys } from '@fcfs/stock';
+import { claimEventsKey, defineStockScripts, eventKeys } from '@fcfs/stock';
 import { Redis } from 'ioredis';
 import { eventually, urls } from '../support';
 import { codeOf, gql, subscribe, wsClient, type Loose } from '../support/graphql';
@@ -296,6 +296,31 @@ describe('an event with a claim window', () => {
       10_000,
       "the claim in MySQL's counters",
     );
+  });
+
+  it('offers the room of an admission undone ahead of the waitlist, with no other operation to pass it down', async () => {
+    const eventId = await createClaimEvent(platform, admin, { stock: 2, claimWindowSeconds: 60 });
+    const prefix = platform.issuerEnv['STOCK_REDIS_PREFIX'] ?? '';
+    const keys = eventKeys(prefix, eventId);
+    const [p1] = (await applyInOrder(platform, eventId, 1, 'undone')) as [Participant];
+    await waitFor(eventId, p1, 'OFFERED');
+    // An admission at position 2 whose produce then fails (the gate's own scripts, as its batch runs them).
+    const ghost = '987654321';
+    await withRedis(async (redis) => {
+      const seq = Number(await redis.hget(keys.state, 'seq'));
+      const admitted = await defineStockScripts(redis).admit(keys, Date.now(), { seq, through: seq }, [ghost]);
+      expect(admitted.kind === 'admitted' && admitted.admissions[0]?.entry.startsWith('P|2|')).toBe(true);
+    });
+    // p3 comes after it: waitlisted, since the ghost's record may still come and take the second item.
+    const [p3] = (await applyInOrder(platform, eventId, 1, 'undone-later')) as [Participant];
+    await waitFor(eventId, p3, 'WAITLISTED');
+    // The produce failed: the admission is undone. No apply, claim or expiry follows; the deadline poller passes
+    // the freed room down.
+    await withRedis(async (redis) =>
+      expect(await defineStockScripts(redis).undo(keys, [{ participantId: ghost, position: 2 }])).toBe(1),
+    );
+    await waitFor(eventId, p3, 'OFFERED', 5_000);
+    expect(await mysqlCounts(platform, eventId)).toEqual({ OFFERED: 2 });
   });
 
   it('rebuilds offers, the waitlist and deadlines from MySQL after Redis lost the event', async () => {

@@ -9,11 +9,12 @@
 --             otherwise, while not every item is claimed and the line is not closed -> W; else S
 --   a claim (at <= claim by) -> I; a decline, or an expiry once now >= claim by -> E;
 --   then the earliest W is offered what was freed (an item, or an offer slot), with a fresh window;
+--   a pass (P: room freed by no operation of its own, an admission ahead undone) -> the same for the earliest W;
 --   once every item is claimed, or the line closed, every W becomes S.
 -- KEYS[1] state hash, KEYS[2] apps hash, KEYS[3] waitlist zset, KEYS[4] due zset, KEYS[5] this tenth of a second's
 --   counter of line moves, KEYS[6] the line (PENDING admissions by position; a decided apply leaves it), KEYS[7] this
 --   tenth of a second's counter of items passed down to the waitlist (the pace a WAITLISTED estimate reads)
--- ARGV[1] now (ms), then 6 per operation: kind (A apply, C claim, D decline, X expire, Z close),
+-- ARGV[1] now (ms), then 6 per operation: kind (A apply, C claim, D decline, X expire, Z close, P pass),
 --   participant id, position, applied at (ms), at (A: the gate's decision time or '0'; C/D: asked at; X: claim by),
 --   a fresh gift code (for an offer this operation may make)
 -- Reply: {0} without state; else {1, epoch, stock, issued, offered, through, issued before, offered before,
@@ -121,6 +122,8 @@ for i = 2, #ARGV, 6 do
   elseif kind == 'Z' then
     closed = true
     sellOutWaitlist()
+  elseif kind == 'P' then
+    promote(code)
   else
     if st == 'O' then
       local f = parts(e)

@@ -132,6 +132,27 @@ describe('the claim window scripts', () => {
     expect((await scripts.due(keys, by + 3_000, 3_000, 100)).expired.map((d) => d.participantId)).toEqual(['b']);
   });
 
+  it('passes the room an undone admission held down the waitlist: due reports it once, a PASS offers the earliest', async () => {
+    const keys = await claimEvent(2);
+    // The gate admits a, b and c at 1, 2 and 3; a's and c's records reach the issuer, b's produce fails.
+    expect((await scripts.admit(keys, T0, { seq: 0, through: 0 }, ['a', 'b', 'c'])).kind).toBe('admitted');
+    await scripts.claims(keys, T0, [op('A', 'a', 1), op('A', 'c', 3)]);
+    // a is offered; c waits behind b, whose record may still come: the two items are a's and b's.
+    expect(await letters(keys, ['a', 'c'])).toEqual(['O', 'L']);
+    expect((await scripts.due(keys, T0 + 1, 3_000, 100)).pass).toBe(0);
+    // b's admission is undone: its record never comes, and no operation of the line would pass its room down.
+    expect(await scripts.undo(keys, [{ participantId: 'b', position: 2 }])).toBe(1);
+    expect((await scripts.due(keys, T0 + 2, 3_000, 100)).pass).toBe(1);
+    // Re-armed: a poller at the same time has nothing to produce.
+    expect((await scripts.due(keys, T0 + 3, 3_000, 100)).pass).toBe(0);
+    const passed = await scripts.claims(keys, T0 + 4, [op('P', '0')]);
+    expect(passed?.changes.map((c) => [c.participantId, c.entry.slice(0, 1)])).toEqual([['c', 'O']]);
+    expect(await readHotState(redis, keys)).toMatchObject({ offered: 2, waitlisted: 0 });
+    // A second PASS (another poller's, a redelivery) changes nothing, and nothing more is due.
+    expect((await scripts.claims(keys, T0 + 5, [op('P', '0')]))?.changes).toEqual([]);
+    expect((await scripts.due(keys, T0 + 3_010, 3_000, 100)).pass).toBe(0);
+  });
+
   it('offers by rank in the line: a later position whose record comes first waits for the earlier PENDING ones', async () => {
     const keys = await claimEvent(1);
     // Both admitted by the gate (a claim window keeps it open until every item is claimed): a at 1, b at 2.

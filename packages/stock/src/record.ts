@@ -10,23 +10,28 @@ export interface QueuedApplication {
   /** Set when the gate already answered SOLD_OUT: when it did. */
   gateDecidedAtMs: number | undefined;
   /**
-   * Claim windows: a claim, decline or expiry of the participant's offer, or the line's close, decided in
-   * the same order as the applications (claims.lua). Absent: an application.
+   * Claim windows: a claim, decline or expiry of the participant's offer, the line's close, or a pass of freed room
+   * down the waitlist, decided in the same order as the applications (claims.lua). Absent: an application.
    */
-  claim?: { kind: 'CLAIM' | 'DECLINE' | 'EXPIRE' | 'CLOSE'; atMs: number };
+  claim?: { kind: ClaimKind; atMs: number };
 }
 
-const KIND_OF: Record<number, 'CLAIM' | 'DECLINE' | 'EXPIRE' | 'CLOSE'> = {
+/** What a claim-window record does (RecordKind). */
+export type ClaimKind = 'CLAIM' | 'DECLINE' | 'EXPIRE' | 'CLOSE' | 'PASS';
+
+const KIND_OF: Record<number, ClaimKind> = {
   [RecordKind.RECORD_KIND_CLAIM]: 'CLAIM',
   [RecordKind.RECORD_KIND_DECLINE]: 'DECLINE',
   [RecordKind.RECORD_KIND_EXPIRE]: 'EXPIRE',
   [RecordKind.RECORD_KIND_CLOSE]: 'CLOSE',
+  [RecordKind.RECORD_KIND_PASS]: 'PASS',
 };
 const RECORD_KIND = {
   CLAIM: RecordKind.RECORD_KIND_CLAIM,
   DECLINE: RecordKind.RECORD_KIND_DECLINE,
   EXPIRE: RecordKind.RECORD_KIND_EXPIRE,
   CLOSE: RecordKind.RECORD_KIND_CLOSE,
+  PASS: RecordKind.RECORD_KIND_PASS,
 };
 
 export function encodeRecord(r: QueuedApplication): Buffer {
@@ -82,17 +87,18 @@ export function decodeRecord(key: Buffer | null, value: Buffer | null): DecodedR
   };
 }
 
-/** A claim window's CLAIM, DECLINE, EXPIRE or CLOSE record (its event id and key already checked). */
+/** A claim window's CLAIM, DECLINE, EXPIRE, CLOSE or PASS record (its event id and key already checked). */
 function decodeClaimRecord(r: ApplicationRecord): DecodedRecord {
   const kind = KIND_OF[r.kind];
   if (kind === undefined) return { ok: false, reason: `unknown record kind ${r.kind}` };
-  if (kind !== 'CLOSE' && !isId(r.participantId)) return { ok: false, reason: 'participant_id is not a valid id' };
+  const lineWide = kind === 'CLOSE' || kind === 'PASS';
+  if (!lineWide && !isId(r.participantId)) return { ok: false, reason: 'participant_id is not a valid id' };
   if (!Number.isSafeInteger(r.atMs) || r.atMs < 0) return { ok: false, reason: 'at_ms is not a time' };
   return {
     ok: true,
     record: {
       eventId: r.eventId,
-      participantId: kind === 'CLOSE' ? '0' : r.participantId,
+      participantId: lineWide ? '0' : r.participantId,
       position: Math.max(0, r.position),
       appliedAtMs: Math.max(0, r.appliedAtMs),
       gateDecidedAtMs: undefined,

@@ -109,7 +109,7 @@ export interface DrawnPlace {
 
 /** One operation for claims.lua, in line order (an event with a claim window). */
 export interface ClaimOperation {
-  kind: 'A' | 'C' | 'D' | 'X' | 'Z';
+  kind: 'A' | 'C' | 'D' | 'X' | 'Z' | 'P';
   participantId: string;
   position: number;
   appliedAtMs: number;
@@ -138,6 +138,11 @@ export interface DueResult {
   close: boolean;
   /** false: nothing can happen to the event any more (closed, nothing offered or waitlisted). */
   live: boolean;
+  /**
+   * Room the earliest WAITLISTED could take now although no operation freed it (an admission ahead of it undone):
+   * this many PASS records are due.
+   */
+  pass: number;
   expired: { participantId: string; claimByMs: number }[];
 }
 
@@ -225,7 +230,7 @@ export function defineStockScripts(redis: Redis): StockScripts {
     place: { file: file('place'), keys: 3 },
     unwait: { file: file('unwait'), keys: 2 },
     claims: { file: file('claims'), keys: 7 },
-    due: { file: file('due'), keys: 2 },
+    due: { file: file('due'), keys: 4 },
   });
 
   return {
@@ -371,11 +376,13 @@ export function defineStockScripts(redis: Redis): StockScripts {
     },
 
     async due(keys, nowMs, retryMs, limit) {
-      const reply = (await lua.due([keys.due, keys.state], [nowMs, retryMs, limit])) as (number | string)[];
+      const reply = (await lua.due([keys.due, keys.state, keys.waitlist, keys.line], [nowMs, retryMs, limit])) as (
+        number | string
+      )[];
       const expired: { participantId: string; claimByMs: number }[] = [];
-      for (let i = 2; i < reply.length; i += 2)
+      for (let i = 3; i < reply.length; i += 2)
         expired.push({ participantId: String(reply[i]), claimByMs: Number(reply[i + 1]) });
-      return { close: Number(reply[0]) === 1, live: Number(reply[1]) === 1, expired };
+      return { close: Number(reply[0]) === 1, live: Number(reply[1]) === 1, pass: Number(reply[2]), expired };
     },
   };
 }

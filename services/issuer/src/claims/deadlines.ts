@@ -20,8 +20,9 @@ export interface DeadlinePollerDeps {
 /**
  * Claim deadlines (#17). Every issuer replica polls each claim-window event's `due` sorted set (claimBy
  * scores, kept in Redis, so an issuer restart loses nothing) and produces an EXPIRE record for each offer
- * whose deadline passed, and a CLOSE record for a closed line with participants still waitlisted, on the
- * event's key: the issuer decides them in order with the applications and claims (claims.lua), and a record
+ * whose deadline passed, a CLOSE record for a closed line with participants still waitlisted, and a PASS record
+ * for each item the earliest waitlisted could take that no operation freed (an admission ahead of it undone, whose
+ * record, on which claims.lua would have passed the room down, never comes), on the event's key: the issuer decides them in order with the applications and claims (claims.lua), and a record
  * that finds the offer already claimed or expired changes nothing, so a duplicate is harmless. due.lua takes
  * a deadline and re-arms it atomically, so replicas do not all produce the same one, and an expiry lost on
  * the way fires again `retryMs` later.
@@ -40,27 +41,21 @@ export function createDeadlinePoller(deps: DeadlinePollerDeps) {
     for (const eventId of eventIds) {
       const at = now();
       const due = await scripts.due(eventKeys(prefix, eventId), at, retryMs, 1_000);
-      const records: QueuedApplication[] = due.expired.map((d) => ({
+      // A claim record of the event: an offer's expiry, or line-wide (participant "0": a pass down, the close).
+      const record = (kind: 'EXPIRE' | 'PASS' | 'CLOSE', participantId: string, atMs: number): QueuedApplication => ({
         eventId,
-        participantId: d.participantId,
+        participantId,
         position: 0,
         appliedAtMs: 0,
         gateDecidedAtMs: undefined,
-        claim: { kind: 'EXPIRE', atMs: d.claimByMs },
-      }));
-      if (due.close) {
-        records.push({
-          eventId,
-          participantId: '0',
-          position: 0,
-          appliedAtMs: 0,
-          gateDecidedAtMs: undefined,
-          claim: { kind: 'CLOSE', atMs: at },
-        });
-      }
+        claim: { kind, atMs },
+      });
+      const records = due.expired.map((d) => record('EXPIRE', d.participantId, d.claimByMs));
+      for (let i = 0; i < Math.min(due.pass, 1_000); i++) records.push(record('PASS', '0', at));
+      if (due.close) records.push(record('CLOSE', '0', at));
       if (records.length > 0 && producer !== undefined) {
         await producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: eventId, value: encodeRecord(r) })) });
-        logger.debug({ eventId, expiries: due.expired.length, close: due.close }, 'claim deadlines produced');
+        logger.debug({ eventId, expiries: due.expired.length, passes: due.pass, close: due.close }, 'claim deadlines produced');
       }
       if (!due.live) await redis.srem(claimEventsKey(prefix), eventId);
     }

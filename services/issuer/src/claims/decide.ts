@@ -19,7 +19,7 @@ export interface ClaimsDeciderDeps extends RebuildDeps {
   now: () => number;
 }
 
-const OP_KIND = { CLAIM: 'C', DECLINE: 'D', EXPIRE: 'X', CLOSE: 'Z' } as const;
+const OP_KIND = { CLAIM: 'C', DECLINE: 'D', EXPIRE: 'X', CLOSE: 'Z', PASS: 'P' } as const;
 
 export type ClaimsChunk = {
   epoch: string;
