@@ -64,8 +64,15 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
     heartbeatMs: settings.heartbeatIntervalMs ?? 3_000,
     logger,
   };
+  /** Set as stop() begins: a crash from then on is not restarted (see restartOnFailure). */
+  let stopping = false;
   const consumer: Consumer = kafka.consumer({
     groupId,
+    // kafkajs restarts a consumer that crashed (a broker gone for longer than its retries) after a delay. A crash
+    // racing stop() would schedule that restart after disconnect() had cleared the timer, and the restarted
+    // consumer would keep the stopped process alive, reconnecting forever: no restart once stopping (retries: 5
+    // is kafkajs's consumer default, which passing `retry` would otherwise replace).
+    retry: { retries: 5, restartOnFailure: async () => !stopping },
     sessionTimeout: settings.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: settings.heartbeatIntervalMs ?? 3_000,
     ...(settings.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: settings.maxWaitTimeMs }),
@@ -224,6 +231,7 @@ export function createIssuerConsumer(kafka: Kafka, decider: Decider, settings: C
       });
     },
     async stop(): Promise<void> {
+      stopping = true;
       await consumer.disconnect();
       await dlqProducer.disconnect();
     },
