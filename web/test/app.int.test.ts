@@ -254,7 +254,20 @@ describe('the web app in Chromium', () => {
     expect(await tab.page.locator('output.code').count()).toBe(0);
     expect(await axeViolations(tab.page)).toEqual([]);
     await tab.page.getByRole('button', { name: 'Claim', exact: true }).click();
-    await tab.page.locator('[data-status="ISSUED"]').waitFor({ timeout: 30_000 });
+    await tab.page
+      .locator('[data-status="ISSUED"]')
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err: unknown) => {
+        // What the participant saw instead: the status, any error on the page, and what the console reported.
+        const shown = await text(tab.page, '.status-text').catch(() => '?');
+        const alerts = await tab.page
+          .locator('[role="alert"]')
+          .allInnerTexts()
+          .catch(() => []);
+        throw new Error(
+          `${String(err)}; the page shows "${shown}", alerts ${JSON.stringify(alerts)}, problems ${JSON.stringify(tab.problems)}`,
+        );
+      });
     expect(await text(tab.page, 'output.code')).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
     expect(tab.problems).toEqual([]);
   });
