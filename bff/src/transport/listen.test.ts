@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, Server as NetServer } from 'node:net';
 import { listenWide } from './listen';
 
 /** Opens `n` connections at once while the loop is busy 20 ms a turn; the turns it took to accept them all. */
@@ -66,6 +66,19 @@ describe('listenWide', () => {
       ),
     );
     expect(answers.every((a) => a === 'ok')).toBe(true);
+  });
+
+  it('never asks the kernel for an ephemeral port with SO_REUSEPORT (it may share one another process holds)', async () => {
+    const listen = jest.spyOn(NetServer.prototype, 'listen');
+    try {
+      const { port } = await start(4);
+      expect(port).toBeGreaterThan(0);
+      const asked = listen.mock.calls.map(([opts]) => opts as { port?: number; reusePort?: boolean });
+      expect(asked.filter((o) => o.reusePort === true).length).toBeGreaterThanOrEqual(4);
+      expect(asked.filter((o) => o.reusePort === true && o.port === 0)).toEqual([]);
+    } finally {
+      listen.mockRestore();
+    }
   });
 
   it('refuses a port another server holds, as a plain listen does', async () => {

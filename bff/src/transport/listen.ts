@@ -41,14 +41,19 @@ function listen(server: Server, options: Parameters<Server['listen']>[0]): Promi
 export async function listenWide(httpServer: HttpServer, options: WideListenOptions): Promise<WideListen> {
   const { host, backlog, sockets, exclusive } = options;
   const shared = sockets > 1 || exclusive ? { reusePort: true } : {};
-  if (sockets > 1 && !exclusive && options.port !== 0) {
+  let wanted = options.port;
+  if (sockets > 1 && !exclusive) {
     // With SO_REUSEPORT a second BFF on the same port would bind too and silently take half the connections:
-    // a plain listen first fails (EADDRINUSE) as it always did if anything holds the port.
+    // a plain listen first fails (EADDRINUSE) as it always did if anything holds the port. An ephemeral port is
+    // taken the same way, by a plain listen on port 0, never by asking for port 0 with SO_REUSEPORT: the kernel
+    // may then hand out a port another process's SO_REUSEPORT sockets hold (two test platforms' BFFs shared
+    // one, and requests reached the other platform: NOT_FOUND for an event that exists).
     const probe = createServer();
-    await listen(probe, { port: options.port, host });
+    await listen(probe, { port: wanted, host });
+    wanted = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
   }
-  await listen(httpServer, { port: options.port, host, backlog, exclusive, ...shared });
+  await listen(httpServer, { port: wanted, host, backlog, exclusive, ...shared });
   const port = (httpServer.address() as AddressInfo).port;
   const extra: Server[] = [];
   for (let i = 1; i < sockets; i++) {
