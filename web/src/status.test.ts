@@ -1,5 +1,5 @@
 import type { Application, ApplicationStatus } from './operations';
-import { csvField, mergeApplication, toCsv } from './status';
+import { csvField, mergeApplication, remainingSeconds, toCsv } from './status';
 
 const app = (status: ApplicationStatus, eventId = '1'): Application => ({
   eventId,
@@ -58,5 +58,17 @@ describe('CSV', () => {
         [1, 'a@x.test'],
       ]),
     ).toBe('position,email\r\n1,a@x.test\r\n');
+  });
+});
+
+describe('remainingSeconds', () => {
+  it('counts an estimate down from when it arrived, to zero, and knows no estimate', () => {
+    expect(remainingSeconds(19, 1_000, 1_000)).toBe(19);
+    expect(remainingSeconds(19, 1_000, 1_999)).toBe(19);
+    expect(remainingSeconds(19, 1_000, 6_000)).toBe(14);
+    expect(remainingSeconds(19, 1_000, 60_000)).toBe(0);
+    // A clock that stepped back does not add time.
+    expect(remainingSeconds(19, 1_000, 0)).toBe(19);
+    expect(remainingSeconds(null, 1_000, 6_000)).toBeNull();
   });
 });

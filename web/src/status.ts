@@ -36,3 +36,12 @@ export function csvField(value: string | number | null | undefined): string {
 export function toCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string {
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
+
+/**
+ * What is left of an estimated wait that arrived at `receivedAtMs`: it counts down on the page, since the platform
+ * sends a new estimate only when it is news (more than the time that passed), not every second.
+ */
+export function remainingSeconds(estimate: number | null, receivedAtMs: number, nowMs: number): number | null {
+  if (estimate === null) return null;
+  return Math.max(0, estimate - Math.floor(Math.max(0, nowMs - receivedAtMs) / 1000));
+}

@@ -3,7 +3,7 @@ import { request, withRetry } from '../graphql';
 import { useNow } from '../hooks';
 import { formatDuration, useI18n } from '../i18n';
 import { CLAIM, DECLINE, type Application } from '../operations';
-import { FINAL } from '../status';
+import { FINAL, remainingSeconds } from '../status';
 import { ErrorMessage } from '../ui';
 
 function GiftCode({ code }: { code: string }) {
@@ -87,6 +87,12 @@ export function ApplicationPanel({
     if (status) heading.current?.focus();
   }, [status]);
   const waitingInLine = status === 'PENDING' || status === 'WAITING' || status === 'WAITLISTED';
+  // The estimate counts down from when it arrived, until a newer one comes.
+  const estimate = application?.estimatedWaitSeconds ?? null;
+  const [estimateAt, setEstimateAt] = useState(Date.now);
+  useEffect(() => setEstimateAt(Date.now()), [estimate, status]);
+  const now = useNow(waitingInLine && estimate !== null);
+  const remaining = remainingSeconds(estimate, estimateAt, now);
   return (
     <section
       class={`panel ${status ? `app-${status.toLowerCase()}` : ''}`}
@@ -113,10 +119,10 @@ export function ApplicationPanel({
               <dd>{application.ahead}</dd>
             </div>
           )}
-          {application.estimatedWaitSeconds !== null && (
+          {remaining !== null && (
             <div>
               <dt>{t('estimatedWait')}</dt>
-              <dd>{t('aboutSeconds', { time: formatDuration(application.estimatedWaitSeconds) })}</dd>
+              <dd>{t('aboutSeconds', { time: formatDuration(remaining) })}</dd>
             </div>
           )}
         </dl>
