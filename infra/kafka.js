@@ -22,7 +22,7 @@ const KAFKA_START_TIMEOUT_MS = 60_000;
  * Does a Kafka broker answer at these brokers (admin listTopics)?
  * @param {string[]} brokers @param {number} [timeoutMs]
  */
-async function kafkaAnswers(brokers, timeoutMs = 2000) {
+async function kafkaAnswers(brokers, timeoutMs = 2000, clusterId = undefined) {
   const { Kafka, logLevel } = require('kafkajs');
   const kafka = new Kafka({
     clientId: 'infra-probe',
@@ -36,6 +36,8 @@ async function kafkaAnswers(brokers, timeoutMs = 2000) {
   try {
     await admin.connect();
     await admin.listTopics();
+    // A broker of another cluster on the port (another test's private broker that took it first) is not this one.
+    if (clusterId !== undefined && (await admin.describeCluster()).clusterId !== clusterId) return false;
     return true;
   } catch {
     return false;
@@ -199,7 +201,9 @@ async function launchKafka({ dir, host, port, logFile, jvm, extra, scram, timeou
     { logFile, cwd: dir, detached: true },
   );
   if (!pid) throw new InfraError(`${label}: could not spawn java; see ${rel(logFile)}`);
-  await waitUntil(() => kafkaAnswers([`${host}:${port}`], 1500), {
+  // Only this broker counts as up: its cluster id, not whatever answers on the port.
+  const clusterId = clusterIdOf(dir);
+  await waitUntil(() => kafkaAnswers([`${host}:${port}`], 1500, clusterId), {
     timeoutMs,
     intervalMs: 250,
     exited,
