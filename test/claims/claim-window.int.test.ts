@@ -268,15 +268,7 @@ describe('an event with a claim window', () => {
       }
     }
     // The answers come from Redis; the issuer's MySQL write of each follows it.
-    const settled = (c: Record<string, number>) => (c['ISSUED'] ?? 0) + (c['EXPIRED'] ?? 0) === N;
-    const counts = await eventually(
-      async () => {
-        const c = await mysqlCounts(platform, eventId);
-        return settled(c) ? c : undefined;
-      },
-      10_000,
-      'every claim or expiry in MySQL',
-    ).catch(() => mysqlCounts(platform, eventId));
+    const counts = await mysqlCountsReach(platform, eventId, (c) => (c['ISSUED'] ?? 0) + (c['EXPIRED'] ?? 0) === N);
     expect((counts['ISSUED'] ?? 0) + (counts['EXPIRED'] ?? 0)).toBe(N);
   });
 

@@ -85,20 +85,24 @@ export async function mysqlCounts(platform: TestPlatform, eventId: string): Prom
 }
 
 /**
- * MySQL's applications by status once they are `expected`, or as they stand after `timeoutMs`: a status read through
- * the API comes from Redis as the issuer decides, and the issuer's MySQL write of that chunk follows it.
+ * MySQL's applications by status once `settled` says so (or they equal `expected`), or as they stand after
+ * `timeoutMs`: a status read through the API comes from Redis as the issuer decides, and the issuer's MySQL write
+ * of that chunk follows it.
  */
 export async function mysqlCountsReach(
   platform: TestPlatform,
   eventId: string,
-  expected: Record<string, number>,
+  expected: Record<string, number> | ((counts: Record<string, number>) => boolean),
   timeoutMs = 10_000,
 ): Promise<Record<string, number>> {
-  const same = (counts: Record<string, number>) =>
-    Object.keys({ ...counts, ...expected }).every((status) => counts[status] === expected[status]);
+  const settled =
+    typeof expected === 'function'
+      ? expected
+      : (counts: Record<string, number>) =>
+          Object.keys({ ...counts, ...expected }).every((status) => counts[status] === expected[status]);
   const until = Date.now() + timeoutMs;
   let counts = await mysqlCounts(platform, eventId);
-  while (!same(counts) && Date.now() < until) {
+  while (!settled(counts) && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     counts = await mysqlCounts(platform, eventId);
   }
