@@ -28,7 +28,6 @@ if not s[1] then return {0} end
 local now = tonumber(ARGV[1])
 local stock, issued, released, pending, soldout, through = num(s[3]), num(s[4]), num(s[5]), num(s[6]), num(s[7]), num(s[8])
 local window, maxOffers, offered, waitlisted, expired = num(s[9]), num(s[10]), num(s[11]), num(s[12]), num(s[13])
-if maxOffers <= 0 then maxOffers = stock end
 local closed = s[14] == 'CLOSED' or (s[16] and s[16] ~= '' and now >= tonumber(s[16]))
 local reply = {1, s[2] or '', stock, 0, 0, 0, issued, offered, through}
 local changed = 0
@@ -61,7 +60,7 @@ local function promote(code)
   local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
   if #first == 0 then return end
   local ahead = pendingBefore(first[2])
-  if issued + offered + ahead >= stock or offered + ahead >= maxOffers then return end
+  if offerRoom(stock, issued, offered, maxOffers, ahead) <= 0 then return end
   local p = first[1]
   redis.call('ZREM', KEYS[3], p)
   waitlisted = waitlisted - 1
@@ -98,7 +97,7 @@ for i = 2, #ARGV, 6 do
       if at ~= '0' then
         e = 'S|' .. pos .. '|' .. applied .. '|' .. at .. '|'
         soldout = soldout + 1
-      elseif not closed and issued + offered + ahead < stock and offered + ahead < maxOffers and waitlistedBefore == 0 then
+      elseif not closed and offerRoom(stock, issued, offered, maxOffers, ahead) > 0 and waitlistedBefore == 0 then
         e = offer(p, pos, applied, code)
         free = false
       elseif not closed and issued < stock then

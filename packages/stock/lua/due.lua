@@ -26,9 +26,8 @@ if not closed and waitlisted > 0 and now >= num(s[9]) then
   local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
   if #first > 0 then
     local stock, issued, maxOffers = num(s[6]), num(s[7]), num(s[8])
-    if maxOffers <= 0 then maxOffers = stock end
     local ahead = redis.call('ZCOUNT', KEYS[4], '-inf', '(' .. first[2])
-    local free = math.min(stock - issued - offered - ahead, maxOffers - offered - ahead, waitlisted)
+    local free = math.min(offerRoom(stock, issued, offered, maxOffers, ahead), waitlisted)
     if free > 0 then
       reply[3] = free
       redis.call('HSET', KEYS[2], 'passNext', now + retry)

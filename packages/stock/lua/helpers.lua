@@ -55,6 +55,14 @@ local function releasePending()
   return removed
 end
 
+-- Claim windows: how many more offers the line has room for, the PENDING admissions `ahead` of a position each
+-- counted as taking one (their records come): within the stock untaken and the cap on open offers (`maxOffers`
+-- <= 0: the stock). claims.lua offers and promotes by it, due.lua reports a pass by it.
+local function offerRoom(stock, issued, offered, maxOffers, ahead)
+  if maxOffers <= 0 then maxOffers = stock end
+  return math.min(stock - issued - offered - ahead, maxOffers - offered - ahead)
+end
+
 -- Open: opened by an admin, or scheduled and its opening time has come; never after its closing time.
 local function isOpen(status, opensAt, closesAt, now)
   if closesAt and closesAt ~= '' and now >= tonumber(closesAt) then return false end
